@@ -1,0 +1,28 @@
+# tts-interp: every target sets up .venv first (idempotent; re-runs when pyproject or the set-up script change).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CLI := $(VENV)/bin/tts-interp
+STAMP := $(VENV)/.tts-interp-installed
+
+.PHONY: setup test demo bench lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements-nodeps.txt scripts/setup.sh
+	bash scripts/setup.sh $(VENV)
+	touch $(STAMP)
+
+test: setup
+	$(PY) -m pytest -q
+
+demo: setup
+	bash scripts/demo.sh $(CLI) runs/demo
+
+bench: setup
+	$(PY) benchmarks/trace_overhead.py
+
+lint: setup
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+
+clean:
+	rm -rf runs .pytest_cache .ruff_cache

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Create (or update) the project's virtual environment with everything the tests and the demo need.
+# Order matters: torch first (CPU 2.13.0 unless one is already installed), then the pinned stack under a
+# constraint that keeps that torch, then the packages whose own pins would drag in gradio/CUDA (--no-deps).
+set -euo pipefail
+
+venv="${1:-.venv}"
+python="${PYTHON:-python3}"
+
+if [ ! -x "$venv/bin/python" ]; then
+    "$python" -m venv ${VENV_ARGS:-} "$venv"
+fi
+py="$venv/bin/python"
+pip=("$py" -m pip install --disable-pip-version-check -q)
+
+if torch_version=$("$py" -c 'import torch; print(torch.__version__.split("+")[0])' 2>/dev/null); then
+    echo "setup: keeping the installed torch $torch_version"
+else
+    echo "setup: installing CPU torch 2.13.0"
+    "${pip[@]}" torch==2.13.0
+    torch_version=2.13.0
+fi
+
+constraints="$(mktemp)"
+trap 'rm -f "$constraints"' EXIT
+echo "torch==$torch_version" >"$constraints"
+
+echo "setup: installing tts-interp and its pinned stack"
+"${pip[@]}" -c "$constraints" -e ".[test]"
+
+echo "setup: installing packages whose own pins must be bypassed (--no-deps)"
+"${pip[@]}" -c "$constraints" --no-deps -r requirements-nodeps.txt
+
+"$py" -c 'import tts_interp, qwen_tts' >/dev/null
+echo "setup: done ($venv)"

@@ -1,0 +1,23 @@
+"""The `tts-interp` command: one sub-command per intervention, each in its own module under cli/."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from tts_interp.cli.common import console
+from tts_interp.core.errors import TTSInterpError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Mechanistic interventions on text-to-speech models: trace, lens, patch, steer, "
+                       "ablate codebooks, and score the audio.")
+
+
+def main() -> None:
+    """Console-script entry: run the app; user errors become one red line and exit code 2."""
+    try:
+        app()
+    except TTSInterpError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,36 @@
+"""Shared CLI pieces: option types, the one-line error exit, progress bars, summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+console = Console(stderr=True)
+
+DeviceOption = Annotated[str, typer.Option("--device", help="auto | cpu | cuda")]
+DtypeOption = Annotated[str, typer.Option("--dtype", help="float32 | bfloat16")]
+OutOption = Annotated[Path, typer.Option("--out", help="output directory (result.json is written there)")]
+SeedOption = Annotated[int, typer.Option("--seed", help="random seed (same seed + inputs = same codes)")]
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Any]:
+    """A rich progress bar on stderr; yields a callable `advance(n=1)`."""
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn()]
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n=1: progress.advance(task, n)
+
+
+def print_done(out_dir: Path, summary: dict[str, Any]) -> None:
+    """Print a short summary of a finished command and where its outputs are."""
+    for key, value in summary.items():
+        console.print(f"  [bold]{key}[/bold]: {value}")
+    console.print(f"[green]done[/green]: outputs in {out_dir} (see {Path(out_dir) / 'result.json'})")

@@ -1,0 +1,1 @@
+"""Foundations every layer may use: user-facing errors, paths, devices, audio I/O, result files."""
