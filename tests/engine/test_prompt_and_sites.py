@@ -39,7 +39,7 @@ def test_instructs_of_different_lengths_shift_later_segments(voicedesign):
     plain = adapter.prepare(PromptRequest(text="hello world"))
     shift = len(long.segments.segments[0]) - len(short.segments.segments[0])
     assert shift > 0
-    for a, b in zip(short.segments.segments[1:], long.segments.segments[1:]):
+    for a, b in zip(short.segments.segments[1:], long.segments.segments[1:], strict=True):
         assert (a.name, len(a), a.start + shift) == (b.name, len(b), b.start)
     assert "instruct" not in plain.segments.names()
     assert plain.length == short.length - len(short.segments.segments[0])
