@@ -68,7 +68,8 @@ class RVQCodec(ABC):
     def encode(self, waves: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Encode mono waveforms already at `sample_rate` in one padded batch; (frames, K) int64 codes each.
 
-        Each waveform is zero-padded to whole frames first, so a batch gives the same codes as one at a time.
+        Each waveform is zero-padded to whole frames first, so a batch sees the same frames as one at a time
+        (float rounding in a batched matmul can still flip a near-tie in a deep residual codebook).
         """
         if not waves:
             return []

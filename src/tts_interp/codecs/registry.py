@@ -1,7 +1,7 @@
 """Finding and loading a codec by id: a built-in tiny id, a local checkpoint directory, or a hub id.
 
-A hub id is looked up in the Hugging Face cache (and downloaded there unless HF_HUB_OFFLINE is set); when it
-cannot be had, the error names the model, the cache looked in and how to get it. The family is read from the
+A hub id goes through `models.hub.resolve_checkpoint` (the Hugging Face cache, downloaded there unless
+HF_HUB_OFFLINE is set); when it cannot be had, the error names the model, the cache looked in and how to get it. The family is read from the
 checkpoint's config.json, so any Qwen 12Hz tokenizer, Mimi or EnCodec checkpoint works, and a full Qwen3-TTS
 model directory is accepted for its `speech_tokenizer/`.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -19,8 +18,9 @@ import torch
 
 from tts_interp.codecs import tiny
 from tts_interp.codecs.base import RVQCodec
-from tts_interp.core.errors import BadInputError, UnknownNameError, WeightsNotFoundError
+from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.core.paths import cache_dir
+from tts_interp.models.hub import HUB_ID, resolve_checkpoint
 
 BUILTIN_FORMAT = 1  # bump when a tiny recipe changes, so stale cached builds are rebuilt
 BUILTIN_SEED = 0
@@ -30,7 +30,6 @@ BUILTINS: dict[str, Callable[[Path, int], Path]] = {
     "tiny-encodec": tiny.build_tiny_encodec,
 }
 HUB_EXAMPLES = ("Qwen/Qwen3-TTS-Tokenizer-12Hz", "kyutai/mimi", "facebook/encodec_24khz")
-HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 MODEL_TYPES = ("qwen3_tts_tokenizer_12hz", "mimi", "encodec")
 _loaded: dict[tuple[str, str], RVQCodec] = {}
 
@@ -57,29 +56,6 @@ def builtin_dir(codec_id: str) -> Path:
     return out_dir
 
 
-def _hub_dir(reference: str) -> Path:
-    """A hub id's snapshot in the HF cache, downloaded there if allowed; WeightsNotFoundError otherwise."""
-    from huggingface_hub import constants, snapshot_download
-
-    try:
-        return Path(snapshot_download(reference, local_files_only=True))
-    except Exception:  # not in the cache (LocalEntryNotFoundError and friends)
-        pass
-    offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-    if offline:
-        reason = "HF_HUB_OFFLINE is set, so it was not downloaded"
-    else:
-        try:
-            return Path(snapshot_download(reference))
-        except Exception as exc:  # network, auth or a missing repo
-            reason = f"downloading it failed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
-    raise WeightsNotFoundError(
-        f"codec {reference!r} is not available: it is not a local directory, it is not in the Hugging Face "
-        f"cache at {constants.HF_HUB_CACHE}, and {reason}. Download it on a machine with network access "
-        f"(`huggingface-cli download {reference}`) into that cache, or copy the checkpoint directory here and "
-        f"pass its path; or use a built-in codec ({', '.join(BUILTINS)}).")
-
-
 def resolve_codec_dir(codec_id: str) -> tuple[Path, str]:
     """Return (checkpoint directory, model_type) for a built-in id, a local directory or a hub id."""
     if codec_id in BUILTINS:
@@ -87,7 +63,7 @@ def resolve_codec_dir(codec_id: str) -> tuple[Path, str]:
     elif Path(codec_id).expanduser().is_dir():
         directory = Path(codec_id).expanduser()
     elif HUB_ID.match(codec_id):
-        directory = _hub_dir(codec_id)
+        directory = resolve_checkpoint(codec_id, list(BUILTINS))
     else:
         raise UnknownNameError("codec", codec_id, known_codec_ids() + ["<a local checkpoint directory>"])
     config_path = directory / "config.json"

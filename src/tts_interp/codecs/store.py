@@ -98,7 +98,7 @@ def encode_dataset(codec: RVQCodec, dataset: Dataset, cache: CodesCache | None =
 
     def flush() -> None:
         codes = codec.encode([wave for _, _, wave in pending])
-        for (utt, key, _), utt_codes in zip(pending, codes):
+        for (utt, key, _), utt_codes in zip(pending, codes, strict=True):
             if cache is not None:
                 cache.update(key, codes=utt_codes)
             done[utt.utt_id] = EncodedUtterance(utt, utt_codes, key)

@@ -2,7 +2,7 @@
 
 They load through the same `from_pretrained` code as real weights, so the whole codebook lab runs offline on
 a CPU. Their weights are random: the audio they make is noise and proves the machinery, never a finding.
-Every codebook entry is drawn at random so that all entries are distinct (fresh codebooks are all zeros).
+Fresh codebooks are all zeros; every entry is given a distinct seeded vector (EnCodec's from data, see below).
 """
 
 from __future__ import annotations
@@ -16,24 +16,39 @@ from tts_interp.models.qwen3_tts.tiny import build_speech_tokenizer
 TINY_SAMPLE_RATE = 24000
 
 
-def _randomise_codebooks(model: torch.nn.Module, seed: int, scales: list[float] | None = None) -> None:
-    """Give every codebook entry a distinct seeded vector (Mimi: embed_sum; EnCodec: embed).
-
-    `scales[q]` sets codebook q's spread (default 1); it should match what that layer quantises, else every
-    frame picks the same entry.
-    """
+def _randomise_codebooks(model: torch.nn.Module, seed: int) -> None:
+    """Give every Mimi codebook entry a distinct seeded vector (its `embed_sum`, with unit usage)."""
     generator = torch.Generator().manual_seed(seed)
-    layer = 0
     with torch.no_grad():
         for name, buffer in model.named_buffers():
-            if name.endswith("codebook.embed_sum") or name.endswith("codebook.embed"):
-                scale = scales[layer] if scales else 1.0
-                buffer.copy_(torch.randn(buffer.shape, generator=generator) * scale)
-                layer += 1
-            elif name.endswith("codebook.embed_avg"):
-                buffer.zero_()
+            if name.endswith("codebook.embed_sum"):
+                buffer.copy_(torch.randn(buffer.shape, generator=generator))
             elif name.endswith("cluster_usage"):
                 buffer.fill_(1.0)
+
+
+def _seed_codebooks_from_data(model: torch.nn.Module, seed: int) -> None:
+    """Initialise EnCodec's codebooks as its training does (from data): each layer's entries are jittered
+    residual frames of seeded noise and tone signals, so every layer sees inputs at its own scale."""
+    generator = torch.Generator().manual_seed(seed)
+    n_signals, sr = 16, TINY_SAMPLE_RATE
+    t = torch.arange(sr) / sr
+    f0 = 80 + 300 * torch.rand(n_signals // 2, 1, generator=generator)
+    tones = sum(torch.sin(2 * torch.pi * h * f0 * t) / h for h in range(1, 5))
+    noise = torch.randn(n_signals // 2, sr, generator=generator)
+    gains = torch.logspace(-2, -0.3, n_signals)[:, None]
+    signals = (torch.cat([tones, noise]) / 2 * gains)[:, None]
+    with torch.no_grad():
+        frames = model.encoder(signals).permute(0, 2, 1).reshape(-1, model.config.codebook_dim)
+        residual = frames
+        for layer in model.quantizer.layers:
+            codebook = layer.codebook
+            picks = torch.randperm(len(residual), generator=generator)[: codebook.codebook_size]
+            jitter = 0.05 * residual.std() * torch.randn(len(picks), residual.shape[1], generator=generator)
+            codebook.embed.copy_(residual[picks] + jitter)
+            codebook.embed_avg.copy_(codebook.embed)
+            codebook.cluster_size.fill_(1.0)
+            residual = residual - codebook.decode(codebook.encode(residual))
 
 
 def _save_with_feature_extractor(model: torch.nn.Module, out_dir: Path) -> Path:
@@ -72,11 +87,7 @@ def build_tiny_encodec(out_dir: Path, seed: int) -> Path:
                            num_filters=4, num_residual_layers=1, upsampling_ratios=[8, 5, 4, 2], codebook_size=1024,
                            codebook_dim=16, num_lstm_layers=1, use_causal_conv=True)
     model = EncodecModel(config).eval()
-    # Scale codebook q to the residual it sees: the encoder's output spread on seeded noise, shrinking by layer.
-    noise = torch.randn(1, 1, TINY_SAMPLE_RATE, generator=torch.Generator().manual_seed(seed)) * 0.1
-    with torch.no_grad():
-        spread = float(model.encoder(noise).std())
-    _randomise_codebooks(model, seed + 1, [spread * 0.7**q for q in range(config.num_quantizers)])
+    _seed_codebooks_from_data(model, seed + 1)
     return _save_with_feature_extractor(model, out_dir)
 
 

@@ -40,9 +40,9 @@ def read_textgrid(path: Path, tier: str = "phones") -> list[Interval]:
                                block)
         if long_form:
             rows = long_form
-        else:  # short format: header (xmin, xmax, count) then triples
+        else:  # short format: name, xmin, xmax, count, then (xmin, xmax, text) triples
             tokens = re.findall(r'"((?:[^"]|"")*)"|([\d.eE+-]+)', block)
-            values = [quoted if quoted or not number else number for quoted, number in tokens][3:]
+            values = [quoted if quoted or not number else number for quoted, number in tokens][4:]
             rows = [tuple(values[i:i + 3]) for i in range(0, len(values) - 2, 3)]
         return [Interval(float(a), float(b), label.replace('""', '"').strip()) for a, b, label in rows]
     raise BadInputError(f"TextGrid {path} has no interval tier named {tier!r}; tiers: {', '.join(names) or 'none'}")
@@ -72,7 +72,7 @@ def read_lab(path: Path) -> list[Interval]:
         raise BadInputError(f"label file {path} has no labels")
     unit = 1.0 if decimal else HTS_TIME_UNIT
     full_context = re.compile(r"^[^-]*-([^+]+)\+")
-    return [Interval(s * unit, e * unit, (full_context.match(lab).group(1) if full_context.match(lab) else lab))
+    return [Interval(round(s * unit, 7), round(e * unit, 7), (full_context.match(lab).group(1) if full_context.match(lab) else lab))
             for s, e, lab in rows]
 
 

@@ -32,8 +32,8 @@ def plot_probe_results(result: dict[str, Any], out_dir: Path) -> list[Path]:
             continue
         ks = np.array([r["codebook"] for r in single])
         values = np.array([r[metric] for r in single])
-        low = np.array([r["ci95"].get(metric, [v, v])[0] for r, v in zip(single, values)])
-        high = np.array([r["ci95"].get(metric, [v, v])[1] for r, v in zip(single, values)])
+        low = np.array([r["ci95"].get(metric, [v, v])[0] for r, v in zip(single, values, strict=True)])
+        high = np.array([r["ci95"].get(metric, [v, v])[1] for r, v in zip(single, values, strict=True)])
         fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(ks) + 2), 4))
         ax.bar(ks, values, yerr=[values - low, high - values], color="#4c72b0", capsize=2, label="codebook k alone")
         if cumulative:
