@@ -1,4 +1,4 @@
-"""Fixtures for the codebook lab: a private cache, the tiny codecs, and small synthetic speech-like datasets."""
+"""Fixtures for the codebook lab: a private cache, the tiny codecs, small synthetic speech-like data."""
 
 from __future__ import annotations
 
@@ -44,22 +44,27 @@ def voiced_clip(f0: float, phones: list[str], seconds_per_phone: float, sr: int,
 
 
 def write_lab(path: Path, phones: list[str], seconds_per_phone: float) -> None:
-    lines = [f"{int(i * seconds_per_phone * 1e7)} {int((i + 1) * seconds_per_phone * 1e7)} {p}"
-             for i, p in enumerate(phones)]
+    lines = [
+        f"{int(i * seconds_per_phone * 1e7)} {int((i + 1) * seconds_per_phone * 1e7)} {p}"
+        for i, p in enumerate(phones)
+    ]
     path.write_text("\n".join(lines) + "\n")
 
 
 @pytest.fixture(scope="session")
 def tone_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """3 speakers (different F0) x 3 utterances of 1.6 s at 16 kHz, with HTS .lab phone alignments; CSV manifest."""
+    """3 speakers (different F0) x 3 utterances of 1.6 s at 16 kHz, HTS .lab alignments, CSV manifest."""
     root = tmp_path_factory.mktemp("tones")
     rows = ["path,speaker,text,alignment"]
     for s_index, (speaker, f0) in enumerate(SPEAKER_F0.items()):
         for u in range(3):
             phones = [PHONES[(i + u) % 2] for i in range(8)]
             name = f"{speaker}_{u}"
-            sf.write(root / f"{name}.flac", voiced_clip(f0 * (1 + 0.05 * u), phones, 0.2, 16000, 10 * s_index + u),
-                     16000)
+            sf.write(
+                root / f"{name}.flac",
+                voiced_clip(f0 * (1 + 0.05 * u), phones, 0.2, 16000, 10 * s_index + u),
+                16000,
+            )
             write_lab(root / f"{name}.lab", phones, 0.2)
             rows.append(f"{name}.flac,{speaker},,{name}.lab")
     (root / "manifest.csv").write_text("\n".join(rows) + "\n")

@@ -13,7 +13,7 @@ from tts_interp.core.errors import BadInputError
 from tts_interp.data.alignments import Interval, frame_labels, read_alignment
 from tts_interp.data.datasets import load_dataset
 
-LONG_TEXTGRID = '''File type = "ooTextFile"
+LONG_TEXTGRID = """File type = "ooTextFile"
 Object class = "TextGrid"
 xmin = 0
 xmax = 0.5
@@ -48,8 +48,8 @@ item []:
             xmin = 0.3
             xmax = 0.5
             text = "AY1"
-'''
-SHORT_TEXTGRID = '''File type = "ooTextFile"
+"""
+SHORT_TEXTGRID = """File type = "ooTextFile"
 Object class = "TextGrid"
 
 0
@@ -67,7 +67,7 @@ Object class = "TextGrid"
 0.2
 0.5
 "AA"
-'''
+"""
 
 
 def _tone(path: Path, seconds: float = 0.5, sr: int = 16000) -> None:
@@ -77,8 +77,11 @@ def _tone(path: Path, seconds: float = 0.5, sr: int = 16000) -> None:
 def test_textgrid_long_and_short_forms(tmp_path: Path) -> None:
     (tmp_path / "a.TextGrid").write_text(LONG_TEXTGRID)
     (tmp_path / "b.TextGrid").write_text(SHORT_TEXTGRID)
-    assert read_alignment(tmp_path / "a.TextGrid") == [Interval(0, 0.1, ""), Interval(0.1, 0.3, "HH"),
-                                                      Interval(0.3, 0.5, "AY1")]
+    assert read_alignment(tmp_path / "a.TextGrid") == [
+        Interval(0, 0.1, ""),
+        Interval(0.1, 0.3, "HH"),
+        Interval(0.3, 0.5, "AY1"),
+    ]
     assert read_alignment(tmp_path / "b.TextGrid") == [Interval(0, 0.2, "sil"), Interval(0.2, 0.5, "AA")]
 
 
@@ -107,14 +110,19 @@ def test_csv_and_jsonl_manifests_skip_rows_that_point_nowhere(tmp_path: Path) ->
     _tone(tmp_path / "one.wav")
     _tone(tmp_path / "two.wav")
     (tmp_path / "two.lab").write_text("0 5000000 a\n")
-    (tmp_path / "manifest.csv").write_text("path,speaker,text\none.wav,s1,hello\nmissing.wav,s1,\ntwo.wav,,x\n")
+    (tmp_path / "manifest.csv").write_text(
+        "path,speaker,text\none.wav,s1,hello\nmissing.wav,s1,\ntwo.wav,,x\n"
+    )
     dataset = load_dataset(tmp_path)
     assert [u.utt_id for u in dataset.utterances] == ["one"]
     assert dataset.utterances[0].text == "hello"
     reasons = [s["reason"] for s in dataset.skipped]
     assert any("missing.wav does not exist" in r for r in reasons) and "no speaker given" in reasons
-    rows = [{"path": "one.wav", "speaker": "s1", "id": "u1"}, {"path": "two.wav", "speaker": "s2"},
-            {"path": "two.wav", "speaker": "s2", "alignment": "nope.TextGrid"}]
+    rows = [
+        {"path": "one.wav", "speaker": "s1", "id": "u1"},
+        {"path": "two.wav", "speaker": "s2"},
+        {"path": "two.wav", "speaker": "s2", "alignment": "nope.TextGrid"},
+    ]
     (tmp_path / "list.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
     dataset = load_dataset(tmp_path / "list.jsonl")
     assert [(u.utt_id, u.speaker) for u in dataset.utterances] == [("u1", "s1"), ("two", "s2")]
@@ -127,18 +135,22 @@ def test_librispeech_layout(tmp_path: Path) -> None:
     chapter.mkdir(parents=True)
     for utt in ("19-198-0000", "19-198-0001"):
         _tone(chapter / f"{utt}.flac")
-    (chapter / "19-198.trans.txt").write_text("19-198-0000 NORTHANGER ABBEY\n19-198-0001 THIS LITTLE WORK\n"
-                                              "19-198-0002 GONE\n")
+    (chapter / "19-198.trans.txt").write_text(
+        "19-198-0000 NORTHANGER ABBEY\n19-198-0001 THIS LITTLE WORK\n19-198-0002 GONE\n"
+    )
     aligned = tmp_path / "mfa" / "19" / "198"
     aligned.mkdir(parents=True)
     (aligned / "19-198-0001.TextGrid").write_text(SHORT_TEXTGRID)
     dataset = load_dataset(tmp_path, alignments_dir=tmp_path / "mfa")
     assert [(u.utt_id, u.speaker, u.text) for u in dataset.utterances] == [
-        ("19-198-0000", "19", "NORTHANGER ABBEY"), ("19-198-0001", "19", "THIS LITTLE WORK")]
+        ("19-198-0000", "19", "NORTHANGER ABBEY"),
+        ("19-198-0001", "19", "THIS LITTLE WORK"),
+    ]
     assert dataset.utterances[0].alignment is None
     assert dataset.utterances[1].alignment == aligned / "19-198-0001.TextGrid"
-    assert dataset.skipped == [{"item": "19-198-0002", "reason": f"audio file {chapter / '19-198-0002.flac'} "
-                                                                   "does not exist"}]
+    assert dataset.skipped == [
+        {"item": "19-198-0002", "reason": f"audio file {chapter / '19-198-0002.flac'} does not exist"}
+    ]
 
 
 def test_a_folder_without_manifest_or_layout_is_a_clear_error(tmp_path: Path) -> None:

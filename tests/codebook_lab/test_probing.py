@@ -1,4 +1,4 @@
-"""Probes: the utterance-level split, and a known-answer set where speaker identity lives in codebook 2 only."""
+"""Probes: the utterance-level split, and a known-answer set with speaker identity in codebook 2 only."""
 
 from __future__ import annotations
 
@@ -46,8 +46,16 @@ def synthetic_items(n_codebooks: int, codebook_size: int, seed: int = 0) -> list
 
 def test_probe_finds_speaker_in_codebook_2_and_only_there(qwen, tmp_path: Path) -> None:
     items = synthetic_items(qwen.n_codebooks, qwen.codebook_size)
-    result = run_probes(qwen, items, tmp_path, tasks=["speaker"], seed=0, test_fraction=0.34, n_permutations=100,
-                        n_bootstrap=100)
+    result = run_probes(
+        qwen,
+        items,
+        tmp_path,
+        tasks=["speaker"],
+        seed=0,
+        test_fraction=0.34,
+        n_permutations=100,
+        n_bootstrap=100,
+    )
     rows = result["tasks"]["speaker"]["results"]
     single = {r["codebook"]: r for r in rows if r["mode"] == "single"}
     cumulative = {r["codebook"]: r for r in rows if r["mode"] == "cumulative"}
@@ -76,7 +84,9 @@ def test_fast_scores_match_sklearn() -> None:
     rng = np.random.default_rng(0)
     y, p = rng.integers(0, 5, 200), rng.integers(0, 6, 200)
     scores = _scores("classification", y, p)
-    assert np.isclose(scores["macro_f1"], f1_score(y, p, labels=np.unique(y), average="macro", zero_division=0))
+    assert np.isclose(
+        scores["macro_f1"], f1_score(y, p, labels=np.unique(y), average="macro", zero_division=0)
+    )
     assert np.isclose(scores["accuracy"], np.mean(y == p))
     a, b = rng.normal(size=50), rng.normal(size=50)
     assert np.isclose(_scores("regression", a, b)["r2"], r2_score(a, b))

@@ -13,14 +13,33 @@ from tts_interp.core.errors import BadInputError, UnknownNameError
 
 app = typer.Typer(no_args_is_help=True, help="RVQ codebook lab: encode, ablate, swap, probe, stats.")
 
-CodecOption = Annotated[str, typer.Option("--codec", help="tiny-qwen12hz | tiny-mimi | tiny-encodec | a local "
-                                                          "checkpoint dir | a hub id (Qwen/Qwen3-TTS-Tokenizer-12Hz, "
-                                                          "kyutai/mimi, facebook/encodec_24khz)")]
-DataOption = Annotated[Path, typer.Option("--data", help="a manifest (.csv/.jsonl: path, speaker[, text, "
-                                                         "alignment]), a folder with one, or a LibriSpeech folder")]
-AlignOption = Annotated[Path | None, typer.Option("--alignments", help="folder of TextGrid/.lab files mirroring "
-                                                                        "the dataset (default: next to the audio)")]
-CacheOption = Annotated[Path | None, typer.Option("--cache", help="codes cache folder (default: the user cache)")]
+CodecOption = Annotated[
+    str,
+    typer.Option(
+        "--codec",
+        help="tiny-qwen12hz | tiny-mimi | tiny-encodec | a local "
+        "checkpoint dir | a hub id (Qwen/Qwen3-TTS-Tokenizer-12Hz, "
+        "kyutai/mimi, facebook/encodec_24khz)",
+    ),
+]
+DataOption = Annotated[
+    Path,
+    typer.Option(
+        "--data",
+        help="a manifest (.csv/.jsonl: path, speaker[, text, "
+        "alignment]), a folder with one, or a LibriSpeech folder",
+    ),
+]
+AlignOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--alignments",
+        help="folder of TextGrid/.lab files mirroring the dataset (default: next to the audio)",
+    ),
+]
+CacheOption = Annotated[
+    Path | None, typer.Option("--cache", help="codes cache folder (default: the user cache)")
+]
 
 
 def _parse_codebooks(text: str) -> list[int]:
@@ -60,8 +79,14 @@ def _encode(codec, data: Path, alignments: Path | None, cache_root: Path | None)
 
 
 @app.command("encode")
-def encode(data: DataOption, out: OutOption, codec: CodecOption = "tiny-qwen12hz",
-           alignments: AlignOption = None, cache: CacheOption = None, device: DeviceOption = "cpu") -> None:
+def encode(
+    data: DataOption,
+    out: OutOption,
+    codec: CodecOption = "tiny-qwen12hz",
+    alignments: AlignOption = None,
+    cache: CacheOption = None,
+    device: DeviceOption = "cpu",
+) -> None:
     """Encode every utterance of a dataset to codes (frames x codebooks), saved as OUT/codes/<id>.npy."""
     from tts_interp.core.results import write_result
 
@@ -70,19 +95,41 @@ def encode(data: DataOption, out: OutOption, codec: CodecOption = "tiny-qwen12hz
     (out / "codes").mkdir(parents=True, exist_ok=True)
     for item in encoded.items:
         np.save(out / "codes" / f"{item.utterance.utt_id}.npy", item.codes)
-    write_result(out, {"command": "codes encode", "codec": model.describe(), "dataset": dataset.source,
-                       "items": [{"id": i.utterance.utt_id, "speaker": i.utterance.speaker, "frames": len(i.codes),
-                                  "codes": f"codes/{i.utterance.utt_id}.npy", "file_hash": i.key}
-                                 for i in encoded.items],
-                       "from_cache": encoded.cached, "notes": encoded.notes, "skipped": encoded.skipped})
-    print_done(out, {"encoded": len(encoded.items), "from cache": encoded.cached, "skipped": len(encoded.skipped)})
+    write_result(
+        out,
+        {
+            "command": "codes encode",
+            "codec": model.describe(),
+            "dataset": dataset.source,
+            "items": [
+                {
+                    "id": i.utterance.utt_id,
+                    "speaker": i.utterance.speaker,
+                    "frames": len(i.codes),
+                    "codes": f"codes/{i.utterance.utt_id}.npy",
+                    "file_hash": i.key,
+                }
+                for i in encoded.items
+            ],
+            "from_cache": encoded.cached,
+            "notes": encoded.notes,
+            "skipped": encoded.skipped,
+        },
+    )
+    print_done(
+        out, {"encoded": len(encoded.items), "from cache": encoded.cached, "skipped": len(encoded.skipped)}
+    )
 
 
 @app.command("ablate")
-def ablate(audio: Annotated[list[Path], typer.Argument(help="audio files (any rate; resampled)")], out: OutOption,
-           codebooks: Annotated[str, typer.Option("--codebooks", help="e.g. 1,2 or 1-3")],
-           mode: Annotated[str, typer.Option("--mode", help="zero | mean (the codebook's mean entry)")] = "zero",
-           codec: CodecOption = "tiny-qwen12hz", device: DeviceOption = "cpu") -> None:
+def ablate(
+    audio: Annotated[list[Path], typer.Argument(help="audio files (any rate; resampled)")],
+    out: OutOption,
+    codebooks: Annotated[str, typer.Option("--codebooks", help="e.g. 1,2 or 1-3")],
+    mode: Annotated[str, typer.Option("--mode", help="zero | mean (the codebook's mean entry)")] = "zero",
+    codec: CodecOption = "tiny-qwen12hz",
+    device: DeviceOption = "cpu",
+) -> None:
     """Zero (or mean-replace) codebooks' quantised vectors inside the decoder; write ablated + plain audio."""
     from tts_interp.codecs.base import EDIT_MODES
     from tts_interp.interventions.codebooks import ablate_files
@@ -93,17 +140,30 @@ def ablate(audio: Annotated[list[Path], typer.Argument(help="audio files (any ra
     chosen = model.check_codebooks(_parse_codebooks(codebooks))
     with progress_bar("ablating", len(audio)) as advance:
         result = ablate_files(model, audio, chosen, mode, out, advance)  # type: ignore[arg-type]
-    print_done(out, {"codebooks": chosen, "mode": mode, "written": len(result["items"]),
-                     "skipped": len(result["skipped"])})
+    print_done(
+        out,
+        {
+            "codebooks": chosen,
+            "mode": mode,
+            "written": len(result["items"]),
+            "skipped": len(result["skipped"]),
+        },
+    )
 
 
 @app.command("swap")
-def swap(a: Annotated[Path, typer.Option("--a", help="utterance giving the chosen codebooks")],
-         b: Annotated[Path, typer.Option("--b", help="utterance giving the other codebooks and the timeline")],
-         out: OutOption, codebooks: Annotated[str, typer.Option("--codebooks", help="taken from A, e.g. 1-2")],
-         align: Annotated[str, typer.Option("--align", help="truncate | dtw (over codebook-0 embeddings)")] = "dtw",
-         codec: CodecOption = "tiny-qwen12hz", device: DeviceOption = "cpu") -> None:
-    """Decode codes that take CODEBOOKS from A and the rest from B (frame-aligned), plus both reconstructions."""
+def swap(
+    a: Annotated[Path, typer.Option("--a", help="utterance giving the chosen codebooks")],
+    b: Annotated[Path, typer.Option("--b", help="utterance giving the other codebooks and the timeline")],
+    out: OutOption,
+    codebooks: Annotated[str, typer.Option("--codebooks", help="taken from A, e.g. 1-2")],
+    align: Annotated[
+        str, typer.Option("--align", help="truncate | dtw (over codebook-0 embeddings)")
+    ] = "dtw",
+    codec: CodecOption = "tiny-qwen12hz",
+    device: DeviceOption = "cpu",
+) -> None:
+    """Decode CODEBOOKS from A and the rest from B (frame-aligned), plus both reconstructions."""
     from tts_interp.interventions.codebooks import ALIGNMENTS, swap_files
 
     if align not in ALIGNMENTS:
@@ -116,16 +176,23 @@ def swap(a: Annotated[Path, typer.Option("--a", help="utterance giving the chose
 
 
 @app.command("probe")
-def probe(data: DataOption, out: OutOption, codec: CodecOption = "tiny-qwen12hz",
-          tasks: Annotated[str, typer.Option("--tasks", help="comma list of speaker, phoneme, pitch")] =
-          "speaker,phoneme,pitch",
-          test_fraction: Annotated[float, typer.Option("--test-fraction")] = 0.3,
-          permutations: Annotated[int, typer.Option("--permutations", help="permutation-test draws")] = 200,
-          bootstrap: Annotated[int, typer.Option("--bootstrap", help="bootstrap draws for the 95% CI")] = 200,
-          max_train_frames: Annotated[int, typer.Option("--max-train-frames")] = 20000,
-          alignments: AlignOption = None, cache: CacheOption = None, seed: SeedOption = 0,
-          device: DeviceOption = "cpu") -> None:
-    """Linear probes per codebook and for codebooks 0..k: speaker, phoneme, pitch, with CIs, p-values, control."""
+def probe(
+    data: DataOption,
+    out: OutOption,
+    codec: CodecOption = "tiny-qwen12hz",
+    tasks: Annotated[
+        str, typer.Option("--tasks", help="comma list of speaker, phoneme, pitch")
+    ] = "speaker,phoneme,pitch",
+    test_fraction: Annotated[float, typer.Option("--test-fraction")] = 0.3,
+    permutations: Annotated[int, typer.Option("--permutations", help="permutation-test draws")] = 200,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="bootstrap draws for the 95% CI")] = 200,
+    max_train_frames: Annotated[int, typer.Option("--max-train-frames")] = 20000,
+    alignments: AlignOption = None,
+    cache: CacheOption = None,
+    seed: SeedOption = 0,
+    device: DeviceOption = "cpu",
+) -> None:
+    """Linear probes per codebook and for codebooks 0..k: speaker, phoneme, pitch; CIs, p-values, control."""
     from tts_interp.interventions.codebook_probes import TASKS, run_probes
     from tts_interp.report.codebook_plots import plot_probe_results
 
@@ -137,8 +204,20 @@ def probe(data: DataOption, out: OutOption, codec: CodecOption = "tiny-qwen12hz"
     _, encoded, codes_cache = _encode(model, data, alignments, cache)
     n_sets = 2 * model.n_codebooks
     with progress_bar("probing (feature sets x tasks)", n_sets * len(chosen)) as advance:
-        result = run_probes(model, encoded.items, out, chosen, seed, test_fraction, permutations, bootstrap,
-                            max_train_frames, cache=codes_cache, prior_skipped=encoded.skipped, progress=advance)
+        result = run_probes(
+            model,
+            encoded.items,
+            out,
+            chosen,
+            seed,
+            test_fraction,
+            permutations,
+            bootstrap,
+            max_train_frames,
+            cache=codes_cache,
+            prior_skipped=encoded.skipped,
+            progress=advance,
+        )
     plots = plot_probe_results(result, out)
     summary = {}
     for name, task in result["tasks"].items():
@@ -146,15 +225,23 @@ def probe(data: DataOption, out: OutOption, codec: CodecOption = "tiny-qwen12hz"
         single = [r for r in task["results"] if r["mode"] == "single"]
         best = max(single, key=lambda r: r[metric]) if single else None
         if best:
-            summary[name] = f"best single codebook {best['codebook']}: {metric} {best[metric]:.3f} " \
-                            f"(chance {best['chance'][metric]:.3f}, p={best['p_value']:.3g})"
+            summary[name] = (
+                f"best single codebook {best['codebook']}: {metric} {best[metric]:.3f} "
+                f"(chance {best['chance'][metric]:.3f}, p={best['p_value']:.3g})"
+            )
     print_done(out, summary | {"plots": ", ".join(p.name for p in plots), "skipped": len(result["skipped"])})
 
 
 @app.command("stats")
-def stats(data: DataOption, out: OutOption, codec: CodecOption = "tiny-qwen12hz", cache: CacheOption = None,
-          seed: SeedOption = 0, device: DeviceOption = "cpu") -> None:
-    """Per codebook: persistence (run length), usage (entropy, perplexity) and mutual information between codebooks."""
+def stats(
+    data: DataOption,
+    out: OutOption,
+    codec: CodecOption = "tiny-qwen12hz",
+    cache: CacheOption = None,
+    seed: SeedOption = 0,
+    device: DeviceOption = "cpu",
+) -> None:
+    """Per codebook: persistence, usage (entropy, perplexity), mutual information between codebooks."""
     from tts_interp.core.results import write_result
     from tts_interp.interventions.codebook_stats import codebook_stats
     from tts_interp.report.codebook_plots import plot_codebook_stats
@@ -163,11 +250,29 @@ def stats(data: DataOption, out: OutOption, codec: CodecOption = "tiny-qwen12hz"
     dataset, encoded, _ = _encode(model, data, None, cache)
     if not encoded.items:
         write_result(out, {"command": "codes stats", "codec": model.describe(), "skipped": encoded.skipped})
-        raise BadInputError(f"no utterance of {data} could be encoded; see {out / 'result.json'} for the reasons")
+        raise BadInputError(
+            f"no utterance of {data} could be encoded; see {out / 'result.json'} for the reasons"
+        )
     result = codebook_stats([i.codes for i in encoded.items], model.frame_rate, model.codebook_size, seed)
     out.mkdir(parents=True, exist_ok=True)
     plot = plot_codebook_stats(result, model.codec_id, out)
-    write_result(out, {"command": "codes stats", "codec": model.describe(), "dataset": dataset.source, "seed": seed,
-                       **result, "plot": plot.name, "skipped": encoded.skipped})
-    print_done(out, {"utterances": result["n_utterances"], "frames": result["n_frames"],
-                     "mean run (ms) per codebook": [round(r["mean_run_ms"]) for r in result["per_codebook"]]})
+    write_result(
+        out,
+        {
+            "command": "codes stats",
+            "codec": model.describe(),
+            "dataset": dataset.source,
+            "seed": seed,
+            **result,
+            "plot": plot.name,
+            "skipped": encoded.skipped,
+        },
+    )
+    print_done(
+        out,
+        {
+            "utterances": result["n_utterances"],
+            "frames": result["n_frames"],
+            "mean run (ms) per codebook": [round(r["mean_run_ms"]) for r in result["per_codebook"]],
+        },
+    )

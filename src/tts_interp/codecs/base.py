@@ -40,7 +40,7 @@ class RVQCodec(ABC):
     # --- what each adapter provides -------------------------------------------------------------------
     @abstractmethod
     def vq_layers(self) -> Sequence[torch.nn.Module]:
-        """The decoder's per-codebook VQ layers, codebook 0 first; each has `decode(indices (B,T)) -> (B,D,T)`."""
+        """The decoder's per-codebook VQ layers, codebook 0 first; `decode(indices (B,T)) -> (B,D,T)` each."""
 
     @abstractmethod
     def _encode_padded(self, batch: torch.Tensor, lengths: Sequence[int]) -> list[torch.Tensor]:
@@ -52,7 +52,7 @@ class RVQCodec(ABC):
 
     @abstractmethod
     def _quantizer_decode(self, codes: torch.Tensor) -> torch.Tensor:
-        """Run only the decoder's quantiser on (frames, K) codes: the summed (dim, frames) input of the decoder."""
+        """Run only the decoder's quantiser on (frames, K) codes: the decoder's summed (dim, frames) input."""
 
     @property
     @abstractmethod
@@ -82,7 +82,7 @@ class RVQCodec(ABC):
         return [c.detach().cpu().numpy().astype(np.int64) for c in codes]
 
     def encode_audio(self, source: str | object, source_sr: int | None = None) -> np.ndarray:
-        """Read (any sample rate, downmixed, checked), resample to the codec's rate and encode one utterance."""
+        """Read (any rate, downmixed, checked), resample to the codec's rate and encode one utterance."""
         audio = load_audio(source, self.sample_rate, source_sr=source_sr, min_seconds=1.0 / self.frame_rate)
         return self.encode([audio.samples])[0]
 
@@ -93,7 +93,9 @@ class RVQCodec(ABC):
             wave = self._decode_tensor(tensor)
         return Audio(wave.detach().float().cpu().numpy(), self.sample_rate)
 
-    def quantizer_output(self, codes: np.ndarray, edits: Mapping[int, EditMode] | None = None) -> torch.Tensor:
+    def quantizer_output(
+        self, codes: np.ndarray, edits: Mapping[int, EditMode] | None = None
+    ) -> torch.Tensor:
         """The decoder's summed quantiser output (dim, frames) for `codes`, under `edits`."""
         tensor = self._codes_tensor(codes)
         with torch.inference_mode(), self.edited(edits or {}):
@@ -110,7 +112,7 @@ class RVQCodec(ABC):
         return cache[codebook]
 
     def contribution_table(self, codebook: int) -> torch.Tensor:
-        """Each entry's contribution (codebook_size, out_dim) to the summed quantiser output (projection applied).
+        """Each entry's contribution (codebook_size, out_dim) to the summed quantiser output (projected).
 
         Found by running the quantiser with every other codebook zeroed, so it holds for any adapter.
         """
@@ -124,11 +126,11 @@ class RVQCodec(ABC):
         return cache[codebook]
 
     def mean_vector(self, codebook: int) -> torch.Tensor:
-        """The mean of a codebook's entries (dim,): what a "mean" edit puts in place of its quantised vector."""
+        """The mean of a codebook's entries (dim,): what a "mean" edit puts in place of its vector."""
         return self.codebook_table(codebook).mean(dim=0)
 
     def check_codebooks(self, codebooks: Sequence[int]) -> list[int]:
-        """Raise OutOfRangeError for a codebook index outside 0..n_codebooks-1; return the list sorted, unique."""
+        """Raise OutOfRangeError for an index outside 0..n_codebooks-1; return the indices sorted, unique."""
         for k in codebooks:
             if not 0 <= int(k) < self.n_codebooks:
                 raise OutOfRangeError(f"codebook index for {self.codec_id}", k, f"0..{self.n_codebooks - 1}")
@@ -138,11 +140,14 @@ class RVQCodec(ABC):
         """Raise BadInputError unless codes are a non-empty (frames, n_codebooks) array of valid entries."""
         codes = np.asarray(codes)
         if codes.ndim != 2 or codes.shape[1] != self.n_codebooks or codes.shape[0] == 0:
-            raise BadInputError(f"codes for {self.codec_id} must have shape (frames>0, {self.n_codebooks}); "
-                                f"got {codes.shape}")
+            raise BadInputError(
+                f"codes for {self.codec_id} must have shape (frames>0, {self.n_codebooks}); got {codes.shape}"
+            )
         if codes.min() < 0 or codes.max() >= self.codebook_size:
-            raise BadInputError(f"codes for {self.codec_id} must lie in 0..{self.codebook_size - 1}; got "
-                                f"{codes.min()}..{codes.max()}")
+            raise BadInputError(
+                f"codes for {self.codec_id} must lie in 0..{self.codebook_size - 1}; got "
+                f"{codes.min()}..{codes.max()}"
+            )
         return codes.astype(np.int64)
 
     @contextmanager
@@ -179,6 +184,11 @@ class RVQCodec(ABC):
 
     def describe(self) -> dict[str, object]:
         """The codec's identity and shape, for result.json."""
-        return {"codec": self.codec_id, "sample_rate": self.sample_rate, "frame_rate": self.frame_rate,
-                "n_codebooks": self.n_codebooks, "codebook_size": self.codebook_size,
-                "class": type(self).__name__}
+        return {
+            "codec": self.codec_id,
+            "sample_rate": self.sample_rate,
+            "frame_rate": self.frame_rate,
+            "n_codebooks": self.n_codebooks,
+            "codebook_size": self.codebook_size,
+            "class": type(self).__name__,
+        }

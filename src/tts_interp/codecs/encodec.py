@@ -1,7 +1,7 @@
-"""Adapter for Meta's EnCodec through transformers' `EncodecModel` (24 kHz model: 75 Hz, 1024-entry codebooks).
+"""Adapter for Meta's EnCodec through transformers' `EncodecModel` (24 kHz: 75 Hz, 1024-entry codebooks).
 
-EnCodec's quantiser is one plain residual stack (`quantizer.layers`) with no projection; codes are taken at the
-highest bandwidth the checkpoint offers, so every codebook is present.
+EnCodec's quantiser is one plain residual stack (`quantizer.layers`) with no projection; codes are taken
+at the highest bandwidth the checkpoint offers, so every codebook is present.
 """
 
 from __future__ import annotations
@@ -22,11 +22,15 @@ class EncodecCodec(RVQCodec):
     def __init__(self, codec_id: str, directory: Path, device: torch.device):
         from transformers import EncodecModel
 
-        self.model = EncodecModel.from_pretrained(str(directory)).to(device=device, dtype=torch.float32).eval()
+        self.model = (
+            EncodecModel.from_pretrained(str(directory)).to(device=device, dtype=torch.float32).eval()
+        )
         config = self.model.config
         if config.chunk_length_s is not None or config.normalize or config.audio_channels != 1:
-            raise BadInputError(f"codec {codec_id!r}: only mono, unchunked, unnormalised EnCodec checkpoints "
-                                "(like facebook/encodec_24khz) are supported")
+            raise BadInputError(
+                f"codec {codec_id!r}: only mono, unchunked, unnormalised EnCodec checkpoints "
+                "(like facebook/encodec_24khz) are supported"
+            )
         self.bandwidth = float(max(config.target_bandwidths))
         self.codec_id = codec_id
         self.sample_rate = int(config.sampling_rate)

@@ -35,11 +35,14 @@ class MimiCodec(RVQCodec):
 
     def vq_layers(self) -> Sequence[torch.nn.Module]:
         quantizer = self.model.quantizer
-        return (list(quantizer.semantic_residual_vector_quantizer.layers)
-                + list(quantizer.acoustic_residual_vector_quantizer.layers))
+        return list(quantizer.semantic_residual_vector_quantizer.layers) + list(
+            quantizer.acoustic_residual_vector_quantizer.layers
+        )
 
     def _encode_padded(self, batch: torch.Tensor, lengths: Sequence[int]) -> list[torch.Tensor]:
-        codes = self.model.encode(batch[:, None], num_quantizers=self.n_codebooks, return_dict=True).audio_codes
+        codes = self.model.encode(
+            batch[:, None], num_quantizers=self.n_codebooks, return_dict=True
+        ).audio_codes
         return [codes[row, :, : math.ceil(n / self.hop_length)].T for row, n in enumerate(lengths)]
 
     def _decode_tensor(self, codes: torch.Tensor) -> torch.Tensor:

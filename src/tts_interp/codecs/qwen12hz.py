@@ -39,7 +39,10 @@ class Qwen12HzCodec(RVQCodec):
         return list(quantizer.rvq_first.vq.layers) + list(quantizer.rvq_rest.vq.layers)
 
     def _encode_padded(self, batch: torch.Tensor, lengths: Sequence[int]) -> list[torch.Tensor]:
-        mask = torch.arange(batch.shape[1], device=batch.device)[None] < torch.tensor(lengths, device=batch.device)[:, None]
+        mask = (
+            torch.arange(batch.shape[1], device=batch.device)[None]
+            < torch.tensor(lengths, device=batch.device)[:, None]
+        )
         return list(self.model.encode(batch, mask.long(), return_dict=True).audio_codes)
 
     def _decode_tensor(self, codes: torch.Tensor) -> torch.Tensor:

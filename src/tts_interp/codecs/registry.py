@@ -1,9 +1,9 @@
 """Finding and loading a codec by id: a built-in tiny id, a local checkpoint directory, or a hub id.
 
 A hub id goes through `models.hub.resolve_checkpoint` (the Hugging Face cache, downloaded there unless
-HF_HUB_OFFLINE is set); when it cannot be had, the error names the model, the cache looked in and how to get it. The family is read from the
-checkpoint's config.json, so any Qwen 12Hz tokenizer, Mimi or EnCodec checkpoint works, and a full Qwen3-TTS
-model directory is accepted for its `speech_tokenizer/`.
+HF_HUB_OFFLINE is set); when it cannot be had, the error names the model, the cache looked in and how to
+get it. The family is read from the checkpoint's config.json, so any Qwen 12Hz tokenizer, Mimi or EnCodec
+checkpoint works, and a full Qwen3-TTS model directory is accepted for its `speech_tokenizer/`.
 """
 
 from __future__ import annotations
@@ -48,9 +48,17 @@ def builtin_dir(codec_id: str) -> Path:
     staging = out_dir.with_name(f"{codec_id}.building.{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     BUILTINS[codec_id](staging, BUILTIN_SEED)
-    (staging / "tts_interp_builtin.json").write_text(json.dumps(
-        {"codec": codec_id, "seed": BUILTIN_SEED, "format": BUILTIN_FORMAT,
-         "note": "random weights built by tts-interp: the audio is noise"}, indent=2))
+    (staging / "tts_interp_builtin.json").write_text(
+        json.dumps(
+            {
+                "codec": codec_id,
+                "seed": BUILTIN_SEED,
+                "format": BUILTIN_FORMAT,
+                "note": "random weights built by tts-interp: the audio is noise",
+            },
+            indent=2,
+        )
+    )
     shutil.rmtree(out_dir, ignore_errors=True)
     staging.rename(out_dir)
     return out_dir

@@ -89,8 +89,13 @@ class EncodedSet:
     cached: int = 0
 
 
-def encode_dataset(codec: RVQCodec, dataset: Dataset, cache: CodesCache | None = None, batch_size: int = 8,
-                   progress: Callable[[int], None] | None = None) -> EncodedSet:
+def encode_dataset(
+    codec: RVQCodec,
+    dataset: Dataset,
+    cache: CodesCache | None = None,
+    batch_size: int = 8,
+    progress: Callable[[int], None] | None = None,
+) -> EncodedSet:
     """Encode every utterance (cached ones are read back); bad files are skipped with their reason."""
     result = EncodedSet([], list(dataset.skipped))
     pending: list[tuple[Utterance, str, np.ndarray]] = []
@@ -116,8 +121,8 @@ def encode_dataset(codec: RVQCodec, dataset: Dataset, cache: CodesCache | None =
                 if progress:
                     progress(1)
                 continue
-            channels = sf.info(str(utt.path)).channels
             audio = load_audio(utt.path, codec.sample_rate, min_seconds=1.0 / codec.frame_rate)
+            channels = sf.info(str(utt.path)).channels
         except (TTSInterpError, RuntimeError, OSError) as exc:
             result.skipped.append({"item": utt.utt_id, "reason": str(exc)})
             if progress:

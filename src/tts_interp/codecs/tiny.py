@@ -55,8 +55,9 @@ def _save_with_feature_extractor(model: torch.nn.Module, out_dir: Path) -> Path:
     from transformers import EncodecFeatureExtractor
 
     model.save_pretrained(str(out_dir))
-    EncodecFeatureExtractor(feature_size=1, sampling_rate=TINY_SAMPLE_RATE, padding_value=0.0).save_pretrained(
-        str(out_dir))
+    EncodecFeatureExtractor(
+        feature_size=1, sampling_rate=TINY_SAMPLE_RATE, padding_value=0.0
+    ).save_pretrained(str(out_dir))
     return out_dir
 
 
@@ -65,13 +66,33 @@ def build_tiny_mimi(out_dir: Path, seed: int) -> Path:
     from transformers import MimiConfig, MimiModel
 
     torch.manual_seed(seed)
-    config = MimiConfig(sampling_rate=TINY_SAMPLE_RATE, frame_rate=12.5, audio_channels=1, hidden_size=32,
-                        num_filters=4, num_residual_layers=1, upsampling_ratios=[8, 6, 5, 4], kernel_size=7,
-                        last_kernel_size=3, residual_kernel_size=3, dilation_growth_rate=2, compress=2,
-                        num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=2, head_dim=16,
-                        intermediate_size=64, sliding_window=50, codebook_size=2048, codebook_dim=16,
-                        num_quantizers=8, num_semantic_quantizers=1, vector_quantization_hidden_dimension=16,
-                        upsample_groups=32, use_cache=False)
+    config = MimiConfig(
+        sampling_rate=TINY_SAMPLE_RATE,
+        frame_rate=12.5,
+        audio_channels=1,
+        hidden_size=32,
+        num_filters=4,
+        num_residual_layers=1,
+        upsampling_ratios=[8, 6, 5, 4],
+        kernel_size=7,
+        last_kernel_size=3,
+        residual_kernel_size=3,
+        dilation_growth_rate=2,
+        compress=2,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        head_dim=16,
+        intermediate_size=64,
+        sliding_window=50,
+        codebook_size=2048,
+        codebook_dim=16,
+        num_quantizers=8,
+        num_semantic_quantizers=1,
+        vector_quantization_hidden_dimension=16,
+        upsample_groups=32,
+        use_cache=False,
+    )
     model = MimiModel(config).eval()
     _randomise_codebooks(model, seed + 1)
     return _save_with_feature_extractor(model, out_dir)
@@ -82,15 +103,27 @@ def build_tiny_encodec(out_dir: Path, seed: int) -> Path:
     from transformers import EncodecConfig, EncodecModel
 
     torch.manual_seed(seed)
-    config = EncodecConfig(target_bandwidths=[1.5, 3.0, 6.0, 12.0, 24.0], sampling_rate=TINY_SAMPLE_RATE,
-                           audio_channels=1, normalize=False, chunk_length_s=None, overlap=None, hidden_size=16,
-                           num_filters=4, num_residual_layers=1, upsampling_ratios=[8, 5, 4, 2], codebook_size=1024,
-                           codebook_dim=16, num_lstm_layers=1, use_causal_conv=True)
+    config = EncodecConfig(
+        target_bandwidths=[1.5, 3.0, 6.0, 12.0, 24.0],
+        sampling_rate=TINY_SAMPLE_RATE,
+        audio_channels=1,
+        normalize=False,
+        chunk_length_s=None,
+        overlap=None,
+        hidden_size=16,
+        num_filters=4,
+        num_residual_layers=1,
+        upsampling_ratios=[8, 5, 4, 2],
+        codebook_size=1024,
+        codebook_dim=16,
+        num_lstm_layers=1,
+        use_causal_conv=True,
+    )
     model = EncodecModel(config).eval()
     _seed_codebooks_from_data(model, seed + 1)
     return _save_with_feature_extractor(model, out_dir)
 
 
 def build_tiny_qwen12hz(out_dir: Path, seed: int) -> Path:
-    """The tiny Qwen3-TTS 12Hz tokenizer (16 codebooks x 2048), built by the Qwen3-TTS family's own builder."""
+    """The tiny Qwen3-TTS 12Hz tokenizer (16 codebooks x 2048), from the Qwen3-TTS family's builder."""
     return build_speech_tokenizer(out_dir, seed)

@@ -36,16 +36,19 @@ def read_textgrid(path: Path, tier: str = "phones") -> list[Interval]:
         names.append(name)
         if name != tier:
             continue
-        long_form = re.findall(r'xmin\s*=\s*([\d.eE+-]+)\s*xmax\s*=\s*([\d.eE+-]+)\s*text\s*=\s*"((?:[^"]|"")*)"',
-                               block)
+        long_form = re.findall(
+            r'xmin\s*=\s*([\d.eE+-]+)\s*xmax\s*=\s*([\d.eE+-]+)\s*text\s*=\s*"((?:[^"]|"")*)"', block
+        )
         if long_form:
             rows = long_form
         else:  # short format: name, xmin, xmax, count, then (xmin, xmax, text) triples
             tokens = re.findall(r'"((?:[^"]|"")*)"|([\d.eE+-]+)', block)
             values = [quoted if quoted or not number else number for quoted, number in tokens][4:]
-            rows = [tuple(values[i:i + 3]) for i in range(0, len(values) - 2, 3)]
+            rows = [tuple(values[i : i + 3]) for i in range(0, len(values) - 2, 3)]
         return [Interval(float(a), float(b), label.replace('""', '"').strip()) for a, b, label in rows]
-    raise BadInputError(f"TextGrid {path} has no interval tier named {tier!r}; tiers: {', '.join(names) or 'none'}")
+    raise BadInputError(
+        f"TextGrid {path} has no interval tier named {tier!r}; tiers: {', '.join(names) or 'none'}"
+    )
 
 
 def read_lab(path: Path) -> list[Interval]:
@@ -64,16 +67,23 @@ def read_lab(path: Path) -> list[Interval]:
         try:
             start, end = float(parts[0]), float(parts[1])
         except ValueError:
-            raise BadInputError(f"label file {path} line {number}: times {parts[0]!r} {parts[1]!r} are not "
-                                "numbers") from None
+            raise BadInputError(
+                f"label file {path} line {number}: times {parts[0]!r} {parts[1]!r} are not numbers"
+            ) from None
         rows.append((start, end, parts[2]))
         decimal = decimal or "." in parts[0] or "." in parts[1]
     if not rows:
         raise BadInputError(f"label file {path} has no labels")
     unit = 1.0 if decimal else HTS_TIME_UNIT
     full_context = re.compile(r"^[^-]*-([^+]+)\+")
-    return [Interval(round(s * unit, 7), round(e * unit, 7), (full_context.match(lab).group(1) if full_context.match(lab) else lab))
-            for s, e, lab in rows]
+    return [
+        Interval(
+            round(s * unit, 7),
+            round(e * unit, 7),
+            (full_context.match(lab).group(1) if full_context.match(lab) else lab),
+        )
+        for s, e, lab in rows
+    ]
 
 
 def read_alignment(path: Path) -> list[Interval]:

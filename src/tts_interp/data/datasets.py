@@ -56,7 +56,9 @@ def _find_alignment(audio: Path, root: Path, alignments_dir: Path | None) -> Pat
 def _manifest_rows(path: Path) -> list[dict[str, str]]:
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8") as handle:
-            return [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(handle)]
+            return [
+                {k.strip(): (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(handle)
+            ]
     if path.suffix.lower() == ".jsonl":
         rows = []
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -116,8 +118,15 @@ def read_librispeech(root: Path, alignments_dir: Path | None = None) -> Dataset:
             if not audio.is_file():
                 skipped.append({"item": utt_id, "reason": f"audio file {audio} does not exist"})
                 continue
-            utterances.append(Utterance(utt_id, audio, utt_id.split("-")[0], text or None,
-                                        _find_alignment(audio, root, alignments_dir)))
+            utterances.append(
+                Utterance(
+                    utt_id,
+                    audio,
+                    utt_id.split("-")[0],
+                    text or None,
+                    _find_alignment(audio, root, alignments_dir),
+                )
+            )
     return Dataset(str(root), utterances, skipped)
 
 
@@ -134,5 +143,7 @@ def load_dataset(source: Path | str, alignments_dir: Path | str | None = None) -
             return read_manifest(source / name, aligned)
     if next(source.rglob("*.trans.txt"), None) is not None:
         return read_librispeech(source, aligned)
-    raise BadInputError(f"folder {source} has no {' or '.join(MANIFEST_NAMES)} and is not in the LibriSpeech "
-                        "layout (speaker/chapter/*.flac with *.trans.txt)")
+    raise BadInputError(
+        f"folder {source} has no {' or '.join(MANIFEST_NAMES)} and is not in the LibriSpeech "
+        "layout (speaker/chapter/*.flac with *.trans.txt)"
+    )

@@ -20,8 +20,9 @@ def pyin_track(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     import librosa
 
     padded = np.pad(samples.astype(np.float32), (0, max(0, PYIN_FRAME - len(samples))))
-    f0, voiced, _ = librosa.pyin(padded, fmin=FMIN, fmax=FMAX, sr=PYIN_SR, frame_length=PYIN_FRAME,
-                                 hop_length=PYIN_HOP, center=True)
+    f0, voiced, _ = librosa.pyin(
+        padded, fmin=FMIN, fmax=FMAX, sr=PYIN_SR, frame_length=PYIN_FRAME, hop_length=PYIN_HOP, center=True
+    )
     return f0.astype(np.float32), voiced.astype(bool)
 
 

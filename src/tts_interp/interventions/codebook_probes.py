@@ -44,9 +44,11 @@ def feature_sets(n_codebooks: int, cumulative: bool = True) -> list[FeatureSet]:
 
 
 class CodebookFeatures:
-    """Builds frame features from codes with a codec's lookup tables (cumulative sums computed incrementally)."""
+    """Frame features from codes via a codec's lookup tables (cumulative sums built incrementally)."""
 
-    def __init__(self, codes: np.ndarray, own: Callable[[int], np.ndarray], projected: Callable[[int], np.ndarray]):
+    def __init__(
+        self, codes: np.ndarray, own: Callable[[int], np.ndarray], projected: Callable[[int], np.ndarray]
+    ):
         self.codes, self.own, self.projected = codes, own, projected
         self._running: tuple[int, np.ndarray] | None = None
 
@@ -54,8 +56,11 @@ class CodebookFeatures:
         k = feature_set.codebook
         if feature_set.mode == "single":
             return self.own(k)[self.codes[:, k]]
-        start, total = (self._running if self._running and self._running[0] == k - 1
-                        else (-1, np.zeros((len(self.codes), self.projected(0).shape[1]), dtype=np.float32)))
+        start, total = (
+            self._running
+            if self._running and self._running[0] == k - 1
+            else (-1, np.zeros((len(self.codes), self.projected(0).shape[1]), dtype=np.float32))
+        )
         for j in range(start + 1, k + 1):
             total = total + self.projected(j)[self.codes[:, j]]
         self._running = (k, total)
@@ -63,10 +68,14 @@ class CodebookFeatures:
 
     @classmethod
     def from_codec(cls, codes: np.ndarray, codec: RVQCodec) -> CodebookFeatures:
-        return cls(codes, lambda k: codec.codebook_table(k).numpy(), lambda k: codec.contribution_table(k).numpy())
+        return cls(
+            codes, lambda k: codec.codebook_table(k).numpy(), lambda k: codec.contribution_table(k).numpy()
+        )
 
 
-def _frame_pitch(item: EncodedUtterance, frame_rate: float, cache: CodesCache | None) -> tuple[np.ndarray, np.ndarray]:
+def _frame_pitch(
+    item: EncodedUtterance, frame_rate: float, cache: CodesCache | None
+) -> tuple[np.ndarray, np.ndarray]:
     name = f"f0_{frame_rate:g}hz"
     stored = cache.get(item.key) if cache is not None else {}
     if name in stored:
@@ -78,11 +87,15 @@ def _frame_pitch(item: EncodedUtterance, frame_rate: float, cache: CodesCache | 
     return f0, voiced
 
 
-def build_tasks(items: Sequence[EncodedUtterance], split: Split, tasks: Sequence[str], frame_rate: float,
-                cache: CodesCache | None = None,
-                progress: Callable[[int], None] | None = None) -> tuple[dict[str, tuple[ProbeTask, np.ndarray]],
-                                                                       list[dict[str, str]]]:
-    """Targets for each task over the frames that have one; returns {task: (ProbeTask, frame rows)}, skipped."""
+def build_tasks(
+    items: Sequence[EncodedUtterance],
+    split: Split,
+    tasks: Sequence[str],
+    frame_rate: float,
+    cache: CodesCache | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[dict[str, tuple[ProbeTask, np.ndarray]], list[dict[str, str]]]:
+    """Targets per task over the frames that have one; returns {task: (ProbeTask, frame rows)}, skipped."""
     for task in tasks:
         if task not in TASKS:
             raise UnknownNameError("probe task", task, TASKS)
@@ -91,8 +104,13 @@ def build_tasks(items: Sequence[EncodedUtterance], split: Split, tasks: Sequence
     built: dict[str, tuple[ProbeTask, np.ndarray]] = {}
     skipped: list[dict[str, str]] = []
 
-    def assemble(name: str, kind: str, null: str, per_item: list[tuple[int, np.ndarray, np.ndarray]],
-                 classes: tuple[str, ...] = ()) -> None:
+    def assemble(
+        name: str,
+        kind: str,
+        null: str,
+        per_item: list[tuple[int, np.ndarray, np.ndarray]],
+        classes: tuple[str, ...] = (),
+    ) -> None:
         if not per_item:
             skipped.append({"item": f"task {name}", "reason": "no utterance has targets for it"})
             return
@@ -112,9 +130,17 @@ def build_tasks(items: Sequence[EncodedUtterance], split: Split, tasks: Sequence
     if "speaker" in tasks:
         speakers = sorted({i.utterance.speaker for i in items} - unsplit)
         index = {s: n for n, s in enumerate(speakers)}
-        assemble("speaker", "classification", "utterance",
-                 [(n, np.arange(len(i.codes)), np.full(len(i.codes), index[i.utterance.speaker]))
-                  for n, i in enumerate(items) if i.utterance.speaker in index], tuple(speakers))
+        assemble(
+            "speaker",
+            "classification",
+            "utterance",
+            [
+                (n, np.arange(len(i.codes)), np.full(len(i.codes), index[i.utterance.speaker]))
+                for n, i in enumerate(items)
+                if i.utterance.speaker in index
+            ],
+            tuple(speakers),
+        )
     if "phoneme" in tasks:
         per_item_labels = []
         for n, item in enumerate(items):
@@ -128,10 +154,21 @@ def build_tasks(items: Sequence[EncodedUtterance], split: Split, tasks: Sequence
             per_item_labels.append((n, labels))
         phones = sorted({lab for _, labels in per_item_labels for lab in labels if lab is not None})
         index = {p: k for k, p in enumerate(phones)}
-        assemble("phoneme", "classification", "rotation",
-                 [(n, np.array([f for f, lab in enumerate(labels) if lab is not None], dtype=int),
-                   np.array([index[lab] for lab in labels if lab is not None], dtype=int))
-                  for n, labels in per_item_labels if any(lab is not None for lab in labels)], tuple(phones))
+        assemble(
+            "phoneme",
+            "classification",
+            "rotation",
+            [
+                (
+                    n,
+                    np.array([f for f, lab in enumerate(labels) if lab is not None], dtype=int),
+                    np.array([index[lab] for lab in labels if lab is not None], dtype=int),
+                )
+                for n, labels in per_item_labels
+                if any(lab is not None for lab in labels)
+            ],
+            tuple(phones),
+        )
     if "pitch" in tasks:
         per_item = []
         for n, item in enumerate(items):
@@ -148,22 +185,45 @@ def build_tasks(items: Sequence[EncodedUtterance], split: Split, tasks: Sequence
     return built, skipped
 
 
-def run_probes(codec: RVQCodec, items: Sequence[EncodedUtterance], out_dir: Path, tasks: Sequence[str] = TASKS,
-               seed: int = 0, test_fraction: float = 0.3, n_permutations: int = 200, n_bootstrap: int = 200,
-               max_train_frames: int = 20000, cumulative: bool = True, cache: CodesCache | None = None,
-               prior_skipped: Sequence[dict[str, str]] = (), progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Probe every feature set for every task; result.json is rewritten after each probe, so nothing is lost."""
-    split = split_utterances([i.utterance.utt_id for i in items], [i.utterance.speaker for i in items],
-                             test_fraction, seed)
+def run_probes(
+    codec: RVQCodec,
+    items: Sequence[EncodedUtterance],
+    out_dir: Path,
+    tasks: Sequence[str] = TASKS,
+    seed: int = 0,
+    test_fraction: float = 0.3,
+    n_permutations: int = 200,
+    n_bootstrap: int = 200,
+    max_train_frames: int = 20000,
+    cumulative: bool = True,
+    cache: CodesCache | None = None,
+    prior_skipped: Sequence[dict[str, str]] = (),
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Probe every feature set for every task; result.json is rewritten after each probe (nothing lost)."""
+    split = split_utterances(
+        [i.utterance.utt_id for i in items], [i.utterance.speaker for i in items], test_fraction, seed
+    )
     built, skipped = build_tasks(items, split, tasks, codec.frame_rate, cache)
     codes = np.concatenate([i.codes for i in items]) if items else np.zeros((0, codec.n_codebooks), np.int64)
     features = CodebookFeatures.from_codec(codes, codec)
     result: dict[str, Any] = {
-        "command": "codes probe", "codec": codec.describe(), "seed": seed,
-        "settings": {"tasks": list(tasks), "test_fraction": test_fraction, "n_permutations": n_permutations,
-                     "n_bootstrap": n_bootstrap, "max_train_frames": max_train_frames, "cumulative": cumulative},
-        "split": split.as_dict(), "n_utterances": len(items), "tasks": {},
-        "skipped": list(prior_skipped) + list(split.unsplittable) + skipped}
+        "command": "codes probe",
+        "codec": codec.describe(),
+        "seed": seed,
+        "settings": {
+            "tasks": list(tasks),
+            "test_fraction": test_fraction,
+            "n_permutations": n_permutations,
+            "n_bootstrap": n_bootstrap,
+            "max_train_frames": max_train_frames,
+            "cumulative": cumulative,
+        },
+        "split": split.as_dict(),
+        "n_utterances": len(items),
+        "tasks": {},
+        "skipped": list(prior_skipped) + list(split.unsplittable) + skipped,
+    }
     for name, (task, _) in built.items():
         result["tasks"][name] = {"kind": task.kind, "classes": list(task.classes), "results": []}
     write_result(out_dir, result)
@@ -171,8 +231,14 @@ def run_probes(codec: RVQCodec, items: Sequence[EncodedUtterance], out_dir: Path
         x_all = features(feature_set)
         for name, (task, rows) in built.items():
             scores = evaluate(task, x_all[rows], seed, n_permutations, n_bootstrap, max_train_frames)
-            result["tasks"][name]["results"].append({"features": feature_set.name, "mode": feature_set.mode,
-                                                     "codebook": feature_set.codebook, **scores})
+            result["tasks"][name]["results"].append(
+                {
+                    "features": feature_set.name,
+                    "mode": feature_set.mode,
+                    "codebook": feature_set.codebook,
+                    **scores,
+                }
+            )
             write_result(out_dir, result)
             if progress:
                 progress(1)

@@ -34,13 +34,20 @@ class Split:
     test_fraction: float
 
     def as_dict(self) -> dict[str, object]:
-        return {"seed": self.seed, "test_fraction": self.test_fraction, "train": sorted(self.train),
-                "test": sorted(self.test), "unsplittable": list(self.unsplittable)}
+        return {
+            "seed": self.seed,
+            "test_fraction": self.test_fraction,
+            "train": sorted(self.train),
+            "test": sorted(self.test),
+            "unsplittable": list(self.unsplittable),
+        }
 
 
-def split_utterances(utt_ids: Sequence[str], speakers: Sequence[str], test_fraction: float, seed: int) -> Split:
-    """Stratified by speaker: each speaker with >= 2 utterances gives round(n * test_fraction) of them (at least
-    1, at most n-1) to test. A speaker with one utterance cannot be in both halves: it goes to train and is
+def split_utterances(
+    utt_ids: Sequence[str], speakers: Sequence[str], test_fraction: float, seed: int
+) -> Split:
+    """Stratified by speaker: each speaker with >= 2 utterances gives round(n * test_fraction) of them
+    (at least 1, at most n-1) to test. A speaker with one utterance cannot be in both halves: it goes to train and is
     listed as unsplittable.
     """
     rng = np.random.default_rng(seed)
@@ -52,8 +59,13 @@ def split_utterances(utt_ids: Sequence[str], speakers: Sequence[str], test_fract
         utts = sorted(by_speaker[speaker])
         if len(utts) < 2:
             train.update(utts)
-            unsplittable.append({"item": speaker, "reason": f"speaker {speaker!r} has only one utterance "
-                                                             f"({utts[0]}); it cannot be split into train and test"})
+            unsplittable.append(
+                {
+                    "item": speaker,
+                    "reason": f"speaker {speaker!r} has only one utterance "
+                    f"({utts[0]}); it cannot be split into train and test",
+                }
+            )
             continue
         order = [utts[i] for i in rng.permutation(len(utts))]
         n_test = min(len(utts) - 1, max(1, round(len(utts) * test_fraction)))
@@ -88,22 +100,27 @@ def _scores(kind: Kind, y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, flo
         return {"accuracy": float(hits.sum() / len(y_true)), "macro_f1": float(f1.mean())}
     residual = np.sum((y_true - y_pred) ** 2)
     total = np.sum((y_true - y_true.mean()) ** 2)
-    return {"r2": float(1 - residual / total) if total > 0 else float("nan"),
-            "mae": float(np.mean(np.abs(y_true - y_pred)))}
+    return {
+        "r2": float(1 - residual / total) if total > 0 else float("nan"),
+        "mae": float(np.mean(np.abs(y_true - y_pred))),
+    }
 
 
 PRIMARY = {"classification": "macro_f1", "regression": "r2"}
 
 
-def _fit_predict(kind: Kind, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, seed: int) -> np.ndarray:
-    """Standardise on train, fit a linear probe, predict test. BLAS runs single-threaded: probes are small, and
-    multi-threaded BLAS on them was seen 5-10x slower on a busy 2-core machine."""
+def _fit_predict(
+    kind: Kind, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, seed: int
+) -> np.ndarray:
+    """Standardise on train, fit a linear probe, predict test. BLAS runs single-threaded: probes are small
+    and multi-threaded BLAS on them was seen 5-10x slower on a busy 2-core machine."""
     with threadpool_limits(1):
         return _fit_predict_unlimited(kind, x_train, y_train, x_test, seed)
 
 
-def _fit_predict_unlimited(kind: Kind, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
-                           seed: int) -> np.ndarray:
+def _fit_predict_unlimited(
+    kind: Kind, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, seed: int
+) -> np.ndarray:
     scaler = StandardScaler().fit(x_train)
     if kind == "classification":
         model = LogisticRegression(max_iter=300, C=1.0, random_state=seed)
@@ -131,8 +148,14 @@ def _subsample(rows: np.ndarray, limit: int, rng: np.random.Generator) -> np.nda
     return rows if len(rows) <= limit else np.sort(rng.choice(rows, size=limit, replace=False))
 
 
-def evaluate(task: ProbeTask, features: np.ndarray, seed: int, n_permutations: int = 200,
-             n_bootstrap: int = 200, max_train_frames: int = 20000) -> dict[str, object]:
+def evaluate(
+    task: ProbeTask,
+    features: np.ndarray,
+    seed: int,
+    n_permutations: int = 200,
+    n_bootstrap: int = 200,
+    max_train_frames: int = 20000,
+) -> dict[str, object]:
     """Fit the probe on train frames, score test frames; add a permutation p-value, a 95% bootstrap CI over
     test utterances, and the same probe on shuffled labels (the control task) for selectivity.
     """
@@ -153,25 +176,44 @@ def evaluate(task: ProbeTask, features: np.ndarray, seed: int, n_permutations: i
     members = {g: np.flatnonzero(groups == g) for g in utterances}
     boot = []
     for _ in range(n_bootstrap):
-        rows = np.concatenate([members[g] for g in rng.choice(utterances, size=len(utterances), replace=True)])
+        rows = np.concatenate(
+            [members[g] for g in rng.choice(utterances, size=len(utterances), replace=True)]
+        )
         if task.kind == "regression" and len(np.unique(y_test[rows])) < 2:
             continue
         boot.append(_scores(task.kind, y_test[rows], pred[rows]))
-    ci = {metric: [float(np.percentile([b[metric] for b in boot], 2.5)),
-                   float(np.percentile([b[metric] for b in boot], 97.5))] for metric in scores} if boot else {}
+    ci = (
+        {
+            metric: [
+                float(np.percentile([b[metric] for b in boot], 2.5)),
+                float(np.percentile([b[metric] for b in boot], 97.5)),
+            ]
+            for metric in scores
+        }
+        if boot
+        else {}
+    )
 
     control_targets = _control_targets(task, rng)
-    control_pred = _fit_predict(task.kind, features[train_rows], control_targets[train_rows], features[test_rows],
-                                seed)
+    control_pred = _fit_predict(
+        task.kind, features[train_rows], control_targets[train_rows], features[test_rows], seed
+    )
     control = _scores(task.kind, control_targets[test_rows], control_pred)
-    return {**scores, "chance": chance, "p_value": p_value, "ci95": ci, "control": control,
-            "selectivity": {metric: scores[metric] - control[metric] for metric in scores if metric != "mae"},
-            "n_train_frames": int(len(train_rows)), "n_test_frames": int(len(test_rows)),
-            "n_test_utterances": int(len(utterances))}
+    return {
+        **scores,
+        "chance": chance,
+        "p_value": p_value,
+        "ci95": ci,
+        "control": control,
+        "selectivity": {metric: scores[metric] - control[metric] for metric in scores if metric != "mae"},
+        "n_train_frames": int(len(train_rows)),
+        "n_test_frames": int(len(test_rows)),
+        "n_test_utterances": int(len(utterances)),
+    }
 
 
 def _control_targets(task: ProbeTask, rng: np.random.Generator) -> np.ndarray:
-    """Shuffled labels: utterance labels permuted across utterances (speaker), or frame labels across frames."""
+    """Shuffled labels: utterance labels across utterances (speaker), or frame labels across frames."""
     if task.null == "utterance":
         groups = np.unique(task.groups)
         first = {g: np.flatnonzero(task.groups == g)[0] for g in groups}

@@ -21,7 +21,7 @@ def _pyplot():  # noqa: ANN202 - the matplotlib module
 
 
 def plot_probe_results(result: dict[str, Any], out_dir: Path) -> list[Path]:
-    """One PNG per task: single-codebook bars with CIs, the cumulative 0..k curve, chance and control lines."""
+    """One PNG per task: single-codebook bars with CIs, the cumulative 0..k curve, chance, control."""
     plt = _pyplot()
     written = []
     for task, data in result["tasks"].items():
@@ -35,12 +35,32 @@ def plot_probe_results(result: dict[str, Any], out_dir: Path) -> list[Path]:
         low = np.array([r["ci95"].get(metric, [v, v])[0] for r, v in zip(single, values, strict=True)])
         high = np.array([r["ci95"].get(metric, [v, v])[1] for r, v in zip(single, values, strict=True)])
         fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(ks) + 2), 4))
-        ax.bar(ks, values, yerr=[values - low, high - values], color="#4c72b0", capsize=2, label="codebook k alone")
+        ax.bar(
+            ks,
+            values,
+            yerr=[values - low, high - values],
+            color="#4c72b0",
+            capsize=2,
+            label="codebook k alone",
+        )
         if cumulative:
-            ax.plot([r["codebook"] for r in cumulative], [r[metric] for r in cumulative], "o-", color="#dd8452",
-                    label="codebooks 0..k")
-        ax.plot(ks, [r["control"][metric] for r in single], "x:", color="#55a868", label="control (shuffled labels)")
-        ax.axhline(float(np.mean([r["chance"][metric] for r in single])), color="grey", ls="--", label="chance")
+            ax.plot(
+                [r["codebook"] for r in cumulative],
+                [r[metric] for r in cumulative],
+                "o-",
+                color="#dd8452",
+                label="codebooks 0..k",
+            )
+        ax.plot(
+            ks,
+            [r["control"][metric] for r in single],
+            "x:",
+            color="#55a868",
+            label="control (shuffled labels)",
+        )
+        ax.axhline(
+            float(np.mean([r["chance"][metric] for r in single])), color="grey", ls="--", label="chance"
+        )
         ax.set_xticks(ks)
         ax.set_xlabel("codebook")
         ax.set_ylabel(label)
