@@ -53,12 +53,12 @@ def write_lab(path: Path, phones: list[str], seconds_per_phone: float) -> None:
 
 @pytest.fixture(scope="session")
 def tone_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """3 speakers (different F0) x 3 utterances of 1.6 s at 16 kHz, HTS .lab alignments, CSV manifest."""
+    """3 speakers (different F0) x 3 utterances of 1.2 s at 16 kHz, HTS .lab alignments, CSV manifest."""
     root = tmp_path_factory.mktemp("tones")
     rows = ["path,speaker,text,alignment"]
     for s_index, (speaker, f0) in enumerate(SPEAKER_F0.items()):
         for u in range(3):
-            phones = [PHONES[(i + u) % 2] for i in range(8)]
+            phones = [PHONES[(i + u) % 2] for i in range(6)]
             name = f"{speaker}_{u}"
             sf.write(
                 root / f"{name}.flac",

@@ -158,3 +158,11 @@ def test_a_folder_without_manifest_or_layout_is_a_clear_error(tmp_path: Path) ->
         load_dataset(tmp_path)
     with pytest.raises(BadInputError, match="does not exist"):
         load_dataset(tmp_path / "nowhere")
+
+
+def test_the_speech_fixtures_json_manifest_reads_as_a_dataset() -> None:
+    root = Path(__file__).resolve().parents[1] / "fixtures" / "speech"
+    dataset = load_dataset(root)
+    assert len(dataset.utterances) >= 20 and not dataset.skipped
+    assert {"arctic_awb", "arctic_slt"} <= set(dataset.speakers)
+    assert all(u.path.is_file() for u in dataset.utterances)

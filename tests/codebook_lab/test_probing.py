@@ -60,7 +60,7 @@ def test_probe_finds_speaker_in_codebook_2_and_only_there(qwen, tmp_path: Path) 
     single = {r["codebook"]: r for r in rows if r["mode"] == "single"}
     cumulative = {r["codebook"]: r for r in rows if r["mode"] == "cumulative"}
     found = single[SPEAKER_CODEBOOK]
-    assert found["accuracy"] > 0.95 and found["p_value"] < 0.05
+    assert found["accuracy"] > 0.95 and found["p_value"] < 0.05 and found["q_value_bh"] < 0.05
     assert found["ci95"]["accuracy"][0] > 0.8
     assert found["selectivity"]["accuracy"] > 0.5
     for k, row in single.items():
@@ -90,3 +90,10 @@ def test_fast_scores_match_sklearn() -> None:
     assert np.isclose(scores["accuracy"], np.mean(y == p))
     a, b = rng.normal(size=50), rng.normal(size=50)
     assert np.isclose(_scores("regression", a, b)["r2"], r2_score(a, b))
+
+
+def test_benjamini_hochberg_matches_the_textbook_procedure() -> None:
+    from tts_interp.interventions.probing import benjamini_hochberg
+
+    q = benjamini_hochberg([0.01, 0.04, 0.03, 0.5])
+    np.testing.assert_allclose(q, [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])  # sorted p x m / rank, then a running min

@@ -1,7 +1,8 @@
 """Reading a speech dataset: a manifest (CSV or JSONL) or the LibriSpeech folder layout, read directly.
 
 A manifest row has `path` (relative to the manifest), `speaker`, and optionally `id`, `text` and `alignment`
-(a TextGrid or HTS .lab file). LibriSpeech is `speaker/chapter/speaker-chapter-utt.flac` with one
+(a TextGrid or HTS .lab file); a JSON manifest holds the rows as {"clips": [...]} (`file` may stand for
+`path`), as in tests/fixtures/speech. LibriSpeech is `speaker/chapter/speaker-chapter-utt.flac` with one
 `speaker-chapter.trans.txt` per chapter; alignments are looked for next to each audio file (same stem,
 .TextGrid or .lab) or under an `alignments_dir` that mirrors the layout (the Montreal Forced Aligner's).
 Rows that point nowhere are skipped and listed, never fatal.
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from tts_interp.core.errors import BadInputError
 
-MANIFEST_NAMES = ("manifest.csv", "manifest.jsonl")
+MANIFEST_NAMES = ("manifest.csv", "manifest.jsonl", "manifest.json")
 ALIGNMENT_SUFFIXES = (".TextGrid", ".textgrid", ".lab")
 
 
@@ -68,7 +69,13 @@ def _manifest_rows(path: Path) -> list[dict[str, str]]:
                 except json.JSONDecodeError as exc:
                     raise BadInputError(f"manifest {path} line {number} is not JSON: {exc}") from None
         return rows
-    raise BadInputError(f"manifest {path} has an unknown format; valid: .csv, .jsonl")
+    if path.suffix.lower() == ".json":  # {"clips": [{"file" or "path", "speaker", ...}]}, as tests/fixtures/speech
+        try:
+            clips = json.loads(path.read_text(encoding="utf-8")).get("clips", [])
+        except (json.JSONDecodeError, AttributeError) as exc:
+            raise BadInputError(f"manifest {path} is not a JSON object with a clips list: {exc}") from None
+        return [{k: str(v) for k, v in ({"path": c.get("file", "")} | c).items() if v is not None} for c in clips]
+    raise BadInputError(f"manifest {path} has an unknown format; valid: .csv, .jsonl, .json")
 
 
 def read_manifest(path: Path, alignments_dir: Path | None = None) -> Dataset:

@@ -21,7 +21,7 @@ from tts_interp.core.errors import TTSInterpError, UnknownNameError
 from tts_interp.core.results import write_result
 from tts_interp.data.alignments import frame_labels, read_alignment
 from tts_interp.data.pitch import PYIN_SR, frame_f0
-from tts_interp.interventions.probing import ProbeTask, Split, evaluate, split_utterances
+from tts_interp.interventions.probing import ProbeTask, Split, benjamini_hochberg, evaluate, split_utterances
 
 TASKS = ("speaker", "phoneme", "pitch")
 
@@ -242,4 +242,9 @@ def run_probes(
             write_result(out_dir, result)
             if progress:
                 progress(1)
+    for task_result in result["tasks"].values():
+        rows = task_result["results"]
+        for row, q_value in zip(rows, benjamini_hochberg([r["p_value"] for r in rows]), strict=True):
+            row["q_value_bh"] = q_value
+    write_result(out_dir, result)
     return result

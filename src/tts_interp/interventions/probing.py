@@ -47,8 +47,8 @@ def split_utterances(
     utt_ids: Sequence[str], speakers: Sequence[str], test_fraction: float, seed: int
 ) -> Split:
     """Stratified by speaker: each speaker with >= 2 utterances gives round(n * test_fraction) of them
-    (at least 1, at most n-1) to test. A speaker with one utterance cannot be in both halves: it goes to train and is
-    listed as unsplittable.
+    (at least 1, at most n-1) to test. A speaker with one utterance cannot be in both halves: it goes to
+    train and is listed as unsplittable.
     """
     rng = np.random.default_rng(seed)
     by_speaker: dict[str, list[str]] = defaultdict(list)
@@ -220,3 +220,15 @@ def _control_targets(task: ProbeTask, rng: np.random.Generator) -> np.ndarray:
         donors = dict(zip(groups, rng.permutation(groups), strict=True))
         return np.array([task.targets[first[donors[g]]] for g in task.groups])
     return task.targets[rng.permutation(len(task.targets))]
+
+
+def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
+    """False-discovery-rate adjusted p-values (q-values) for a family of tests, e.g. all feature sets of one
+    task: probing 2 x n_codebooks feature sets at once makes some p < 0.05 by chance alone."""
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p)
+    scaled = p[order] * len(p) / np.arange(1, len(p) + 1)
+    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
+    out = np.empty_like(p)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out.tolist()
