@@ -12,18 +12,8 @@ SPEAKER_F0 = {"low": 110.0, "mid": 160.0, "high": 230.0}
 PHONES = ("a", "i")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def codecs_private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Build tiny codecs into this session's cache, never the user's; never reach the hub."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("TTS_INTERP_CACHE", str(tmp_path_factory.mktemp("codecs-cache")))
-    mp.setenv("HF_HUB_OFFLINE", "1")
-    yield
-    mp.undo()
-
-
 @pytest.fixture(scope="session")
-def qwen(codecs_private_cache: None):
+def qwen(private_cache: None):
     from tts_interp.codecs import load_codec
 
     return load_codec("tiny-qwen12hz")
