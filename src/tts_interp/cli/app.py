@@ -16,8 +16,20 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 def main() -> None:
     """Console-script entry: run the app; user errors become one red line and exit code 2."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.set_verbosity_error()  # keep generate()'s chatter (pad_token_id etc.) off the console
     try:
         app()
     except TTSInterpError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(2)
+
+
+# Command registration: one line per command module.
+from tts_interp.cli import model_cmds  # noqa: E402
+
+app.command("models")(model_cmds.models)
+app.command("sites")(model_cmds.sites)
+app.command("generate")(model_cmds.generate)
+app.command("trace")(model_cmds.trace)

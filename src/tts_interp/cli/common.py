@@ -9,7 +9,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 console = Console(stderr=True)
 
@@ -27,6 +34,20 @@ def progress_bar(description: str, total: int | None) -> Iterator[Any]:
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(description, total=total)
         yield lambda n=1: progress.advance(task, n)
+
+
+@contextmanager
+def status(message: str) -> Iterator[None]:
+    """A spinner with a message while something of unknown length runs."""
+    with console.status(message):
+        yield
+
+
+@contextmanager
+def frame_progress(description: str, max_frames: int) -> Iterator[Any]:
+    """A progress bar over generated frames (ends early when the model stops); yields `on_frame()`."""
+    with progress_bar(f"{description} (at most {max_frames} frames)", max_frames) as advance:
+        yield lambda: advance(1)
 
 
 def print_done(out_dir: Path, summary: dict[str, Any]) -> None:

@@ -1,0 +1,122 @@
+"""`models`, `sites`, `generate` and `trace`: the engine's own commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tts_interp.cli.common import (
+    DeviceOption,
+    DtypeOption,
+    OutOption,
+    SeedOption,
+    console,
+    frame_progress,
+    print_done,
+    status,
+)
+from tts_interp.core.errors import BadInputError
+from tts_interp.interventions.generation import RunConfig, Session, generate_to_dir, trace_to_dir
+from tts_interp.models.qwen3_tts.adapter import GenerationSettings
+from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.registry import builtin_models
+from tts_interp.tracing.selection import Selection, parse_codebooks, parse_frames
+from tts_interp.tracing.sites import resolve_sites, site_patterns
+
+ModelOption = Annotated[str, typer.Option("--model", "-m", help="built-in id, local checkpoint dir or hub id")]
+TextOption = Annotated[str, typer.Option("--text", "-t", help="the words to speak")]
+InstructOption = Annotated[str | None, typer.Option("--instruct", help="style/voice description (VoiceDesign, "
+                                                                        "CustomVoice 1.7B)")]
+SpeakerOption = Annotated[str | None, typer.Option("--speaker", help="named speaker (CustomVoice)")]
+RefAudioOption = Annotated[Path | None, typer.Option("--ref-audio", help="reference clip to clone (Base)")]
+RefTextOption = Annotated[str | None, typer.Option("--ref-text", help="transcript of --ref-audio (in-context "
+                                                                      "cloning; omit for x-vector only)")]
+LanguageOption = Annotated[str, typer.Option("--language", help="auto, english, chinese, ...")]
+GreedyOption = Annotated[bool, typer.Option("--greedy", help="no sampling in talker and code predictor")]
+MaxFramesOption = Annotated[int, typer.Option("--max-new-tokens", help="most frames to generate (12.5 per s)")]
+
+
+def run_config(model: str, text: str, instruct: str | None, speaker: str | None, ref_audio: Path | None,
+               ref_text: str | None, language: str, seed: int, greedy: bool, max_new_tokens: int, device: str,
+               dtype: str) -> RunConfig:
+    """Assemble the replayable config of a generation from CLI options."""
+    prompt = PromptRequest(text=text, instruct=instruct, speaker=speaker,
+                           ref_audio=str(ref_audio) if ref_audio else None, ref_text=ref_text, language=language)
+    settings = GenerationSettings(max_new_tokens=max_new_tokens, greedy=greedy, seed=seed)
+    return RunConfig(model=model, prompt=prompt, settings=settings, device=device, dtype=dtype)
+
+
+def models() -> None:
+    """List the built-in models (tiny, random weights: they prove the machinery, their audio is noise)."""
+    table = Table(title="built-in models (any local checkpoint dir or hub id also works)")
+    for column in ("id", "family", "description"):
+        table.add_column(column)
+    for entry in builtin_models():
+        table.add_row(entry.model_id, entry.family, entry.description)
+    console.print(table)
+
+
+def sites(model: ModelOption, as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+          device: DeviceOption = "cpu", dtype: DtypeOption = "float32") -> None:
+    """List a model's named sites (patterns, or every site with --json)."""
+    with status(f"loading {model}"):
+        session = Session(model, device, dtype)
+    specs = session.adapter.sites()
+    if as_json:
+        typer.echo(json.dumps({"model": session.adapter.describe(), "sites": [
+            {"name": s.name, "clock": s.clock, "dim": s.dim, "module": s.module_path, "description": s.description}
+            for s in specs.values()]}, indent=2))
+        return
+    for pattern in site_patterns(specs):
+        console.print(pattern)
+
+
+def generate(model: ModelOption, text: TextOption, out: OutOption, instruct: InstructOption = None,
+             speaker: SpeakerOption = None, ref_audio: RefAudioOption = None, ref_text: RefTextOption = None,
+             language: LanguageOption = "auto", seed: SeedOption = 0, greedy: GreedyOption = False,
+             max_new_tokens: MaxFramesOption = 200, device: DeviceOption = "auto",
+             dtype: DtypeOption = "float32") -> None:
+    """Generate speech: writes audio.wav, codes.npy and result.json (with every setting needed to replay)."""
+    config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy,
+                        max_new_tokens, device, dtype)
+    with status(f"loading {model}"):
+        session = Session(model, device, dtype)
+    with frame_progress("generating", max_new_tokens) as on_frame:
+        result = generate_to_dir(session, config, out, on_frame=on_frame)
+    for note in result["notes"]:
+        console.print(f"[yellow]warning:[/yellow] {note}")
+    print_done(out, {"frames": result["frames"], "seconds": result["seconds"], "mode": result["prompt_mode"]})
+
+
+def trace(model: ModelOption, text: TextOption, out: OutOption,
+          site_names: Annotated[str, typer.Option("--sites", help="comma-separated sites; `*` for every layer, "
+                                                                  "e.g. talker.layer.*.resid_out")],
+          frames: Annotated[str | None, typer.Option("--frames", help="frames a:b (the positions predicting "
+                                                                      "them)")] = None,
+          segments: Annotated[str | None, typer.Option("--segments", help="prompt segments, comma-separated "
+                                                                          "(instruct, role, text, frames, ...)")] = None,
+          codebooks: Annotated[str | None, typer.Option("--codebooks", help="code-predictor codebooks, e.g. "
+                                                                            "1:4")] = None,
+          instruct: InstructOption = None, speaker: SpeakerOption = None, ref_audio: RefAudioOption = None,
+          ref_text: RefTextOption = None, language: LanguageOption = "auto", seed: SeedOption = 0,
+          greedy: GreedyOption = False, max_new_tokens: MaxFramesOption = 200, device: DeviceOption = "auto",
+          dtype: DtypeOption = "float32") -> None:
+    """Generate while saving activations at sites (streamed to OUT/activations as safetensors shards)."""
+    config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy,
+                        max_new_tokens, device, dtype)
+    selection = Selection(frames=parse_frames(frames),
+                          segments=tuple(s.strip() for s in (segments or "").split(",") if s.strip()),
+                          codebooks=parse_codebooks(codebooks))
+    with status(f"loading {model}"):
+        session = Session(model, device, dtype)
+    names = [s.name for s in resolve_sites(session.adapter.sites(), [site_names])]
+    if not names:
+        raise BadInputError("no sites given")
+    with frame_progress(f"tracing {len(names)} sites", max_new_tokens) as on_frame:
+        result = trace_to_dir(session, config, names, selection, out, on_frame=on_frame)
+    print_done(out, {"frames": result["frames"], "sites": len(result["sites"]),
+                     "activations": str(Path(out) / "activations")})

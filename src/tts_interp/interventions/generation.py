@@ -1,0 +1,112 @@
+"""Generate and trace to a run directory: audio.wav, codes.npy, result.json with everything needed to replay.
+
+Every command that produces audio (generate, trace, steering sweeps) writes its run directories through
+`write_generation`, so a steered cell and a plain generate of the same seed can be compared file for file.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tts_interp import __version__
+from tts_interp.core.audio import write_wav
+from tts_interp.core.device import resolve_device, resolve_dtype
+from tts_interp.core.results import write_result
+from tts_interp.models.qwen3_tts.adapter import GenerationSettings, Qwen3TTSAdapter
+from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.registry import load_model
+from tts_interp.tracing.engine import Engine, Read
+from tts_interp.tracing.ops import Write
+from tts_interp.tracing.runs import GenerationRun, generate
+from tts_interp.tracing.selection import Selection
+from tts_interp.tracing.store import DiskStore
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Model + prompt + decoding settings + device: with the writes, all a run needs to be replayed."""
+
+    model: str
+    prompt: PromptRequest
+    settings: GenerationSettings = field(default_factory=GenerationSettings)
+    device: str = "auto"
+    dtype: str = "float32"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"model": self.model, "prompt": self.prompt.to_json(), "settings": self.settings.to_json(),
+                "device": self.device, "dtype": self.dtype}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunConfig:
+        return cls(model=data["model"], prompt=PromptRequest(**data["prompt"]),
+                   settings=GenerationSettings(**data["settings"]), device=data.get("device", "auto"),
+                   dtype=data.get("dtype", "float32"))
+
+
+class Session:
+    """A loaded model with its tracing engine, reused across many runs (sweeps load the model once)."""
+
+    def __init__(self, model: str, device: str = "auto", dtype: str = "float32"):
+        self.adapter: Qwen3TTSAdapter = load_model(model, resolve_device(device), resolve_dtype(dtype))
+        self.engine = Engine()
+        self.device, self.dtype = device, dtype
+
+
+def write_generation(out_dir: Path, session: Session, config: RunConfig, run: GenerationRun,
+                     extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Decode a run's codes and write audio.wav, codes.npy and result.json into `out_dir`."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    codes = run.codes.numpy().astype(np.int64)
+    np.save(out_dir / "codes.npy", codes)
+    audio = session.adapter.decode(run.codes, run.prompt) if len(codes) else np.zeros(0, np.float32)
+    write_wav(out_dir / "audio.wav", audio, session.adapter.sample_rate)
+    payload = {
+        "command": "generate", "tts_interp_version": __version__, "config": config.to_json(),
+        "model": session.adapter.describe(), "prompt_mode": run.prompt.mode, "segments": run.prompt.segments.to_json(),
+        "notes": run.prompt.notes, "writes": [w.to_json() for w in run.writes],
+        "frames": int(codes.shape[0]), "seconds": round(len(audio) / session.adapter.sample_rate, 3),
+        "sample_rate": session.adapter.sample_rate, "files": {"audio": "audio.wav", "codes": "codes.npy"},
+        "deterministic": "greedy" if config.settings.greedy else f"sampled with seed {config.settings.seed}",
+    }
+    payload.update(extra or {})
+    write_result(out_dir, payload)
+    return payload
+
+
+def generate_to_dir(session: Session, config: RunConfig, out_dir: Path, writes: list[Write] | None = None,
+                    extra: dict[str, Any] | None = None, on_frame: Callable[[], None] | None = None
+                    ) -> dict[str, Any]:
+    """Generate one utterance (with optional writes) and write its run directory."""
+    prompt = session.adapter.prepare(config.prompt)
+    started = time.perf_counter()
+    run = generate(session.engine, session.adapter, prompt, config.settings, writes=writes or [],
+                   on_frame=on_frame)
+    timing = {"generate_seconds": round(time.perf_counter() - started, 3)}
+    return write_generation(out_dir, session, config, run, {**timing, **(extra or {})})
+
+
+def trace_to_dir(session: Session, config: RunConfig, sites: list[str], selection: Selection, out_dir: Path,
+                 shard_mb: float = 64.0, on_frame: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Generate while reading `sites` on `selection`, streaming activations to `out_dir/activations/`."""
+    out_dir = Path(out_dir)
+    prompt = session.adapter.prepare(config.prompt)
+    store = DiskStore(out_dir / "activations", shard_mb=shard_mb)
+    reads = [Read(site, selection) for site in sites]
+    run = generate(session.engine, session.adapter, prompt, config.settings, reads=reads, store=store,
+                   on_frame=on_frame)
+    summary = {}
+    for site in store.sites():
+        rows = store.get(site)
+        frames = [f for f in rows.frames() if f is not None]
+        summary[site] = {"rows": int(rows.values.shape[0]), "dim": int(rows.values.shape[1]),
+                         "frames": [min(frames), max(frames)] if frames else None}
+    extra = {"command": "trace", "selection": selection.to_json(), "sites": summary,
+             "activations": "activations/ (safetensors shards + index.json; tts_interp.tracing.store.load_site)"}
+    return write_generation(out_dir, session, config, run, extra)

@@ -1,0 +1,391 @@
+"""The Qwen3-TTS adapter: loading, prompts for all three variants, generation, teacher forcing, decoding, sites.
+
+Everything runs through the upstream `qwen_tts` classes. Two pieces are this adapter's own, each checked by a
+test against upstream behaviour: replaying the captured `talker.generate` call (plus upstream's few lines that
+stack the per-step codes and cut at EOS), and the teacher-forced frame inputs (the sum of a frame's 16 code
+embeddings plus the trailing text, as upstream's talker decode step builds them).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from tts_interp.core.audio import load_audio
+from tts_interp.core.errors import BadInputError, TTSInterpError, UnknownNameError
+from tts_interp.models.base import SiteSpec, TracedCall
+from tts_interp.models.hub import resolve_checkpoint
+from tts_interp.models.qwen3_tts import tiny
+from tts_interp.models.qwen3_tts.prompt import SAMPLING_KEYS, PreparedPrompt, PromptRequest, build_segment_map
+from tts_interp.models.qwen3_tts.upstream import import_qwen_tts
+
+SAMPLE_RATE = 24000
+CODEBOOKS = 16
+HOP = 1920  # samples per frame at 24 kHz (12.5 Hz)
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """Decoding settings. `greedy` turns off sampling in both the talker and the code predictor."""
+
+    max_new_tokens: int = 200
+    greedy: bool = False
+    seed: int = 0
+    temperature: float = 0.9
+    top_k: int = 50
+    top_p: float = 1.0
+    repetition_penalty: float = 1.05
+    subtalker_temperature: float = 0.9
+    subtalker_top_k: int = 50
+    subtalker_top_p: float = 1.0
+
+    def talker_overrides(self) -> dict[str, Any]:
+        values = dict(max_new_tokens=self.max_new_tokens, do_sample=not self.greedy, top_k=self.top_k,
+                      top_p=self.top_p, temperature=self.temperature, repetition_penalty=self.repetition_penalty,
+                      subtalker_dosample=not self.greedy, subtalker_top_k=self.subtalker_top_k,
+                      subtalker_top_p=self.subtalker_top_p, subtalker_temperature=self.subtalker_temperature)
+        assert set(values) == set(SAMPLING_KEYS)
+        return values
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class TeacherForced:
+    """Logits of one teacher-forced pass: codebook 0 per frame (T, 3072), codebooks 1-15 (T, 15, 2048)."""
+
+    code0_logits: torch.Tensor
+    code_predictor_logits: torch.Tensor
+
+
+class _FrameStreamer:
+    """A transformers streamer that only counts steps: `put` is called once per sampled token."""
+
+    def __init__(self, on_frame: Callable[[], None]):
+        self.on_frame = on_frame
+        self.started = False
+
+    def put(self, value: Any) -> None:
+        if self.started:
+            self.on_frame()
+        self.started = True  # the first put carries the prompt
+
+    def end(self) -> None:
+        """Nothing to flush."""
+
+
+class _PromptCaptured(Exception):
+    """Raised from the intercepted `talker.generate` to stop upstream's generate after prompt building."""
+
+    def __init__(self, kwargs: dict[str, Any]):
+        super().__init__("prompt captured")
+        self.kwargs = kwargs
+
+
+class Qwen3TTSAdapter:
+    """A loaded Qwen3-TTS checkpoint (Base, CustomVoice or VoiceDesign) behind the adapter protocol."""
+
+    family = "qwen3-tts"
+
+    def __init__(self, model_id: str, wrapper: Any, checkpoint: Path):
+        self.model_id = model_id
+        self.wrapper = wrapper  # upstream Qwen3TTSModel: tokenizer helpers + the model
+        self.model = wrapper.model
+        self.talker = self.model.talker
+        self.checkpoint = checkpoint
+        self.config = self.model.config
+        self.talker_config = self.config.talker_config
+        self._sites = self._build_sites()
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, model_id: str, device: torch.device, dtype: torch.dtype) -> Qwen3TTSAdapter:
+        """Load a built-in id, a local directory or a hub id, through upstream `Qwen3TTSModel.from_pretrained`."""
+        import_qwen_tts()
+        from qwen_tts import Qwen3TTSModel
+
+        if model_id.startswith(tiny.BUILTIN_PREFIX):
+            size = "tiny"
+            base_id = model_id
+            for name in tiny.SIZES:
+                if name != "tiny" and model_id.endswith(f"-{name}"):
+                    size, base_id = name, model_id.removesuffix(f"-{name}")
+            if base_id not in tiny.builtin_ids():
+                raise UnknownNameError("built-in model", model_id, tiny.builtin_ids())
+            checkpoint = tiny.builtin_checkpoint(base_id, size)
+        else:
+            checkpoint = resolve_checkpoint(model_id, tiny.builtin_ids())
+        if not (checkpoint / "config.json").is_file() or not (checkpoint / "speech_tokenizer").is_dir():
+            raise TTSInterpError(f"{checkpoint} is not a Qwen3-TTS checkpoint directory: it needs config.json, "
+                                 "model.safetensors, the text tokenizer files and speech_tokenizer/")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wrapper = Qwen3TTSModel.from_pretrained(str(checkpoint), dtype=dtype, device_map=str(device),
+                                                    local_files_only=True, attn_implementation="sdpa")
+        wrapper.model.eval()
+        return cls(model_id, wrapper, checkpoint)
+
+    # ------------------------------------------------------------------ description
+    @property
+    def variant(self) -> str:
+        return str(self.model.tts_model_type)
+
+    @property
+    def device(self) -> torch.device:
+        return self.talker.device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.talker.dtype
+
+    @property
+    def n_layers(self) -> int:
+        return int(self.talker_config.num_hidden_layers)
+
+    @property
+    def n_code_predictor_layers(self) -> int:
+        return int(self.talker_config.code_predictor_config.num_hidden_layers)
+
+    def speakers(self) -> list[str]:
+        return sorted((self.talker_config.spk_id or {}).keys())
+
+    def languages(self) -> list[str]:
+        return ["auto"] + sorted((self.talker_config.codec_language_id or {}).keys())
+
+    def supports_instruct(self) -> bool:
+        """VoiceDesign always; CustomVoice except the 0.6B size (upstream drops it there); Base never."""
+        if self.variant == "voice_design":
+            return True
+        return self.variant == "custom_voice" and str(self.model.tts_model_size) not in "0b6"
+
+    def describe(self) -> dict[str, Any]:
+        return dict(family=self.family, model_id=self.model_id, variant=self.variant, checkpoint=str(self.checkpoint),
+                    talker_layers=self.n_layers, talker_hidden=int(self.talker_config.hidden_size),
+                    code_predictor_layers=self.n_code_predictor_layers,
+                    code_predictor_hidden=int(self.talker_config.code_predictor_config.hidden_size),
+                    speakers=self.speakers(), languages=self.languages(), dtype=str(self.dtype).removeprefix("torch."),
+                    device=str(self.device), builtin=self.model_id.startswith(tiny.BUILTIN_PREFIX))
+
+    # ------------------------------------------------------------------ sites
+    def _build_sites(self) -> dict[str, SiteSpec]:
+        hidden = int(self.talker_config.hidden_size)
+        cp_hidden = int(self.talker_config.code_predictor_config.hidden_size)
+        sites: dict[str, SiteSpec] = {}
+        for prefix, path, clock, n_layers, dim in (
+            ("talker", "model", "talker", self.n_layers, hidden),
+            ("code_predictor", "code_predictor.model", "code_predictor", self.n_code_predictor_layers, cp_hidden),
+        ):
+            for i in range(n_layers):
+                parts = (("attn_out", f"{path}.layers.{i}.self_attn", 0, "attention block output (before the residual add)"),
+                         ("mlp_out", f"{path}.layers.{i}.mlp", None, "MLP output (before the residual add)"),
+                         ("resid_out", f"{path}.layers.{i}", 0, "residual stream after the layer"))
+                for k, (kind, module, index, text) in enumerate(parts):
+                    name = f"{prefix}.layer.{i}.{kind}"
+                    sites[name] = SiteSpec(name, module, clock, 3 * i + k, dim, index, text)
+            name = f"{prefix}.final_norm"
+            sites[name] = SiteSpec(name, f"{path}.norm", clock, 3 * n_layers, dim, None,
+                                   "final RMSNorm output (what the codec head reads)")
+        if self.variant in ("base", "custom_voice"):
+            sites["speaker_embedding"] = SiteSpec(
+                "speaker_embedding", "", "prompt", 0, hidden, None,
+                "the speaker vector at the prompt's speaker position (x-vector for Base, a codec_embedding row "
+                "for CustomVoice)")
+        return sites
+
+    def sites(self) -> dict[str, SiteSpec]:
+        return self._sites
+
+    # ------------------------------------------------------------------ prompts
+    def prepare(self, request: PromptRequest) -> PreparedPrompt:
+        """Validate a request, build the talker inputs through upstream's generate, and label every position."""
+        if not request.text or not request.text.strip():
+            raise BadInputError("text is empty; give the words to speak with --text")
+        notes: list[str] = []
+        language = (request.language or "auto").lower()
+        if language not in self.languages():
+            raise UnknownNameError("language", request.language, self.languages())
+        instruct = (request.instruct or "").strip() or None
+        if instruct is not None and not self.supports_instruct():
+            notes.append(f"instruct ignored: the {self.variant} variant of {self.model_id} has no instruct input "
+                         "(upstream drops it silently)")
+            instruct = None
+        speaker = (request.speaker or "").strip() or None
+        if self.variant == "custom_voice":
+            if speaker is None:
+                raise BadInputError(f"{self.model_id} is a CustomVoice model and needs --speaker; choices: "
+                                    f"{', '.join(self.speakers())}")
+            if speaker.lower() not in self.speakers():
+                raise UnknownNameError("speaker", speaker, self.speakers())
+        elif speaker is not None:
+            notes.append(f"speaker ignored: the {self.variant} variant has no named speakers")
+            speaker = None
+        if self.variant != "base" and request.ref_audio:
+            notes.append(f"reference audio ignored: only Base models clone a voice ({self.model_id} is "
+                         f"{self.variant})")
+        w = self.wrapper
+        input_ids = w._tokenize_texts([w._build_assistant_text(request.text)])
+        n_text = int(input_ids[0].shape[1]) - 8
+        if n_text < 1:
+            raise BadInputError(f"text {request.text!r} has no tokens after tokenisation")
+        instruct_ids = [w._tokenize_texts([w._build_instruct_text(instruct)])[0] if instruct else None]
+        call: dict[str, Any] = dict(input_ids=input_ids, instruct_ids=instruct_ids, languages=[language])
+        speaker_vector: torch.Tensor | None = None
+        ref_code: torch.Tensor | None = None
+        n_ref_text = n_ref_frames = 0
+        if self.variant == "base":
+            if not request.ref_audio:
+                raise BadInputError(f"{self.model_id} is a Base (voice clone) model and needs --ref-audio")
+            non_streaming = bool(request.non_streaming) if request.non_streaming is not None else False
+            audio = load_audio(request.ref_audio, SAMPLE_RATE, min_seconds=0.5)
+            icl = bool(request.ref_text and request.ref_text.strip())
+            items = w.create_voice_clone_prompt(ref_audio=(audio.samples, audio.sample_rate),
+                                                ref_text=request.ref_text if icl else None,
+                                                x_vector_only_mode=not icl)
+            clone = w._prompt_items_to_voice_clone_prompt(items)
+            speaker_vector = clone["ref_spk_embedding"][0].detach().clone()
+            call["voice_clone_prompt"] = clone
+            if icl:
+                ref_ids = w._tokenize_texts([w._build_ref_text(request.ref_text)])[0]
+                call["ref_ids"] = [ref_ids]
+                ref_code = clone["ref_code"][0].detach().clone()
+                n_ref_text, n_ref_frames = int(ref_ids.shape[1]) - 5, int(ref_code.shape[0])
+                mode = "icl_non_streaming" if non_streaming else "icl_streaming"
+            else:
+                mode = "non_streaming" if non_streaming else "streaming"
+                notes.append("x-vector only voice clone (no --ref-text given; give it for in-context cloning)")
+        else:
+            non_streaming = bool(request.non_streaming) if request.non_streaming is not None else True
+            mode = "non_streaming" if non_streaming else "streaming"
+            if speaker is not None:
+                call["speakers"] = [speaker]
+                spk_id = int(self.talker_config.spk_id[speaker.lower()])
+                with torch.no_grad():
+                    speaker_vector = self.talker.get_input_embeddings().weight[spk_id].detach().clone()
+        call["non_streaming_mode"] = non_streaming
+        talker_kwargs = self._capture_talker_call(call)
+        segments = build_segment_map(n_instruct=int(instruct_ids[0].shape[1]) if instruct else 0,
+                                     n_language=3 if language == "auto" else 4, has_speaker=speaker_vector is not None,
+                                     n_text=n_text, mode=mode, n_ref_text=n_ref_text, n_ref_frames=n_ref_frames)
+        length = int(talker_kwargs["inputs_embeds"].shape[1])
+        if segments.prompt_length != length:
+            raise AssertionError(f"segment map covers {segments.prompt_length} positions, prompt has {length}")
+        position = next((s.start for s in segments.segments if s.name == "speaker"), None)
+        cleaned = PromptRequest(text=request.text, instruct=instruct, speaker=speaker,
+                                ref_audio=request.ref_audio if self.variant == "base" else None,
+                                ref_text=request.ref_text if self.variant == "base" else None,
+                                language=language, non_streaming=non_streaming)
+        return PreparedPrompt(cleaned, talker_kwargs, segments, speaker_vector, position, ref_code, mode, notes)
+
+    def _capture_talker_call(self, call: dict[str, Any]) -> dict[str, Any]:
+        """Run upstream's generate up to its `talker.generate` call and return that call's keyword arguments."""
+        talker = self.talker
+
+        def intercept(**kwargs: Any) -> Any:
+            raise _PromptCaptured(kwargs)
+
+        talker.generate = intercept  # instance attribute shadows the class method for this call only
+        try:
+            self.model.generate(**call)
+        except _PromptCaptured as captured:
+            return captured.kwargs
+        finally:
+            del talker.generate
+        raise AssertionError("upstream generate returned without calling talker.generate")
+
+    # ------------------------------------------------------------------ generation
+    def generation_call(self, prompt: PreparedPrompt, settings: GenerationSettings,
+                        on_frame: Callable[[], None] | None = None) -> TracedCall:
+        """The `talker.generate` call for `prompt` with `settings`; its result is the (frames, 16) code tensor.
+
+        `on_frame` is called once per generated frame (through a transformers streamer), for progress bars.
+        """
+        if settings.max_new_tokens < 2:
+            raise BadInputError(f"max_new_tokens must be at least 2, got {settings.max_new_tokens}")
+        kwargs = dict(prompt.talker_kwargs)
+        kwargs.update(settings.talker_overrides())
+        if on_frame is not None:
+            kwargs["streamer"] = _FrameStreamer(on_frame)
+        return TracedCall(root=self.talker, fn=self.talker.generate, kwargs=kwargs, finish=self._collect_codes)
+
+    def _collect_codes(self, result: Any) -> torch.Tensor:
+        """Stack each decode step's 16 codes and cut at the first codebook-0 EOS, as upstream generate does."""
+        steps = [hidden[-1] for hidden in result.hidden_states if hidden[-1] is not None]
+        codes = torch.stack(steps, dim=1)[0]
+        eos = (codes[:, 0] == int(self.talker_config.codec_eos_token_id)).nonzero()
+        if len(eos):
+            codes = codes[: int(eos[0, 0])]
+        return codes.detach().to("cpu", torch.long)
+
+    def seed(self, seed: int) -> None:
+        """Seed every generator the samplers draw from."""
+        torch.manual_seed(seed)
+        np.random.seed(seed % 2**32)
+
+    # ------------------------------------------------------------------ teacher forcing
+    def teacher_forcing_call(self, prompt: PreparedPrompt, codes: torch.Tensor) -> TracedCall:
+        """One talker pass over prompt + frames 0..T-2 and one code-predictor pass; no sampling."""
+        codes = self.check_codes(codes)
+        kwargs = dict(prompt=prompt, codes=codes.to(self.device))
+        return TracedCall(root=self.talker, fn=self._teacher_forced_forward, kwargs=kwargs, finish=lambda r: r)
+
+    def check_codes(self, codes: torch.Tensor | np.ndarray) -> torch.Tensor:
+        """Validate a (frames, 16) code array: integer, in 0..2047, at least one frame."""
+        codes = torch.as_tensor(np.asarray(codes)).long()
+        if codes.ndim != 2 or codes.shape[1] != CODEBOOKS or codes.shape[0] < 1:
+            raise BadInputError(f"codes must have shape (frames, {CODEBOOKS}) with at least one frame, got "
+                                f"{tuple(codes.shape)}")
+        if int(codes.min()) < 0 or int(codes.max()) > 2047:
+            raise BadInputError(f"codes must lie in 0..2047, got {int(codes.min())}..{int(codes.max())}")
+        return codes
+
+    def frame_input_embeds(self, codes: torch.Tensor, prompt: PreparedPrompt) -> torch.Tensor:
+        """The talker inputs of frames (1, T, H): the 16 code embeddings summed, plus trailing text or tts_pad."""
+        talker = self.talker
+        parts = [talker.get_input_embeddings()(codes[:, :1])]
+        parts += [talker.code_predictor.get_input_embeddings()[q - 1](codes[:, q:q + 1]) for q in range(1, CODEBOOKS)]
+        summed = torch.cat(parts, dim=1).sum(1).unsqueeze(0)
+        trailing = prompt.talker_kwargs["trailing_text_hidden"]
+        pad = prompt.talker_kwargs["tts_pad_embed"]
+        n = min(trailing.shape[1], codes.shape[0])
+        extra = [trailing[:, :n]] + [pad.expand(-1, codes.shape[0] - n, -1)]
+        return summed + torch.cat(extra, dim=1)
+
+    def _teacher_forced_forward(self, prompt: PreparedPrompt, codes: torch.Tensor) -> TeacherForced:
+        with torch.no_grad():
+            prefill = prompt.talker_kwargs["inputs_embeds"]
+            frames = self.frame_input_embeds(codes[:-1], prompt) if codes.shape[0] > 1 else prefill[:, :0]
+            sequence = torch.cat([prefill, frames], dim=1)
+            mask = torch.ones(sequence.shape[:2], dtype=torch.long, device=sequence.device)
+            out = self.talker(inputs_embeds=sequence, attention_mask=mask, use_cache=False, output_hidden_states=True,
+                              trailing_text_hidden=prompt.talker_kwargs["trailing_text_hidden"],
+                              tts_pad_embed=prompt.talker_kwargs["tts_pad_embed"])
+            start = prompt.length - 1
+            stop = start + codes.shape[0]
+            code0 = out.logits[0, start:stop].float()
+            hidden = out.hidden_states[0][-1][0, start:stop]
+            cp_logits, _ = self.talker.forward_sub_talker_finetune(codes, hidden)
+            return TeacherForced(code0.cpu(), cp_logits.float().cpu())
+
+    # ------------------------------------------------------------------ audio
+    def decode(self, codes: torch.Tensor, prompt: PreparedPrompt | None = None) -> np.ndarray:
+        """Codes (T, 16) to a 24 kHz waveform; an in-context clone is decoded with its reference as context."""
+        codes = self.check_codes(codes).to(self.device)
+        context = prompt.ref_code if prompt is not None else None
+        if context is not None:
+            full = torch.cat([context.to(self.device), codes], dim=0)
+            wavs, _ = self.model.speech_tokenizer.decode([{"audio_codes": full}])
+            cut = int(context.shape[0] / max(full.shape[0], 1) * wavs[0].shape[0])
+            return np.asarray(wavs[0][cut:], dtype=np.float32)
+        wavs, _ = self.model.speech_tokenizer.decode([{"audio_codes": codes}])
+        return np.asarray(wavs[0], dtype=np.float32)
+
+    @property
+    def sample_rate(self) -> int:
+        return SAMPLE_RATE

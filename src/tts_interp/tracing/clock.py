@@ -1,0 +1,111 @@
+"""Clocks: mapping nnsight's per-module call counters (occurrences) to frames, codebooks and positions.
+
+During Qwen3-TTS generation the talker runs once per frame (occurrence 0 is the whole prompt) and the code
+predictor 15 times per frame; during teacher forcing each runs once over everything. A clock turns a
+Selection into `Target`s: which occurrence of a module, which rows of its activation, and their labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tts_interp.core.errors import BadInputError
+from tts_interp.models.base import SegmentMap
+from tts_interp.tracing.selection import FRAMES_SEGMENT, Selection, segment_positions
+
+CODE_PREDICTOR_STEPS = 15  # codebooks 1..15, one code-predictor forward each
+
+
+@dataclass(frozen=True)
+class Row:
+    """One selected activation row: its absolute prompt+frame position, frame and codebook (or None)."""
+
+    position: int | None
+    frame: int | None
+    codebook: int | None
+
+
+@dataclass(frozen=True)
+class Target:
+    """Rows `act[batch[k], seq[k]]` of occurrence `occurrence` of a module's activation `act` (B, S, H)."""
+
+    occurrence: int
+    batch: tuple[int, ...]
+    seq: tuple[int, ...]
+    rows: tuple[Row, ...]
+    tick: int  # the talker step during which this occurrence runs, for execution ordering
+
+
+@dataclass(frozen=True)
+class RunShape:
+    """What a clock needs to know about a run: generation or teacher forcing, prompt length, frames."""
+
+    mode: str  # "generate" | "teacher_force"
+    prompt_length: int
+    n_frames: int  # generate: the most frames that can be produced; teacher_force: frames forced
+    segments: SegmentMap
+
+
+def _talker_selected(selection: Selection, shape: RunShape) -> list[tuple[int, int | None]]:
+    """(absolute position, predicted frame) pairs a selection picks at a talker site."""
+    length = shape.prompt_length
+    total = length + shape.n_frames - 1  # positions 0..L+T-2: prompt, then the inputs of frames 0..T-2
+    prompt_positions = set(range(length)) if selection.everything else segment_positions(selection, shape.segments)
+    all_frames = selection.everything or FRAMES_SEGMENT in selection.segments
+    picked = []
+    for position in range(total):
+        frame = position - length + 1 if position >= length - 1 else None
+        chosen = (position < length and position in prompt_positions) or (position >= length and all_frames)
+        chosen = chosen or (frame is not None and selection.frames is not None and selection.has_frame(frame))
+        if chosen:
+            picked.append((position, frame))
+    return picked
+
+
+def talker_targets(selection: Selection, shape: RunShape) -> list[Target]:
+    """Targets at a talker site: one occurrence per frame in generation, one in teacher forcing."""
+    picked = _talker_selected(selection, shape)
+    if shape.mode == "teacher_force":
+        if not picked:
+            return []
+        rows = tuple(Row(p, f, None) for p, f in picked)
+        return [Target(0, (0,) * len(picked), tuple(p for p, _ in picked), rows, 0)]
+    by_occurrence: dict[int, list[tuple[int, int | None]]] = {}
+    for position, frame in picked:
+        occurrence = 0 if position < shape.prompt_length else position - shape.prompt_length + 1
+        by_occurrence.setdefault(occurrence, []).append((position, frame))
+    targets = []
+    for occurrence, items in sorted(by_occurrence.items()):
+        seq = tuple(p if occurrence == 0 else 0 for p, _ in items)
+        targets.append(Target(occurrence, (0,) * len(items), seq, tuple(Row(p, f, None) for p, f in items), occurrence))
+    return targets
+
+
+def code_predictor_targets(selection: Selection, shape: RunShape) -> list[Target]:
+    """Targets at a code-predictor site: frame f, codebook g (1..15)."""
+    if selection.segments and selection.frames is None:
+        raise BadInputError("code-predictor sites have no prompt segments; select --frames and/or --codebooks")
+    frames = [f for f in range(shape.n_frames) if selection.frames is None or selection.has_frame(f)]
+    codebooks = [g for g in range(1, CODE_PREDICTOR_STEPS + 1) if selection.has_codebook(g)]
+    if shape.mode == "teacher_force":
+        pairs = [(f, g) for f in frames for g in codebooks]
+        if not pairs:
+            return []
+        rows = tuple(Row(None, f, g) for f, g in pairs)
+        return [Target(0, tuple(f for f, _ in pairs), tuple(g for _, g in pairs), rows, 0)]
+    targets = []
+    for frame in frames:
+        if frame >= shape.n_frames - 1:  # the last talker step predicts a frame whose codes are never made
+            break
+        for codebook in codebooks:
+            occurrence = frame * CODE_PREDICTOR_STEPS + codebook - 1
+            targets.append(Target(occurrence, (0,), (-1,), (Row(None, frame, codebook),), frame + 1))
+    return targets
+
+
+CLOCKS = {"talker": talker_targets, "code_predictor": code_predictor_targets}
+
+
+def targets_for(clock: str, selection: Selection, shape: RunShape) -> list[Target]:
+    """Dispatch to the clock a site runs on."""
+    return CLOCKS[clock](selection, shape)

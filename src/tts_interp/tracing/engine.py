@@ -1,0 +1,141 @@
+"""Running a model call under an nnsight trace with reads and writes at named sites.
+
+Every read or write resolves, through the site's clock, to events: (module, occurrence, rows). The events
+are sorted into the order the model executes them and served one after another by a single nnsight worker,
+each pinned to its occurrence with `tracer.iter[...]`. A call with no reads and no writes runs untraced.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import torch
+from nnsight import NNsight
+
+from tts_interp.core.errors import BadInputError
+from tts_interp.models.base import SiteSpec, TracedCall
+from tts_interp.tracing.clock import RunShape, Target, targets_for
+from tts_interp.tracing.ops import Write
+from tts_interp.tracing.selection import Selection
+
+
+@dataclass(frozen=True)
+class Read:
+    """Save the activation of `site` on `selection` into the run's store."""
+
+    site: str
+    selection: Selection = field(default_factory=Selection)
+
+
+class Store(Protocol):
+    def add(self, site: str, values: torch.Tensor, rows: tuple) -> None: ...
+
+
+@dataclass
+class _Action:
+    target: Target
+    read: bool
+    write: Write | None
+    cursor: list[int]  # rows of the write consumed so far, shared across the write's events
+
+
+@dataclass
+class _Event:
+    spec: SiteSpec
+    occurrence: int
+    key: tuple
+    actions: list[_Action]
+
+
+# In generation the code predictor runs at the start of a talker step, before the talker layers; in
+# teacher forcing the talker pass runs first, then the code-predictor pass.
+PHASES = {"generate": {"code_predictor": 0, "talker": 1}, "teacher_force": {"talker": 0, "code_predictor": 1}}
+
+
+def _serve(event: _Event, output: Any, store: Store | None) -> None:
+    """Apply an event's writes and reads to the live activation (called inside the nnsight worker)."""
+    act = output if event.spec.output_index is None else output[event.spec.output_index]
+    for action in event.actions:
+        target = action.target
+        batch = torch.tensor(target.batch, device=act.device)
+        seq = torch.tensor(target.seq, device=act.device)
+        if action.write is not None:
+            rows = act[batch, seq]
+            act[batch, seq] = action.write.apply(rows, action.cursor[0])
+            action.cursor[0] += rows.shape[0]
+        if action.read and store is not None:
+            store.add(event.spec.name, act[batch, seq].detach().clone(), target.rows)
+
+
+class Engine:
+    """Wraps an adapter's modules in nnsight once and runs traced calls on them."""
+
+    def __init__(self) -> None:
+        self._envoys: dict[int, NNsight] = {}
+
+    def envoy(self, root: torch.nn.Module) -> NNsight:
+        if id(root) not in self._envoys:
+            self._envoys[id(root)] = NNsight(root)
+        return self._envoys[id(root)]
+
+    def _events(self, sites: dict[str, SiteSpec], shape: RunShape, reads: list[tuple[SiteSpec, Selection]],
+                writes: list[tuple[SiteSpec, Write]]) -> list[_Event]:
+        events: dict[tuple[str, int], _Event] = {}
+        phases = PHASES[shape.mode]
+
+        def add(spec: SiteSpec, selection: Selection, read: bool, write: Write | None) -> None:
+            cursor = [0]
+            for target in targets_for(spec.clock, selection, shape):
+                key = (spec.name, target.occurrence)
+                if key not in events:
+                    order = (target.tick, phases[spec.clock], target.occurrence, spec.order)
+                    events[key] = _Event(spec, target.occurrence, order, [])
+                events[key].actions.append(_Action(target, read, write, cursor))
+
+        for spec, write in writes:
+            add(spec, write.selection, False, write)
+        for spec, selection in reads:
+            add(spec, selection, True, None)
+        return sorted(events.values(), key=lambda e: e.key)
+
+    def run(self, call: TracedCall, sites: dict[str, SiteSpec], shape: RunShape,
+            reads: list[tuple[SiteSpec, Selection]], writes: list[tuple[SiteSpec, Write]],
+            store: Store | None) -> Any:
+        """Run `call` with the given reads/writes; return `call.finish(result)`."""
+        for spec, write in writes:
+            if write.value.shape[-1] != spec.dim:
+                raise BadInputError(f"the vector written at {spec.name} has size {write.value.shape[-1]}; the site "
+                                    f"has {spec.dim}")
+        events = self._events(sites, shape, reads, writes)
+        if not events:
+            return call.finish(call.fn(**call.kwargs))
+        envoy = self.envoy(call.root)
+        modules = {e.spec.module_path: _module_envoy(envoy, e.spec.module_path) for e in events}
+        returned: list[Any] = []
+
+        def traced_fn(**kwargs: Any) -> Any:
+            returned.append(call.fn(**kwargs))
+            return returned[-1]
+
+        with warnings.catch_warnings():
+            # A generation that stops (EOS) before a selected frame leaves that event unserved: nnsight warns
+            # and ends the worker; the rows that were reached are already in the store.
+            warnings.filterwarnings("ignore", message=".*was never reached.*")
+            with envoy.trace(fn=traced_fn, **call.kwargs) as tracer:
+                for event in events:
+                    module = modules[event.spec.module_path]
+                    for _ in tracer.iter[event.occurrence]:
+                        _serve(event, module.output, store)
+        if not returned:
+            raise RuntimeError("the traced call did not return")
+        return call.finish(returned[0])
+
+
+def _module_envoy(envoy: NNsight, path: str) -> Any:
+    """Walk an attribute path like `model.layers.3.mlp` from the root envoy."""
+    node: Any = envoy
+    for part in path.split("."):
+        node = node[int(part)] if part.isdigit() else getattr(node, part)
+    return node

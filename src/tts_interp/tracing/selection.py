@@ -1,0 +1,114 @@
+"""Which positions of a run a read or write touches: frame ranges, prompt segments, codebooks.
+
+Frame f at a talker site means the position whose output predicts frame f's codebook-0 code (the last
+prompt position for frame 0, the position holding frame f-1's codes after that). A segment names prompt
+positions (see the adapter's segment map); the segment `frames` names every generated position. At a
+code-predictor site frame f and codebook g mean the step that predicts codebook g of frame f.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tts_interp.core.errors import BadInputError, OutOfRangeError, UnknownNameError
+from tts_interp.models.base import SegmentMap
+
+FRAMES_SEGMENT = "frames"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Frames `[start, stop)` (stop None = open), prompt segments, code-predictor codebooks (1..15).
+
+    With neither frames nor segments, every position is selected.
+    """
+
+    frames: tuple[int, int | None] | None = None
+    segments: tuple[str, ...] = ()
+    codebooks: tuple[int, ...] | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.frames is None and not self.segments
+
+    def has_frame(self, frame: int) -> bool:
+        if self.frames is None:
+            return self.everything
+        start, stop = self.frames
+        return frame >= start and (stop is None or frame < stop)
+
+    def has_codebook(self, codebook: int) -> bool:
+        return self.codebooks is None or codebook in self.codebooks
+
+    def to_json(self) -> dict[str, Any]:
+        return {"frames": list(self.frames) if self.frames else None, "segments": list(self.segments),
+                "codebooks": list(self.codebooks) if self.codebooks else None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Selection:
+        frames = tuple(data["frames"]) if data.get("frames") else None
+        codebooks = tuple(data["codebooks"]) if data.get("codebooks") else None
+        return cls(frames, tuple(data.get("segments") or ()), codebooks)  # type: ignore[arg-type]
+
+
+def parse_frames(text: str | None) -> tuple[int, int | None] | None:
+    """Parse `10:40`, `10:`, `:40` or `7` into a half-open frame range."""
+    if text is None or not str(text).strip():
+        return None
+    text = str(text).strip()
+    try:
+        if ":" in text:
+            first, last = text.split(":", 1)
+            start = int(first) if first.strip() else 0
+            stop = int(last) if last.strip() else None
+        else:
+            start = int(text)
+            stop = start + 1
+    except ValueError:
+        raise BadInputError(f"frames {text!r} is not a range; use a:b, a:, :b or a single frame index") from None
+    if start < 0 or (stop is not None and stop <= start):
+        raise BadInputError(f"frames {text!r} is empty or negative; use a:b with 0 <= a < b")
+    return start, stop
+
+
+def parse_codebooks(text: str | None) -> tuple[int, ...] | None:
+    """Parse `1,2` or `1:4` into code-predictor codebooks (1..15)."""
+    if text is None or not str(text).strip():
+        return None
+    values: list[int] = []
+    try:
+        for part in str(text).split(","):
+            if ":" in part:
+                a, b = part.split(":", 1)
+                values += list(range(int(a), int(b)))
+            else:
+                values.append(int(part))
+    except ValueError:
+        raise BadInputError(f"codebooks {text!r} is not a list; use e.g. 1,2 or 1:4") from None
+    for value in values:
+        if not 1 <= value <= 15:
+            raise OutOfRangeError("code-predictor codebook", value, "1..15 (codebook 0 comes from the talker)")
+    return tuple(sorted(set(values)))
+
+
+def check_segments(selection: Selection, segments: SegmentMap) -> None:
+    """Fail if a selection names a segment this prompt does not have."""
+    valid = segments.names() + [FRAMES_SEGMENT]
+    for name in selection.segments:
+        if name not in valid:
+            raise UnknownNameError("segment", name, valid)
+
+
+def segment_positions(selection: Selection, segments: SegmentMap) -> set[int]:
+    """The prompt positions named by a selection's segments (not counting the `frames` segment)."""
+    check_segments(selection, segments)
+    by_name = {s.name: s for s in segments.segments}
+    names: list[str] = []
+    for name in selection.segments:
+        names += list(segments.groups.get(name, (name,)))
+    positions: set[int] = set()
+    for name in names:
+        if name in by_name:
+            positions.update(range(by_name[name].start, by_name[name].stop))
+    return positions
