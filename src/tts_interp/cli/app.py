@@ -33,3 +33,11 @@ app.command("models")(model_cmds.models)
 app.command("sites")(model_cmds.sites)
 app.command("generate")(model_cmds.generate)
 app.command("trace")(model_cmds.trace)
+
+from tts_interp.cli.eval_cmd import eval_command  # noqa: E402
+
+app.command("eval")(eval_command)
+
+from tts_interp.cli.suite_cmd import suite_app  # noqa: E402
+
+app.add_typer(suite_app, name="suite")
