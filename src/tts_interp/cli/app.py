@@ -22,7 +22,7 @@ def main() -> None:
     try:
         app()
     except TTSInterpError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 
