@@ -184,14 +184,15 @@ class Evaluator:
     # embeddings -----------------------------------------------------------------------------------------
     def embed_files(self, paths: Iterable[Path], loaded: dict[Path, np.ndarray] | None = None
                     ) -> dict[Path, np.ndarray | str]:
-        """Embedding (or the reason there is none) of each file, through the on-disk cache, in batches."""
+        """Embedding (or the reason there is none) of each file, in input order; on-disk cache, batches."""
         backend = self._backend("speaker")
         if self._embedding_cache is None:
             self._embedding_cache = EmbeddingCache(backend.key, self.cache_root)
         cache = self._embedding_cache
+        order = list(dict.fromkeys(paths))
         out: dict[Path, np.ndarray | str] = {}
         pending: list[tuple[Path, str, np.ndarray]] = []
-        for path in dict.fromkeys(paths):
+        for path in order:
             try:
                 digest = file_hash(path) if path.is_file() else ""
                 hit = cache.get(digest) if digest else None
@@ -209,7 +210,7 @@ class Evaluator:
             for (path, digest, _), embedding in zip(chunk, embeddings, strict=True):
                 cache.put(digest, embedding)
                 out[path] = embedding
-        return out
+        return {path: out[path] for path in order}
 
     def speaker_centroid(self, speaker: SpeakerSet) -> np.ndarray:
         """The speaker's model (centroid of its clips); BadInputError names a clip that cannot be embedded."""
