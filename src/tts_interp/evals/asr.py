@@ -64,6 +64,9 @@ class FasterWhisperBackend:
         self.tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe",
                                    language="en")
         self.prompt = self.model.get_prompt(self.tokenizer, previous_tokens=[], without_timestamps=True)
+        # One tiny pass right away: until CTranslate2 has run once, its idle OpenMP threads were seen to slow
+        # torch (the speaker encoder) 5-8x on CPU.
+        self.transcribe([np.zeros(SAMPLE_RATE // 2, dtype=np.float32)])
 
     def transcribe(self, clips: list[np.ndarray]) -> list[str]:
         from faster_whisper.audio import pad_or_trim
