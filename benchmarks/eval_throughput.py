@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -90,6 +91,8 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=16)
     parser.add_argument("--suite-items", type=int, default=1000)
     args = parser.parse_args()
+    cache = tempfile.TemporaryDirectory()  # a private embedding cache: every suite item is really embedded
+    os.environ["TTS_INTERP_CACHE"] = cache.name
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     suite_memory(args.suite_items)  # first, before the ASR model is loaded, so RSS reflects the suite alone
     print(f"device {device}, torch threads {torch.get_num_threads()}, {args.clips} clips of 2-3 s", file=sys.stderr)
