@@ -34,5 +34,9 @@ app.command("sites")(model_cmds.sites)
 app.command("generate")(model_cmds.generate)
 app.command("trace")(model_cmds.trace)
 from tts_interp.cli import codes_cmd  # noqa: E402
+from tts_interp.cli.eval_cmd import eval_command  # noqa: E402
+from tts_interp.cli.suite_cmd import suite_app  # noqa: E402
 
 app.add_typer(codes_cmd.app, name="codes")
+app.command("eval")(eval_command)
+app.add_typer(suite_app, name="suite")
