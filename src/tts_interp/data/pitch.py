@@ -1,4 +1,5 @@
-"""Frame-level F0 targets for pitch probes: pYIN at 10 ms, summarised per codec frame.
+"""F0 by pYIN at 10 ms (the one pitch tracker: probes and the eval harness both use it), and per-codec-frame
+targets for pitch probes.
 
 Each codec frame gets the median F0 of the voiced pYIN frames whose centres fall inside it, and counts as
 voiced when most of them are voiced; so the same audio gives comparable targets at 12.5 Hz (Qwen, Mimi) and
@@ -12,7 +13,8 @@ import numpy as np
 PYIN_SR = 16000
 PYIN_HOP = 160  # 10 ms
 PYIN_FRAME = 1024  # 64 ms: at least two periods of the lowest F0
-FMIN, FMAX = 50.0, 500.0
+FMIN, FMAX = 50.0, 600.0  # covers low male to high female/child voices
+RESOLUTION = 0.2  # semitone fraction per pitch bin: 20 cents, far finer than the shifts measured
 
 
 def pyin_track(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -21,7 +23,8 @@ def pyin_track(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     padded = np.pad(samples.astype(np.float32), (0, max(0, PYIN_FRAME - len(samples))))
     f0, voiced, _ = librosa.pyin(
-        padded, fmin=FMIN, fmax=FMAX, sr=PYIN_SR, frame_length=PYIN_FRAME, hop_length=PYIN_HOP, center=True
+        padded, fmin=FMIN, fmax=FMAX, sr=PYIN_SR, frame_length=PYIN_FRAME, hop_length=PYIN_HOP, center=True,
+        resolution=RESOLUTION,
     )
     return f0.astype(np.float32), voiced.astype(bool)
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SAMPLE_RATE = 16_000
-F0_MIN_HZ, F0_MAX_HZ = 50.0, 600.0  # covers low male to high female/child voices
-PYIN_RESOLUTION = 0.2  # semitone fraction per pitch bin: 20 cents, far finer than the shifts measured
+from tts_interp.data.pitch import PYIN_SR as SAMPLE_RATE
+from tts_interp.data.pitch import pyin_track
+
 TRIM_TOP_DB = 35.0  # leading/trailing audio this far below the peak is silence for the speaking rate
 
 
@@ -29,10 +29,7 @@ class PitchTrack:
 
 def pitch_track(samples: np.ndarray) -> PitchTrack:
     """pYIN F0 of a 16 kHz clip, voiced frames only."""
-    import librosa
-
-    f0, voiced, _ = librosa.pyin(samples, fmin=F0_MIN_HZ, fmax=F0_MAX_HZ, sr=SAMPLE_RATE, frame_length=1024,
-                                 resolution=PYIN_RESOLUTION)
+    f0, voiced = pyin_track(samples)
     return PitchTrack(f0[voiced & np.isfinite(f0)])
 
 
