@@ -33,3 +33,10 @@ app.command("models")(model_cmds.models)
 app.command("sites")(model_cmds.sites)
 app.command("generate")(model_cmds.generate)
 app.command("trace")(model_cmds.trace)
+
+from tts_interp.cli import direction_cmd, lens_cmd, patch_cmd, steer_cmd  # noqa: E402
+
+app.command("lens")(lens_cmd.lens)
+app.command("patch")(patch_cmd.patch)
+app.command("direction")(direction_cmd.direction)
+app.command("steer")(steer_cmd.steer)
