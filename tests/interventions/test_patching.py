@@ -134,3 +134,18 @@ def test_instruct_on_a_model_without_instruct_is_refused(tmp_path):
     with pytest.raises(BadInputError, match="has no instruct input"):
         plan_patch_sweep(base, PromptRequest("hello world", instruct="a calm voice", ref_audio=str(clip)),
                          PromptRequest("hello world", ref_audio=str(clip)))
+
+
+def test_sweep_with_audio_writes_generate_style_cells(voicedesign, tmp_path, short_vs_long):
+    plan = plan_patch_sweep(voicedesign, *short_vs_long, layers=[voicedesign.adapter.n_layers - 1],
+                            segments=["text", "frames"])
+    run_patch_sweep(voicedesign, plan, tmp_path, max_new_tokens=4, audio=True)
+    target_codes = np.load(tmp_path / "target" / "codes.npy")
+    assert np.array_equal(np.load(tmp_path / "codes.npy"), target_codes)  # B's greedy codes were forced
+    text_cell = tmp_path / "cells" / "resid_out.L3.text"
+    assert {p.name for p in text_cell.iterdir()} >= {"audio.wav", "codes.npy", "result.json"}
+    # the last layer's output at prompt positions feeds nothing downstream: B's codes are unchanged
+    assert np.array_equal(np.load(text_cell / "codes.npy"), target_codes)
+    manifest = [json.loads(line) for line in (tmp_path / "manifest.jsonl").read_text().splitlines()]
+    assert [m["id"] for m in manifest] == ["resid_out.L3.text", "resid_out.L3.frames"]
+    assert manifest[0]["source"] == ["target/audio.wav"] and manifest[0]["target"] == ["source/audio.wav"]

@@ -45,6 +45,8 @@ def patch(model: ModelOption, text: TextOption, out: OutOption, instruct: Instru
           metric: Annotated[str, typer.Option("--metric", help="kl_recovery | logit_diff_recovery")] = "kl_recovery",
           unequal: Annotated[str, typer.Option("--unequal", help="segments of unequal length: refuse | relative")
                              ] = "refuse",
+          audio: Annotated[bool, typer.Option("--audio", help="also generate (greedy) A, B and B patched per cell, "
+                                                              "with an eval manifest")] = False,
           codes: CodesOption = None, max_new_tokens: MaxFramesOption = 100, device: DeviceOption = "auto",
           dtype: DtypeOption = "float32") -> None:
     """Patch A's activations into B (the main prompt options) per layer x segment; teacher-forced, deterministic."""
@@ -57,7 +59,7 @@ def patch(model: ModelOption, text: TextOption, out: OutOption, instruct: Instru
     kinds, layer_list, segment_list = parse_names(sites) or ["resid"], parse_layers(layers), parse_names(segments)
     plan = plan_patch_sweep(session, source, target, kinds, layer_list, segment_list, unequal, metric)
     with progress_bar(f"patching {len(plan.cells)} cells (+ source and target passes)", plan.passes) as advance:
-        sweep = run_patch_sweep(session, plan, out, forced, max_new_tokens, advance)
+        sweep = run_patch_sweep(session, plan, out, forced, max_new_tokens, advance, audio)
     plots = plot_patch(out, sweep)
     best = max((r for r in sweep.rows if r[metric] is not None), key=lambda r: r[metric], default=None)
     print_done(out, {"cells": len(sweep.rows), "metric": metric,

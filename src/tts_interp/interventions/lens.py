@@ -10,6 +10,7 @@ logits (tests assert it).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 import torch
 
 from tts_interp.interventions.generation import Session
-from tts_interp.interventions.stats import entropy, kl, log_probs, rank_of
+from tts_interp.interventions.stats import DistributionSummary, rank_of
 from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter, TeacherForced
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt
 from tts_interp.tracing.engine import Read
@@ -30,10 +31,12 @@ ALL_FRAMES = Selection(frames=(0, None))  # at a talker site: the positions pred
 
 
 def talker_site(layer: int, kind: str = "resid_out") -> str:
+    """The name of a talker layer's site, e.g. `talker.layer.3.resid_out`."""
     return f"talker.layer.{layer}.{kind}"
 
 
 def code_predictor_site(layer: int) -> str:
+    """The name of a code-predictor layer's residual site."""
     return f"code_predictor.layer.{layer}.resid_out"
 
 
@@ -44,21 +47,23 @@ def talker_support(adapter: Qwen3TTSAdapter) -> torch.Tensor:
 
 
 def talker_lens_logits(adapter: Qwen3TTSAdapter, resid: torch.Tensor) -> torch.Tensor:
-    """Residuals (..., H) -> float32 codebook-0 logits on the support (..., 2049): final norm then codec head."""
+    """Residuals (..., H) -> float32 codebook-0 logits on the support (..., 2049): final norm then codec head
+    (only the head's support rows are computed)."""
     talker = adapter.talker
+    weight = talker.codec_head.weight[talker_support(adapter).to(talker.codec_head.weight.device)]
     with torch.no_grad():
-        hidden = resid.to(adapter.device, adapter.dtype)
-        logits = talker.codec_head(talker.model.norm(hidden)).float()
-    return logits[..., talker_support(adapter).to(logits.device)].cpu()
+        hidden = talker.model.norm(resid.to(adapter.device, adapter.dtype))
+        return torch.nn.functional.linear(hidden, weight).float().cpu()
 
 
 def code_predictor_lens_logits(adapter: Qwen3TTSAdapter, resid: torch.Tensor) -> torch.Tensor:
     """Code-predictor residuals (T, 15, Hc) -> float32 logits (T, 15, 2048): its norm, then codebook g's head."""
     predictor = adapter.talker.code_predictor
+    heads = torch.stack([predictor.lm_head[g].weight for g in range(resid.shape[1])])  # (15, 2048, Hc)
     with torch.no_grad():
         hidden = predictor.model.norm(resid.to(adapter.device, adapter.dtype))
-        per_codebook = [predictor.lm_head[g](hidden[:, g]).float() for g in range(resid.shape[1])]
-    return torch.stack(per_codebook, dim=1).cpu()
+        logits = torch.bmm(hidden.transpose(0, 1), heads.transpose(1, 2))  # (15, T, 2048)
+    return logits.transpose(0, 1).float().cpu()
 
 
 @dataclass
@@ -110,19 +115,17 @@ class LensStats:
         return rows
 
 
-def lens_stats(layer_logits: list[torch.Tensor], final_logits: torch.Tensor, chosen: torch.Tensor) -> LensStats:
+def lens_stats(layer_logits: Iterable[torch.Tensor], final_logits: torch.Tensor, chosen: torch.Tensor) -> LensStats:
     """Compare each layer's lens logits (same shape as `final_logits`, vocabulary last) with the final ones."""
-    final_logp = log_probs(final_logits)
-    final_top = final_logits.argmax(-1)
+    final = DistributionSummary(final_logits)
     kls, tops, ents, ranks = [], [], [], []
     for logits in layer_logits:
-        logp = log_probs(logits)
-        kls.append(kl(final_logp, logp))
-        tops.append(logits.argmax(-1) == final_top)
-        ents.append(entropy(logp))
-        ranks.append(rank_of(logits, chosen))
-    stack = lambda xs: torch.stack(xs).numpy()  # noqa: E731
-    return LensStats(stack(kls), stack(tops).astype(np.float64), stack(ents), stack(ranks))
+        layer = DistributionSummary(logits)
+        kls.append(final.kl_to(layer))
+        tops.append((layer.top == final.top).numpy())
+        ents.append(layer.entropy.numpy())
+        ranks.append(rank_of(logits, chosen).numpy())
+    return LensStats(np.stack(kls), np.stack(tops).astype(np.float64), np.stack(ents), np.stack(ranks))
 
 
 @dataclass
@@ -159,11 +162,12 @@ def compute_lens(adapter: Qwen3TTSAdapter, residuals: ResidualPass, codes: torch
     support = talker_support(adapter)
     final = residuals.logits.code0_logits[:, support]
     chosen0 = codes[:, 0]  # audio codes 0..2047 sit at the same index in the support
-    talker = lens_stats([talker_lens_logits(adapter, h) for h in residuals.talker], final, chosen0)
+    talker = lens_stats(talker_lens_logits(adapter, residuals.talker), final, chosen0)
     predictor = None
     if residuals.code_predictor is not None:
         final_cp = residuals.logits.code_predictor_logits
         chosen = codes[:, 1:]
-        predictor = lens_stats([code_predictor_lens_logits(adapter, h) for h in residuals.code_predictor],
-                               final_cp, chosen)
+        stacked = residuals.code_predictor  # (layers, T, 15, Hc): all layers through the heads at once
+        logits = code_predictor_lens_logits(adapter, stacked.flatten(0, 1)).unflatten(0, stacked.shape[:2])
+        predictor = lens_stats(logits, final_cp, chosen)
     return Lens(talker, predictor)

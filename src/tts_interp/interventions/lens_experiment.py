@@ -20,7 +20,7 @@ from tts_interp.interventions.generation import Session
 from tts_interp.interventions.lens import Lens, compute_lens, residual_pass
 from tts_interp.interventions.prompt_effect import PromptEffect, compare_residuals
 from tts_interp.interventions.prompts import experiment_codes, prepare_checked, prepare_pair
-from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.prompt import PreparedPrompt, PromptRequest
 
 DETERMINISM = "deterministic: one teacher-forced pass per prompt over fixed codes (no sampling)"
 
@@ -66,7 +66,7 @@ def run_lens(session: Session, request: PromptRequest, out_dir: Path, codes: tor
     return LensRun(lens, effect, payload)
 
 
-def _write(out_dir: Path, session: Session, request: PromptRequest, prompt: Any, codes_source: str,
+def _write(out_dir: Path, session: Session, request: PromptRequest, prompt: PreparedPrompt, codes_source: str,
            codes: torch.Tensor, lens: Lens, effect: PromptEffect | None, vs_request: PromptRequest | None
            ) -> dict[str, Any]:
     adapter = session.adapter

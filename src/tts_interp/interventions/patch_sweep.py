@@ -18,27 +18,29 @@ import torch
 
 from tts_interp import __version__
 from tts_interp.core.errors import BadInputError, OutOfRangeError, TTSInterpError, UnknownNameError
-from tts_interp.core.results import write_csv, write_result
+from tts_interp.core.results import write_csv, write_jsonl, write_result
 from tts_interp.interventions.alignment import check_alignable
-from tts_interp.interventions.generation import Session
+from tts_interp.interventions.generation import RunConfig, Session, generate_to_dir
 from tts_interp.interventions.lens import talker_support
 from tts_interp.interventions.patching import (
     METRICS,
     PatchCell,
     code0_logp,
     describe_cell,
+    generation_write,
     parse_kind,
     patch_write,
     recovery,
 )
 from tts_interp.interventions.prompts import PromptPair, experiment_codes, prepare_pair
+from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.runs import teacher_force
 from tts_interp.tracing.selection import FRAMES_SEGMENT
 
 DETERMINISM = ("deterministic: A, B and every patched run are teacher-forced on the same codes (no sampling); "
-               "the codes come from the given file or from greedy decoding of B")
+               "the codes come from the given file or from greedy decoding of B; optional audio is greedy")
 
 
 def default_segments(pair: PromptPair, rule: str) -> tuple[list[str], dict[str, str]]:
@@ -127,8 +129,13 @@ def plan_patch_sweep(session: Session, source: PromptRequest, target: PromptRequ
 
 
 def run_patch_sweep(session: Session, plan: PatchPlan, out_dir: Path, codes: torch.Tensor | None = None,
-                    max_new_tokens: int = 100, advance: Callable[[int], None] | None = None) -> PatchSweep:
-    """Run a planned sweep; `advance(1)` after each pass (`plan.passes` in all)."""
+                    max_new_tokens: int = 100, advance: Callable[[int], None] | None = None, audio: bool = False
+                    ) -> PatchSweep:
+    """Run a planned sweep; `advance(1)` after each pass (`plan.passes` in all).
+
+    With `audio`, also greedy-generate A, B and B patched per cell into run directories (as `generate` writes
+    them) plus manifest.jsonl for the eval harness (source speaker = B, target = A: 0 = stays B, 1 = A).
+    """
     adapter = session.adapter
     out_dir = Path(out_dir)
     advance = advance or (lambda n: None)
@@ -158,12 +165,26 @@ def run_patch_sweep(session: Session, plan: PatchPlan, out_dir: Path, codes: tor
         "kinds": plan.kinds, "layers": plan.layers, "segments": plan.segments, "skipped_segments": plan.skipped,
         "files": {"cells": "cells.csv", "codes": "codes.npy"},
     }
+    configs = {name: RunConfig(adapter.model_id, prompt.request, GenerationSettings(max_new_tokens, greedy=True),
+                               session.device, session.dtype) for name, prompt in (("source", pair.a), ("target", pair.b))}
+    if audio:
+        for name, config in configs.items():
+            generate_to_dir(session, config, out_dir / name, extra={"role": f"unpatched {name} run"})
+        base["files"].update(manifest="manifest.jsonl", source="source/", target="target/")
     rows: list[dict[str, Any]] = []
+    manifest: list[dict[str, Any]] = []
     for cell in cells:
         write = patch_write(source_run.store, cell, pair.a.segments, pair.b.segments, n_frames, rule)
         patched = teacher_force(session.engine, adapter, pair.b, codes, writes=[write])
         metrics = recovery(logp_a, logp_b, code0_logp(patched.logits.code0_logits, support))
         rows.append(describe_cell(cell, int(write.value.shape[0]), metrics))
+        if audio:
+            generate_to_dir(session, configs["target"], out_dir / "cells" / cell.cell_id,
+                            writes=[generation_write(write, n_frames)], extra={"patch": rows[-1]})
+            rows[-1]["audio"] = f"cells/{cell.cell_id}/audio.wav"
+            manifest.append({"id": cell.cell_id, "audio": rows[-1]["audio"], "text": pair.b.request.text,
+                             "source": ["target/audio.wav"], "target": ["source/audio.wav"]})
+            write_jsonl(out_dir / "manifest.jsonl", manifest)
         write_csv(out_dir / "cells.csv", rows)
         done = len(rows) == len(cells)
         write_result(out_dir, {**base, "status": "complete" if done else f"running: {len(rows)} of {len(cells)}",

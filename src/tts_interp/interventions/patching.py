@@ -14,7 +14,7 @@ Both are 0 when the patched run stays B and 1 when it becomes A; undefined (None
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -25,7 +25,7 @@ from tts_interp.interventions.lens import talker_site
 from tts_interp.interventions.stats import kl, log_probs
 from tts_interp.models.base import SegmentMap
 from tts_interp.tracing.ops import Write
-from tts_interp.tracing.selection import Selection
+from tts_interp.tracing.selection import FRAMES_SEGMENT, Selection
 from tts_interp.tracing.store import MemoryStore
 
 SITE_KINDS = {"resid": "resid_out", "attn": "attn_out", "mlp": "mlp_out"}
@@ -70,6 +70,14 @@ def patch_write(cache: MemoryStore, cell: PatchCell, source: SegmentMap, target:
         raise ValueError(f"the source cache of {cell.site} lacks positions {missing[:5]}")
     values = cached.values[[index[p] for p in sources]]
     return Write(cell.site, "replace", values, Selection(segments=(cell.segment,)))
+
+
+def generation_write(write: Write, n_frames: int) -> Write:
+    """The same patch for a greedy generation of B: a `frames` patch covers the generated positions of frames
+    1..T-1 (the T-1 cached rows, one per frame, in order); prompt segments are unchanged."""
+    if FRAMES_SEGMENT not in write.selection.segments:
+        return write
+    return replace(write, selection=Selection(frames=(1, n_frames)))
 
 
 def code0_logp(logits: torch.Tensor, support: torch.Tensor) -> torch.Tensor:

@@ -37,6 +37,23 @@ def rank_of(logits: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return (logits > chosen).sum(-1)
 
 
+class DistributionSummary:
+    """One softmax of a batch of logits (..., V), kept for several statistics without recomputing exp/log.
+
+    A lens compares many layers with one final distribution, so each softmax is computed once.
+    """
+
+    def __init__(self, logits: torch.Tensor):
+        self.logp = log_probs(logits)
+        self.p = self.logp.exp()
+        self.top = logits.argmax(-1)
+        self.entropy = -(self.p * self.logp).sum(-1)
+
+    def kl_to(self, other: DistributionSummary) -> torch.Tensor:
+        """KL(self || other) in nats."""
+        return (-self.entropy - (self.p * other.logp).sum(-1)).clamp_min(0.0)
+
+
 def bootstrap_mean_ci(values: np.ndarray, n_boot: int = 1000, level: float = 0.95, seed: int = 0
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean over the last axis with a percentile bootstrap CI (resampling that axis); seeded, so reproducible.
