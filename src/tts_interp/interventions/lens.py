@@ -167,7 +167,6 @@ def compute_lens(adapter: Qwen3TTSAdapter, residuals: ResidualPass, codes: torch
     if residuals.code_predictor is not None:
         final_cp = residuals.logits.code_predictor_logits
         chosen = codes[:, 1:]
-        stacked = residuals.code_predictor  # (layers, T, 15, Hc): all layers through the heads at once
-        logits = code_predictor_lens_logits(adapter, stacked.flatten(0, 1)).unflatten(0, stacked.shape[:2])
-        predictor = lens_stats(logits, final_cp, chosen)
+        per_layer = (code_predictor_lens_logits(adapter, h) for h in residuals.code_predictor)  # bounded memory
+        predictor = lens_stats(per_layer, final_cp, chosen)
     return Lens(talker, predictor)

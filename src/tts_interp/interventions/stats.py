@@ -26,11 +26,6 @@ def js(logp: torch.Tensor, logq: torch.Tensor) -> torch.Tensor:
     return 0.5 * (kl(logp, logm) + kl(logq, logm))
 
 
-def entropy(logp: torch.Tensor) -> torch.Tensor:
-    """Entropy in nats over the last axis."""
-    return -(logp.exp() * logp).sum(-1)
-
-
 def rank_of(logits: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """How many entries beat `index` (0 = it is the top choice); `index` has the shape of logits[..., 0]."""
     chosen = logits.gather(-1, index.unsqueeze(-1))
