@@ -1,11 +1,10 @@
-"""Fixtures for the talker intervention tests: tiny built-in models (loaded once) and fixed codes."""
+"""Fixtures for the talker intervention tests (the tiny models come from tests/conftest.py): codes, prompts."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from tts_interp.interventions.generation import Session
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 
 TEXT = "hello world"
@@ -20,16 +19,6 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="session")
-def voicedesign() -> Session:
-    return Session("tiny-qwen3-tts-voicedesign", "cpu")
-
-
-@pytest.fixture(scope="session")
-def customvoice() -> Session:
-    return Session("tiny-qwen3-tts-customvoice", "cpu")
 
 
 @pytest.fixture(scope="session")

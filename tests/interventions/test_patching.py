@@ -124,16 +124,10 @@ def test_bad_sweeps_fail_before_any_pass(voicedesign, short_vs_long, monkeypatch
         plan_patch_sweep(voicedesign, short_vs_long[0], PromptRequest(short_vs_long[0].text), segments=["instruct"])
 
 
-def test_instruct_on_a_model_without_instruct_is_refused(tmp_path):
-    from tts_interp.core.audio import write_wav
-    from tts_interp.interventions.generation import Session
-
-    clip = tmp_path / "ref.wav"
-    write_wav(clip, (0.1 * np.sin(np.arange(24000) / 10)).astype(np.float32), 24000)
-    base = Session("tiny-qwen3-tts-base", "cpu")
+def test_instruct_on_a_model_without_instruct_is_refused(base, ref_clip):
     with pytest.raises(BadInputError, match="has no instruct input"):
-        plan_patch_sweep(base, PromptRequest("hello world", instruct="a calm voice", ref_audio=str(clip)),
-                         PromptRequest("hello world", ref_audio=str(clip)))
+        plan_patch_sweep(base, PromptRequest("hello world", instruct="a calm voice", ref_audio=ref_clip),
+                         PromptRequest("hello world", ref_audio=ref_clip))
 
 
 def test_sweep_with_audio_writes_generate_style_cells(voicedesign, tmp_path, short_vs_long):

@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from tts_interp.cli import app as app_module
 from tts_interp.cli import direction_cmd, lens_cmd, patch_cmd, steer_cmd
-from tts_interp.core.audio import write_wav
 from tts_interp.core.errors import BadInputError
 
 runner = CliRunner()
@@ -92,11 +91,10 @@ def test_bad_input_is_one_clear_line(cached_sessions, tmp_path, monkeypatch, cap
     assert "error:" in error and message in " ".join(error.split()) and "Traceback" not in error
 
 
-def test_instruct_given_to_the_base_model_is_refused(tmp_path):
-    clip = tmp_path / "ref.wav"
-    write_wav(clip, (0.1 * np.sin(np.arange(24000) / 10)).astype(np.float32), 24000)
+def test_instruct_given_to_the_base_model_is_refused(monkeypatch, base, ref_clip, tmp_path):
+    monkeypatch.setattr(lens_cmd, "Session", lambda model, device, dtype: base)
     result = runner.invoke(app_module.app, ["lens", "-m", "tiny-qwen3-tts-base", "--device", "cpu", "-t", "hi",
-                                            "--ref-audio", str(clip), "--instruct", "a calm voice", "--out",
+                                            "--ref-audio", ref_clip, "--instruct", "a calm voice", "--out",
                                             str(tmp_path / "out")])
     assert isinstance(result.exception, BadInputError) and "has no instruct input" in str(result.exception)
     assert not (tmp_path / "out").exists()

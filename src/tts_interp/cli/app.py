@@ -22,7 +22,7 @@ def main() -> None:
     try:
         app()
     except TTSInterpError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 
@@ -33,6 +33,13 @@ app.command("models")(model_cmds.models)
 app.command("sites")(model_cmds.sites)
 app.command("generate")(model_cmds.generate)
 app.command("trace")(model_cmds.trace)
+from tts_interp.cli import codes_cmd  # noqa: E402
+from tts_interp.cli.eval_cmd import eval_command  # noqa: E402
+from tts_interp.cli.suite_cmd import suite_app  # noqa: E402
+
+app.add_typer(codes_cmd.app, name="codes")
+app.command("eval")(eval_command)
+app.add_typer(suite_app, name="suite")
 
 from tts_interp.cli import direction_cmd, lens_cmd, patch_cmd, steer_cmd  # noqa: E402
 

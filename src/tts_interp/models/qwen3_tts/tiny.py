@@ -34,7 +34,7 @@ LANGUAGES = {"english": 2050, "german": 2053, "spanish": 2054, "chinese": 2055, 
 CUSTOM_SPEAKERS = {"aria": 3000, "bram": 3001, "cleo": 3002}
 VARIANTS = {"base": "base", "customvoice": "custom_voice", "voicedesign": "voice_design"}
 BUILTIN_PREFIX = "tiny-qwen3-tts-"
-BUILD_FORMAT = 2  # bump when the tiny recipe changes, so stale cached checkpoints are rebuilt
+BUILD_FORMAT = 3  # bump when the tiny recipe changes, so stale cached checkpoints are rebuilt
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,22 @@ def _randomise_codebooks(model: torch.nn.Module, generator: torch.Generator) -> 
                 tensor.fill_(True)
 
 
+def _calibrate_output_level(model: torch.nn.Module, generator: torch.Generator, target_rms: float = 0.1) -> None:
+    """Scale the decoder's last conv so random codes decode to audible noise (RMS ~0.1), not ~1e-8.
+
+    With default init the many small layers shrink the signal to near silence, which every audio check would
+    (rightly) call silent. One linear rescale of the final projection fixes the level; it stays random noise.
+    """
+    codes = torch.randint(0, model.config.decoder_config.codebook_size, (1, 16, 25), generator=generator)
+    last = model.decoder.decoder[-1].conv
+    with torch.no_grad():
+        rms = float(model.decoder(codes).pow(2).mean().sqrt())
+        gain = target_rms / max(rms, 1e-12)
+        last.weight.mul_(gain)
+        if last.bias is not None:
+            last.bias.mul_(gain)
+
+
 def build_speech_tokenizer(out_dir: Path, seed: int) -> Path:
     """Write a seeded tiny 12Hz speech tokenizer checkpoint (config, weights, feature extractor) to `out_dir`."""
     import_qwen_tts()
@@ -132,6 +148,7 @@ def build_speech_tokenizer(out_dir: Path, seed: int) -> Path:
     config = Qwen3TTSTokenizerV2Config(**_tiny_speech_tokenizer_config())
     model = Qwen3TTSTokenizerV2Model(config).eval()
     _randomise_codebooks(model, torch.Generator().manual_seed(seed + 1))
+    _calibrate_output_level(model, torch.Generator().manual_seed(seed + 2))
     model.save_pretrained(str(out_dir))
     EncodecFeatureExtractor(feature_size=1, sampling_rate=24000, padding_value=0.0).save_pretrained(str(out_dir))
     return out_dir

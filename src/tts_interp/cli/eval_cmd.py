@@ -1,0 +1,50 @@
+"""`tts-interp eval`: score a manifest of clips for speaker identity, words and prosody."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tts_interp.cli.common import DeviceOption, OutOption, SeedOption, print_done, progress_bar
+from tts_interp.evals.evaluate import evaluate_manifest
+from tts_interp.evals.items import read_manifest
+from tts_interp.evals.scoring import SCORERS, ScoreConfig
+
+
+def eval_command(
+    manifest: Annotated[Path, typer.Option("--manifest", help="JSONL: id, audio, text, reference, source, target")],
+    out: OutOption,
+    speaker: Annotated[str, typer.Option("--speaker", help="resemblyzer | ecapa | wavlm-sv")] = "resemblyzer",
+    speaker_model: Annotated[str | None, typer.Option("--speaker-model",
+                                                      help="local dir or hub id (ecapa, wavlm-sv)")] = None,
+    asr: Annotated[str, typer.Option("--asr", help="faster-whisper | whisper")] = "faster-whisper",
+    asr_model: Annotated[str | None, typer.Option("--asr-model", help="local model dir or hub id")] = None,
+    normalizer: Annotated[str, typer.Option("--normalizer", help="whisper | seed-tts")] = "whisper",
+    scorers: Annotated[str, typer.Option("--scorers", help=f"comma-separated: {','.join(SCORERS)}")]
+    = ",".join(SCORERS),
+    batch_size: Annotated[int, typer.Option("--batch-size", help="clips per embedding / ASR batch")] = 16,
+    device: DeviceOption = "auto",
+    seed: SeedOption = 0,
+) -> None:
+    """Score every clip of a manifest: similarity, identity shift, WER/CER, F0; writes items.csv + result.json."""
+    config = ScoreConfig(scorers=tuple(s.strip() for s in scorers.split(",") if s.strip()), speaker=speaker,
+                         speaker_model=speaker_model, asr=asr, asr_model=asr_model, normalizer=normalizer,
+                         device=device, batch_size=batch_size, seed=seed).validated()
+    total = len(read_manifest(manifest))
+    with progress_bar("scoring", total) as advance:
+        payload = evaluate_manifest(manifest, config, out, advance)
+    agg = payload["aggregates"]
+    calibration = payload["verifier_calibration"]
+
+    def show(entry: dict) -> str:
+        if entry.get("value") is None:
+            return f"n/a (n={entry.get('n', 0)})"
+        ci = entry.get("ci95")
+        return f"{entry['value']:.3f} (n={entry['n']}" + (f", 95% CI {ci[0]:.3f}-{ci[1]:.3f})" if ci else ")")
+
+    print_done(out, {"items": f"{agg['n_items']} ({agg['n_failed']} failed)", "WER": show(agg["wer_corpus"]),
+                     "similarity": show(agg["similarity_mean"]), "identity shift": show(agg["identity_shift_mean"]),
+                     "verifier EER": f"{calibration['eer']:.3f}" if calibration.get("available")
+                     else f"n/a ({calibration.get('reason')})"})

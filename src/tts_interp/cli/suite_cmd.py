@@ -1,0 +1,43 @@
+"""`tts-interp suite run|status|report`: resumable, shardable scoring runs declared in YAML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tts_interp.cli.common import OutOption, console, print_done, progress_bar
+from tts_interp.suites.runner import run_suite, suite_report, suite_status
+from tts_interp.suites.spec import parse_shard
+
+suite_app = typer.Typer(no_args_is_help=True, help="Run, inspect and report scoring suites (YAML).")
+DirArgument = Annotated[Path, typer.Argument(help="the suite's output directory (--out of `suite run`)")]
+
+
+@suite_app.command("run")
+def run(suite: Annotated[Path, typer.Argument(help="suite YAML file")], out: OutOption,
+        shard: Annotated[str, typer.Option("--shard", help="i/n: run the i-th of n shards")] = "0/1") -> None:
+    """Score the suite's unfinished items (this shard's), appending each row as it finishes."""
+    shard_pair = parse_shard(shard)
+    with progress_bar(f"suite shard {shard}", None) as advance:
+        payload = run_suite(suite, out, shard_pair, advance=advance)
+    print_done(out, {"shard": payload["shard"], "scored now": payload["n_scored_now"],
+                     "already done": payload["n_already_done"], "failed now": payload["n_failed_now"]})
+
+
+@suite_app.command("status")
+def status(out: DirArgument) -> None:
+    """Show done / failed / pending counts of a suite run."""
+    info = suite_status(out)
+    for key, value in info.items():
+        console.print(f"  [bold]{key}[/bold]: {value}")
+
+
+@suite_app.command("report")
+def report(out: DirArgument) -> None:
+    """Merge all shards into OUT/items.csv and OUT/result.json (aggregates with n and 95% CIs)."""
+    payload = suite_report(out)
+    agg = payload["aggregates"]
+    print_done(out, {"complete": payload["complete"], "items": f"{agg['n_items']} ({agg['n_failed']} failed)",
+                     "pending": payload["n_pending"]})

@@ -1,0 +1,169 @@
+"""The numbers: cosine similarity, identity shift, EER/minDCF, edit-distance counts and bootstrap CIs.
+
+Pure numpy on plain arrays so every formula can be checked by hand in a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tts_interp.core.errors import BadInputError
+
+BOOTSTRAP_SAMPLES = 1000
+P_TARGET = 0.01  # NIST SRE / VoxCeleb minDCF operating point
+
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    """L2-normalise a vector (or the rows of a matrix)."""
+    vector = np.asarray(vector, dtype=np.float64)
+    norm = np.linalg.norm(vector, axis=-1, keepdims=True)
+    return vector / np.maximum(norm, 1e-12)
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine similarity of two embeddings."""
+    return float(np.dot(unit(a), unit(b)))
+
+
+def centroid(embeddings: np.ndarray) -> np.ndarray:
+    """The unit-length mean of unit-length embeddings (rows): a speaker model."""
+    return unit(unit(np.asarray(embeddings)).mean(axis=0))
+
+
+@dataclass(frozen=True)
+class IdentityShift:
+    """Where an edited voice sits between source S and target T (0 = still S, 1 = at T).
+
+    `projection`: (e - s).(t - s) / |t - s|^2 on unit embeddings (position along the S->T line).
+    `cosine_share`: (cos(e,T) - baseline) / (1 - baseline), the share of the cosine gap to T that was closed
+    (it also counts moves off the line). `baseline`: cos(S, T), how alike S and T were to begin with.
+    """
+
+    projection: float
+    cosine_share: float
+    baseline: float
+
+
+def identity_shift(edited: np.ndarray, source: np.ndarray, target: np.ndarray) -> IdentityShift:
+    """Identity shift of an edited embedding from the source centroid toward the target centroid."""
+    e, s, t = unit(edited), unit(source), unit(target)
+    baseline = float(np.dot(s, t))
+    if 1.0 - baseline < 1e-6:
+        raise BadInputError(f"source and target speakers have the same embedding (cosine {baseline:.6f}); an "
+                            "identity shift between them is undefined")
+    direction = t - s
+    projection = float(np.dot(e - s, direction) / np.dot(direction, direction))
+    share = (float(np.dot(e, t)) - baseline) / (1.0 - baseline)
+    return IdentityShift(projection, share, baseline)
+
+
+def _error_rates(target: np.ndarray, nontarget: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Thresholds (every score, ascending, then +inf) with the false-accept and false-reject rate at each.
+
+    A trial is accepted when its score >= the threshold.
+    """
+    thresholds = np.append(np.unique(np.concatenate([target, nontarget])), np.inf)
+    far = 1.0 - np.searchsorted(np.sort(nontarget), thresholds, side="left") / len(nontarget)
+    frr = np.searchsorted(np.sort(target), thresholds, side="left") / len(target)
+    return thresholds, far, frr
+
+
+def _check_trials(scores: Sequence[float], labels: Sequence[bool]) -> tuple[np.ndarray, np.ndarray]:
+    scores_arr, labels_arr = np.asarray(scores, dtype=np.float64), np.asarray(labels, dtype=bool)
+    if scores_arr.shape != labels_arr.shape or scores_arr.ndim != 1:
+        raise BadInputError(f"trial scores {scores_arr.shape} and labels {labels_arr.shape} must be 1-D and alike")
+    target, nontarget = scores_arr[labels_arr], scores_arr[~labels_arr]
+    if len(target) == 0 or len(nontarget) == 0:
+        raise BadInputError(f"EER needs target and non-target trials; got {len(target)} target and "
+                            f"{len(nontarget)} non-target")
+    return target, nontarget
+
+
+def eer(scores: Sequence[float], labels: Sequence[bool]) -> tuple[float, float]:
+    """Equal error rate and its threshold from trial scores and labels (True = same speaker).
+
+    Walks the thresholds upward to where the false-reject rate first reaches the false-accept rate and
+    interpolates linearly between that threshold and the one before it.
+    """
+    thresholds, far, frr = _error_rates(*_check_trials(scores, labels))
+    k = int(np.argmax(frr >= far))
+    if frr[k] == far[k] or k == 0:
+        return float(far[k]), float(thresholds[k])
+    gap_before, gap_at = far[k - 1] - frr[k - 1], far[k] - frr[k]
+    a = gap_before / (gap_before - gap_at)
+    rate = far[k - 1] + a * (far[k] - far[k - 1])
+    upper = thresholds[k] if np.isfinite(thresholds[k]) else thresholds[k - 1]
+    return float(rate), float(thresholds[k - 1] + a * (upper - thresholds[k - 1]))
+
+
+def min_dcf(scores: Sequence[float], labels: Sequence[bool], p_target: float = P_TARGET,
+            c_miss: float = 1.0, c_fa: float = 1.0) -> float:
+    """Minimum normalised detection cost over all thresholds (NIST SRE definition)."""
+    _, far, frr = _error_rates(*_check_trials(scores, labels))
+    cost = c_miss * frr * p_target + c_fa * far * (1.0 - p_target)
+    return float(cost.min() / min(c_miss * p_target, c_fa * (1.0 - p_target)))
+
+
+def bootstrap_ci(numerators: Sequence[float], denominators: Sequence[float] | None = None,
+                 seed: int = 0, samples: int = BOOTSTRAP_SAMPLES) -> tuple[float, float] | None:
+    """Percentile 95% CI of a mean (or of sum(num)/sum(den), a corpus-level rate) by resampling items.
+
+    None when there are fewer than two items.
+    """
+    num = np.asarray(numerators, dtype=np.float64)
+    if len(num) < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(num), size=(samples, len(num)))
+    if denominators is None:
+        stats = num[idx].mean(axis=1)
+    else:
+        den = np.asarray(denominators, dtype=np.float64)[idx].sum(axis=1)
+        stats = num[idx].sum(axis=1) / np.maximum(den, 1e-12)
+    low, high = np.percentile(stats, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def summary(values: Sequence[float], denominators: Sequence[float] | None = None, seed: int = 0) -> dict:
+    """{n, value, ci95} for a mean of `values`, or the ratio sum(values)/sum(denominators)."""
+    vals = np.asarray(values, dtype=np.float64)
+    if len(vals) == 0:
+        return {"n": 0, "value": None, "ci95": None}
+    value = float(vals.mean()) if denominators is None else float(vals.sum() / max(np.sum(denominators), 1e-12))
+    return {"n": int(len(vals)), "value": value, "ci95": bootstrap_ci(vals, denominators, seed=seed)}
+
+
+@dataclass(frozen=True)
+class EditCounts:
+    """Edit-distance counts of one hypothesis against its reference, already normalised."""
+
+    word_errors: int
+    words: int
+    char_errors: int
+    chars: int
+
+    @property
+    def wer(self) -> float:
+        return self.word_errors / self.words
+
+    @property
+    def cer(self) -> float:
+        return self.char_errors / self.chars
+
+
+def edit_counts(reference: str, hypothesis: str) -> EditCounts:
+    """Word and character edit counts (substitutions + deletions + insertions) between normalised texts."""
+    import jiwer
+
+    if not reference.strip():
+        raise BadInputError("the reference text is empty after normalisation; WER is undefined")
+    words, chars = len(reference.split()), len(reference)
+    if not hypothesis.strip():
+        return EditCounts(words, words, chars, chars)
+    w = jiwer.process_words(reference, hypothesis)
+    c = jiwer.process_characters(reference, hypothesis)
+    return EditCounts(w.substitutions + w.deletions + w.insertions, words,
+                      c.substitutions + c.deletions + c.insertions, chars)

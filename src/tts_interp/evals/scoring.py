@@ -1,0 +1,398 @@
+"""The scorer: items in, one row of metrics per item out, in batches, with per-item failures.
+
+`Evaluator` loads each backend once (lazily; a backend that cannot load fails the items that need it, with
+its message, and the rest goes on), embeds and transcribes a batch at a time, keeps only per-item numbers
+(embeddings are cached on disk, and only speaker centroids stay in memory, in a bounded LRU), and turns every
+problem with an item into `status = failed` plus a reason.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tts_interp.core.audio import load_audio
+from tts_interp.core.device import resolve_device
+from tts_interp.core.errors import BadInputError, TTSInterpError, UnknownNameError
+from tts_interp.evals import metrics, prosody
+from tts_interp.evals.asr import ASR_BACKENDS, load_asr_backend
+from tts_interp.evals.cache import EmbeddingCache, file_hash
+from tts_interp.evals.items import BadRow, EvalItem, SpeakerSet
+from tts_interp.evals.normalize import NORMALIZERS, get_normalizer, normalizer_version, seed_tts_normalize
+from tts_interp.evals.speaker import SPEAKER_BACKENDS, load_speaker_backend
+
+SAMPLE_RATE = 16_000
+SCORERS = ("speaker", "asr", "prosody")
+CLIP_LEVEL = 0.999  # a sample at or above this magnitude is at full scale
+MAX_CLIPPED_SHARE = 0.01  # more than 1% of samples at full scale: the clip is clipped
+CENTROID_LRU = 256  # speaker models kept in memory at once
+CALIBRATION_BOOTSTRAP = 200
+
+ROW_COLUMNS = ("id", "status", "error", "audio", "wer", "cer", "similarity", "identity_shift",
+               "identity_shift_cosine", "source_target_similarity", "target_score", "f0_shift_semitones",
+               "f0_mean_hz", "f0_median_hz", "duration_s", "speech_s", "speaking_rate_wps", "word_errors",
+               "ref_words", "char_errors", "ref_chars", "hypothesis", "reference_normalized",
+               "hypothesis_normalized")
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    """Which scorers run, with which backends, models, normaliser and device (saved with every result)."""
+
+    scorers: tuple[str, ...] = SCORERS
+    speaker: str = "resemblyzer"
+    speaker_model: str | None = None
+    asr: str = "faster-whisper"
+    asr_model: str | None = None
+    normalizer: str = "whisper"
+    device: str = "auto"
+    batch_size: int = 16
+    seed: int = 0
+
+    def validated(self) -> ScoreConfig:
+        """Check every name (unknown ones fail with the valid choices) and return self."""
+        for scorer in self.scorers:
+            if scorer not in SCORERS:
+                raise UnknownNameError("scorer", scorer, SCORERS)
+        if not self.scorers:
+            raise BadInputError(f"no scorers chosen; valid: {', '.join(SCORERS)}")
+        if self.speaker not in SPEAKER_BACKENDS:
+            raise UnknownNameError("speaker backend", self.speaker, SPEAKER_BACKENDS)
+        if self.asr not in ASR_BACKENDS:
+            raise UnknownNameError("ASR backend", self.asr, ASR_BACKENDS)
+        if self.normalizer not in NORMALIZERS:
+            raise UnknownNameError("normaliser", self.normalizer, NORMALIZERS)
+        if self.batch_size < 1:
+            raise BadInputError(f"batch size must be at least 1, got {self.batch_size}")
+        return self
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScoreConfig:
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise BadInputError(f"unknown scoring option(s) {unknown}; valid: {', '.join(cls.__dataclass_fields__)}")
+        values = dict(data)
+        if "scorers" in values:
+            values["scorers"] = tuple(values["scorers"])
+        return replace(cls(), **values).validated()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_clip(path: Path) -> np.ndarray:
+    """Load a clip at 16 kHz mono; reject unreadable, empty, silent, non-finite and clipped audio."""
+    samples = load_audio(path, SAMPLE_RATE).samples
+    clipped = float(np.mean(np.abs(samples) >= CLIP_LEVEL))
+    if clipped > MAX_CLIPPED_SHARE:
+        raise BadInputError(f"audio {path} is clipped: {clipped:.1%} of samples at full scale (more than "
+                            f"{MAX_CLIPPED_SHARE:.0%})")
+    return samples
+
+
+@dataclass
+class _Row:
+    values: dict[str, Any]
+    reasons: list[str] = field(default_factory=list)
+
+    def fail(self, reason: str) -> None:
+        self.reasons.append(reason)
+
+    def finish(self) -> dict[str, Any]:
+        self.values["status"] = "failed" if self.reasons else "ok"
+        self.values["error"] = "; ".join(self.reasons) if self.reasons else None
+        return self.values
+
+
+def missing_fields(item: EvalItem, scorers: Iterable[str]) -> list[str]:
+    """Why a requested scorer cannot run on this item (fields it needs that the row lacks)."""
+    reasons = []
+    if "speaker" in scorers:
+        if (item.source is None) != (item.target is None):
+            have, lack = ("source", "target") if item.target is None else ("target", "source")
+            reasons.append(f"field {lack!r} is missing: an identity shift needs both source and target "
+                           f"(the row has {have!r})")
+        elif item.reference is None and item.source is None:
+            reasons.append("scorer 'speaker' needs field 'reference' or fields 'source' and 'target'; the row "
+                           "has none")
+    if "asr" in scorers and not item.text:
+        reasons.append("scorer 'asr' needs field 'text' (the words that should be heard); the row has none")
+    return reasons
+
+
+class _LRU(OrderedDict):
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def remember(self, key: Any, value: Any) -> Any:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+class Evaluator:
+    """Scores items with the configured backends; the library behind `eval` and `suite run`."""
+
+    def __init__(self, config: ScoreConfig, cache_root: Path | None = None):
+        self.config = config.validated()
+        self.device = resolve_device(config.device)
+        self.cache_root = cache_root
+        self._backends: dict[str, Any] = {}
+        self._centroids = _LRU(CENTROID_LRU)
+        self._pitch = _LRU(CENTROID_LRU)
+        self._embedding_cache: EmbeddingCache | None = None
+
+    # backends -------------------------------------------------------------------------------------------
+    def _backend(self, kind: str) -> Any:
+        """The speaker or ASR backend, loaded once; a load failure is remembered and re-raised."""
+        if kind not in self._backends:
+            try:
+                if kind == "speaker":
+                    self._backends[kind] = load_speaker_backend(self.config.speaker, self.device,
+                                                                self.config.speaker_model)
+                else:
+                    self._backends[kind] = load_asr_backend(self.config.asr, self.device, self.config.asr_model)
+            except TTSInterpError as exc:
+                self._backends[kind] = exc
+        backend = self._backends[kind]
+        if isinstance(backend, TTSInterpError):
+            raise backend
+        return backend
+
+    def describe(self) -> dict[str, Any]:
+        """Backends (or why they failed to load), normaliser and versions, for result.json."""
+        out: dict[str, Any] = {"device": str(self.device), "normalizer": self.config.normalizer,
+                               "normalizer_version": normalizer_version(self.config.normalizer)}
+        for kind in ("speaker", "asr"):
+            backend = self._backends.get(kind)
+            if backend is None:
+                out[kind] = {"name": getattr(self.config, kind), "loaded": False}
+            elif isinstance(backend, TTSInterpError):
+                out[kind] = {"name": getattr(self.config, kind), "loaded": False, "error": str(backend)}
+            else:
+                out[kind] = {**backend.describe(), "loaded": True}
+        return out
+
+    # embeddings -----------------------------------------------------------------------------------------
+    def embed_files(self, paths: Iterable[Path], loaded: dict[Path, np.ndarray] | None = None
+                    ) -> dict[Path, np.ndarray | str]:
+        """Embedding (or the reason there is none) of each file, in input order; on-disk cache, batches."""
+        backend = self._backend("speaker")
+        if self._embedding_cache is None:
+            self._embedding_cache = EmbeddingCache(backend.key, self.cache_root)
+        cache = self._embedding_cache
+        order = list(dict.fromkeys(paths))
+        out: dict[Path, np.ndarray | str] = {}
+        pending: list[tuple[Path, str, np.ndarray]] = []
+        for path in order:
+            try:
+                digest = file_hash(path) if path.is_file() else ""
+                hit = cache.get(digest) if digest else None
+                if hit is not None:
+                    out[path] = hit
+                    continue
+                samples = loaded[path] if loaded and path in loaded else load_clip(path)
+                pending.append((path, digest, backend.prepare(samples)))
+            except (BadInputError, OSError) as exc:
+                out[path] = str(exc)
+        size = self.config.batch_size
+        for start in range(0, len(pending), size):
+            chunk = pending[start:start + size]
+            embeddings = backend.embed([clip for _, _, clip in chunk])
+            for (path, digest, _), embedding in zip(chunk, embeddings, strict=True):
+                cache.put(digest, embedding)
+                out[path] = embedding
+        return {path: out[path] for path in order}
+
+    def speaker_centroid(self, speaker: SpeakerSet) -> np.ndarray:
+        """The speaker's model (centroid of its clips); BadInputError names a clip that cannot be embedded."""
+        if speaker in self._centroids:
+            self._centroids.move_to_end(speaker)
+            return self._centroids[speaker]
+        embeddings = self.embed_files(speaker.clips)
+        bad = [f"{p}: {e}" for p, e in embeddings.items() if isinstance(e, str)]
+        if bad:
+            raise BadInputError(f"speaker {speaker.name!r} clip {bad[0]}")
+        return self._centroids.remember(speaker, metrics.centroid(np.stack(list(embeddings.values()))))
+
+    def speaker_pitch(self, speaker: SpeakerSet) -> prosody.PitchTrack:
+        """The pooled F0 of a speaker's clips (for F0 shifts)."""
+        if speaker not in self._pitch:
+            tracks = []
+            for clip in speaker.clips:
+                try:
+                    tracks.append(prosody.pitch_track(load_clip(clip)))
+                except BadInputError as exc:
+                    raise BadInputError(f"speaker {speaker.name!r} clip {exc}") from None
+            self._pitch.remember(speaker, prosody.pooled(tracks))
+        return self._pitch[speaker]
+
+    # scoring --------------------------------------------------------------------------------------------
+    def score(self, entries: Iterable[EvalItem | BadRow],
+              on_row: Callable[[dict[str, Any]], None] | None = None) -> Iterator[dict[str, Any]]:
+        """Score items batch by batch, yielding one row per item in order (and passing it to on_row)."""
+        batch: list[EvalItem | BadRow] = []
+        for entry in entries:
+            batch.append(entry)
+            if len(batch) == self.config.batch_size:
+                yield from self._emit(self.score_batch(batch), on_row)
+                batch = []
+        if batch:
+            yield from self._emit(self.score_batch(batch), on_row)
+
+    @staticmethod
+    def _emit(rows: list[dict[str, Any]], on_row: Callable[[dict[str, Any]], None] | None
+              ) -> Iterator[dict[str, Any]]:
+        for row in rows:
+            if on_row is not None:
+                on_row(row)
+            yield row
+
+    def score_batch(self, entries: list[EvalItem | BadRow]) -> list[dict[str, Any]]:
+        """Score one batch: load audio, then each requested scorer over the items it applies to."""
+        rows: list[_Row] = []
+        ready: list[tuple[EvalItem, _Row]] = []
+        audio: dict[Path, np.ndarray] = {}
+        for entry in entries:
+            row = _Row({c: None for c in ROW_COLUMNS} | {"id": entry.id, "audio": str(entry.audio)})
+            rows.append(row)
+            if isinstance(entry, BadRow):
+                row.fail(entry.reason)
+                continue
+            for reason in missing_fields(entry, self.config.scorers):
+                row.fail(reason)
+            try:
+                audio[entry.audio] = load_clip(entry.audio)
+            except BadInputError as exc:
+                row.fail(str(exc))
+                continue
+            ready.append((entry, row))
+        scorers = self.config.scorers
+        if "speaker" in scorers:
+            self._score_speaker([(e, r) for e, r in ready if e.reference or (e.source and e.target)], audio)
+        if "asr" in scorers:
+            self._score_asr([(e, r) for e, r in ready if e.text], audio)
+        if "prosody" in scorers:
+            self._score_prosody(ready, audio)
+        return [row.finish() for row in rows]
+
+    def _score_speaker(self, work: list[tuple[EvalItem, _Row]], audio: dict[Path, np.ndarray]) -> None:
+        if not work:
+            return
+        try:
+            embeddings = self.embed_files([e.audio for e, _ in work], audio)
+        except TTSInterpError as exc:
+            for _, row in work:
+                row.fail(f"speaker backend {self.config.speaker!r} unavailable: {exc}")
+            return
+        for item, row in work:
+            embedding = embeddings[item.audio]
+            if isinstance(embedding, str):
+                row.fail(f"speaker: {embedding}")
+                continue
+            try:
+                if item.reference is not None:
+                    row.values["similarity"] = metrics.cosine(embedding, self.speaker_centroid(item.reference))
+                if item.source is not None and item.target is not None:
+                    source, target = self.speaker_centroid(item.source), self.speaker_centroid(item.target)
+                    shift = metrics.identity_shift(embedding, source, target)
+                    row.values.update(identity_shift=shift.projection, identity_shift_cosine=shift.cosine_share,
+                                      source_target_similarity=shift.baseline,
+                                      target_score=metrics.cosine(embedding, target))
+            except BadInputError as exc:
+                row.fail(f"speaker: {exc}")
+
+    def _score_asr(self, work: list[tuple[EvalItem, _Row]], audio: dict[Path, np.ndarray]) -> None:
+        if not work:
+            return
+        try:
+            backend = self._backend("asr")
+        except TTSInterpError as exc:
+            for _, row in work:
+                row.fail(f"ASR backend {self.config.asr!r} unavailable: {exc}")
+            return
+        normalize = get_normalizer(self.config.normalizer)
+        hypotheses = backend.transcribe([audio[e.audio] for e, _ in work])
+        for (item, row), hypothesis in zip(work, hypotheses, strict=True):
+            reference, hyp = normalize(item.text or ""), normalize(hypothesis)
+            row.values.update(hypothesis=hypothesis, reference_normalized=reference, hypothesis_normalized=hyp)
+            try:
+                counts = metrics.edit_counts(reference, hyp)
+            except BadInputError as exc:
+                row.fail(f"asr: {exc}")
+                continue
+            row.values.update(wer=counts.wer, cer=counts.cer, word_errors=counts.word_errors,
+                              ref_words=counts.words, char_errors=counts.char_errors, ref_chars=counts.chars)
+
+    def _score_prosody(self, work: list[tuple[EvalItem, _Row]], audio: dict[Path, np.ndarray]) -> None:
+        for item, row in work:
+            samples = audio[item.audio]
+            track = prosody.pitch_track(samples)
+            speech = prosody.speech_seconds(samples)
+            words_from = item.text or row.values.get("hypothesis") or ""
+            words = len(seed_tts_normalize(words_from).split())
+            row.values.update(f0_mean_hz=track.mean_hz, f0_median_hz=track.median_hz,
+                              duration_s=len(samples) / SAMPLE_RATE, speech_s=speech,
+                              speaking_rate_wps=prosody.speaking_rate(words, speech) if words else None)
+            baseline = item.source or item.reference
+            if baseline is None:
+                continue
+            try:
+                row.values["f0_shift_semitones"] = prosody.semitone_shift(track, self.speaker_pitch(baseline))
+            except BadInputError as exc:
+                row.fail(f"prosody: {exc}")
+
+    # calibration ----------------------------------------------------------------------------------------
+    def calibrate(self, entries: Iterable[EvalItem | BadRow]) -> dict[str, Any]:
+        """The verifier's own EER / minDCF on the run's speaker clips (reference, source, target).
+
+        Target trials: each clip against the centroid of its speaker's other clips; non-target trials: each
+        clip against the centroid of every other speaker. Needs 2+ speakers, one of them with 2+ clips.
+        """
+        speakers: dict[str, set[Path]] = {}
+        for entry in entries:
+            if isinstance(entry, EvalItem):
+                for s in entry.speaker_sets():
+                    speakers.setdefault(s.name, set()).update(s.clips)
+        if "speaker" not in self.config.scorers or not speakers:
+            return {"available": False, "reason": "no speaker clips in this run"}
+        try:
+            embedded = self.embed_files(sorted({c for clips in speakers.values() for c in clips}))
+        except TTSInterpError as exc:
+            return {"available": False, "reason": f"speaker backend unavailable: {exc}"}
+        good = {name: {c: embedded[c] for c in sorted(clips) if not isinstance(embedded[c], str)}
+                for name, clips in speakers.items()}
+        good = {name: clips for name, clips in good.items() if clips}
+        models = {name: metrics.centroid(np.stack(list(clips.values()))) for name, clips in good.items()}
+        target, nontarget = [], []
+        for name, clips in good.items():
+            for clip, embedding in clips.items():
+                others = [e for c, e in clips.items() if c != clip]
+                if others:
+                    target.append(metrics.cosine(embedding, metrics.centroid(np.stack(others))))
+                nontarget.extend(metrics.cosine(embedding, models[k]) for k in good
+                                 if k != name and clip not in good[k])
+        skipped = sum(isinstance(e, str) for e in embedded.values())
+        if not target or not nontarget:
+            return {"available": False, "n_speakers": len(good), "n_clips": sum(map(len, good.values())),
+                    "reason": "needs at least two speakers, one with two or more usable clips"}
+        scores = np.array(target + nontarget)
+        labels = np.array([True] * len(target) + [False] * len(nontarget))
+        eer, threshold = metrics.eer(scores, labels)
+        rng = np.random.default_rng(self.config.seed)
+        t_arr, n_arr = np.array(target), np.array(nontarget)
+        boot = [metrics.eer(np.concatenate([rng.choice(t_arr, len(t_arr)), rng.choice(n_arr, len(n_arr))]),
+                            labels)[0] for _ in range(CALIBRATION_BOOTSTRAP)]
+        return {"available": True, "eer": eer, "eer_ci95": [float(np.percentile(boot, 2.5)),
+                                                             float(np.percentile(boot, 97.5))],
+                "threshold": threshold, "min_dcf": metrics.min_dcf(scores, labels), "p_target": metrics.P_TARGET,
+                "n_target_trials": len(target), "n_nontarget_trials": len(nontarget), "n_speakers": len(good),
+                "n_clips": sum(map(len, good.values())), "n_clips_unusable": skipped}

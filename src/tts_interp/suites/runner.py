@@ -1,0 +1,134 @@
+"""Running a suite: skip finished work items, score the rest of this shard, append rows as they finish.
+
+OUT/ holds: suite.yaml (a copy), suite.json (name, fingerprint, scoring), work_items.jsonl (the expanded
+items), results/shard-i-of-n.jsonl (rows), calibration.json (the verifier's EER on the suite's speaker
+clips), runs/shard-i-of-n.json (last run of each shard). `status` and `report` only read these.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tts_interp.core.errors import BadInputError
+from tts_interp.core.results import write_json, write_result
+from tts_interp.evals.aggregate import summarise
+from tts_interp.evals.evaluate import csv_value
+from tts_interp.evals.scoring import ROW_COLUMNS, Evaluator
+from tts_interp.suites.spec import Suite, WorkItem, in_shard, load_suite, realise
+from tts_interp.suites.store import ResultWriter, read_rows
+
+STATE_FILE, WORK_FILE, CALIBRATION_FILE = "suite.json", "work_items.jsonl", "calibration.json"
+
+
+def _claim_out_dir(suite: Suite, suite_path: Path, out_dir: Path) -> None:
+    """Record the suite in OUT, or check OUT already belongs to this very suite (same fingerprint)."""
+    state_path = out_dir / STATE_FILE
+    fingerprint = suite.fingerprint()
+    if state_path.is_file():
+        existing = json.loads(state_path.read_text())
+        if existing.get("fingerprint") != fingerprint:
+            raise BadInputError(f"{out_dir} holds results of another suite or config (fingerprint "
+                                f"{existing.get('fingerprint')} != {fingerprint}); use a new --out directory")
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(suite_path, out_dir / "suite.yaml")
+    work_tmp = out_dir / (WORK_FILE + ".tmp")
+    work_tmp.write_text("".join(json.dumps(w.to_json()) + "\n" for w in suite.items))
+    work_tmp.replace(out_dir / WORK_FILE)
+    write_json(state_path, {"name": suite.name, "fingerprint": fingerprint, "scoring": suite.scoring.to_dict(),
+                            "n_items": len(suite.items)})
+
+
+def _load_state(out_dir: Path) -> tuple[dict[str, Any], list[WorkItem]]:
+    out_dir = Path(out_dir)
+    if not (out_dir / STATE_FILE).is_file():
+        raise BadInputError(f"{out_dir} is not a suite output directory (no {STATE_FILE}); run `tts-interp suite "
+                            "run SUITE.yaml --out DIR` first")
+    state = json.loads((out_dir / STATE_FILE).read_text())
+    items = [WorkItem(**json.loads(line)) for line in (out_dir / WORK_FILE).read_text().splitlines() if line]
+    return state, items
+
+
+def pending_items(suite: Suite, out_dir: Path, shard: tuple[int, int]) -> tuple[list[WorkItem], int]:
+    """This shard's work items not yet in any results file, and how many of its items are already done."""
+    done = {row["work_id"] for row in read_rows(out_dir)[0]}
+    mine = [w for w in suite.items if in_shard(w.id, shard)]
+    return [w for w in mine if w.id not in done], len(mine)
+
+
+def run_suite(suite_path: Path, out_dir: Path, shard: tuple[int, int] = (0, 1),
+              on_total: Callable[[int], None] | None = None,
+              advance: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Score this shard's unfinished items, appending each row as it finishes; returns the run summary."""
+    started = time.time()
+    suite_path, out_dir = Path(suite_path), Path(out_dir)
+    suite = load_suite(suite_path)
+    _claim_out_dir(suite, suite_path, out_dir)
+    todo, n_mine = pending_items(suite, out_dir, shard)
+    if on_total is not None:
+        on_total(len(todo))
+    evaluator = Evaluator(suite.scoring)
+    writer = ResultWriter(out_dir, shard)
+    failed = 0
+    try:
+        for work, row in zip(todo, evaluator.score(realise(w) for w in todo), strict=True):
+            writer.append({"work_id": work.id, "kind": work.kind, **row})
+            failed += row["status"] == "failed"
+            if advance is not None:
+                advance(1)
+    finally:
+        writer.close()
+    calibration = evaluator.calibrate(realise(w) for w in suite.items)
+    write_json(out_dir / CALIBRATION_FILE, calibration)
+    payload = {"command": "suite run", "suite": suite.name, "fingerprint": suite.fingerprint(),
+               "shard": f"{shard[0]}/{shard[1]}", "n_items_suite": len(suite.items), "n_items_shard": n_mine,
+               "n_already_done": n_mine - len(todo), "n_scored_now": len(todo), "n_failed_now": failed,
+               "config": suite.scoring.to_dict(), "backends": evaluator.describe(), "verifier_calibration": calibration,
+               "seconds": round(time.time() - started, 2)}
+    write_json(out_dir / "runs" / f"shard-{shard[0]}-of-{shard[1]}.json", payload)
+    write_result(out_dir, payload)
+    return payload
+
+
+def suite_status(out_dir: Path) -> dict[str, Any]:
+    """How far a suite run has got: done / failed / pending, per results file."""
+    state, items = _load_state(out_dir)
+    rows, dropped = read_rows(out_dir)
+    done = {r["work_id"] for r in rows}
+    per_file = {p.name: sum(1 for line in p.read_text().splitlines() if line.strip())
+                for p in sorted((Path(out_dir) / "results").glob("shard-*.jsonl"))}
+    return {"suite": state["name"], "fingerprint": state["fingerprint"], "n_items": len(items),
+            "n_done": len(done), "n_ok": sum(r["status"] == "ok" for r in rows),
+            "n_failed": sum(r["status"] == "failed" for r in rows),
+            "n_pending": sum(w.id not in done for w in items), "rows_per_file": per_file, **dropped}
+
+
+def suite_report(out_dir: Path) -> dict[str, Any]:
+    """Merge every shard's rows into items.csv and aggregates in result.json."""
+    out_dir = Path(out_dir)
+    state, items = _load_state(out_dir)
+    rows, dropped = read_rows(out_dir)
+    order = {w.id: i for i, w in enumerate(items)}
+    rows.sort(key=lambda r: order.get(r["work_id"], len(order)))
+    calibration_path = out_dir / CALIBRATION_FILE
+    calibration = (json.loads(calibration_path.read_text()) if calibration_path.is_file()
+                   else {"available": False, "reason": "no calibration.json yet: no shard has finished a run"})
+    with open(out_dir / "items.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=("work_id", "kind") + ROW_COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: csv_value(row.get(k)) for k in writer.fieldnames})
+    pending = [w.id for w in items if w.id not in {r["work_id"] for r in rows}]
+    payload = {"command": "suite report", "suite": state["name"], "fingerprint": state["fingerprint"],
+               "config": state["scoring"], "complete": not pending, "n_pending": len(pending),
+               "pending_ids": pending[:50], "verifier_calibration": calibration,
+               "aggregates": summarise(rows, calibration, state["scoring"].get("seed", 0)),
+               "items_csv": "items.csv", **dropped}
+    write_result(out_dir, payload)
+    return payload
