@@ -105,7 +105,7 @@ def test_sweep_writes_generate_style_cells_and_a_manifest(voicedesign, tmp_path,
     assert sweep.rows[0]["code0_agreement_with_plain"] == 1.0
     manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
     assert manifest[1] == {"id": "alpha+8_L2", "audio": "cells/alpha+8_L2/audio.wav", "text": request_a.text,
-                           "source": ["plain/audio.wav"]}
+                           "reference": ["plain/audio.wav"]}
     # a rerun into the same directory reuses finished cells
     monkeypatch.setattr(sweep_module, "generate_to_dir", lambda *a, **k: pytest.fail("a finished cell re-ran"))
     again = run_steer_sweep(voicedesign, plan, out)

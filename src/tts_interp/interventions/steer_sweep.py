@@ -2,7 +2,7 @@
 
 Layout of OUT: plain/ (the calibration run, an ordinary generate directory), cells/<cell id>/ (audio.wav,
 codes.npy, result.json exactly as `tts-interp generate` writes them, with the steering recorded), cells.csv,
-manifest.jsonl (id, audio, text, source = the plain run's audio as the edit's source speaker; paths relative to OUT, ready for
+manifest.jsonl (id, audio, text, reference = the plain run's audio, so similarity 1 = voice unchanged; paths relative to OUT, ready for
 `tts-interp eval`) and result.json. Everything is validated before the first generation; the tables are
 rewritten after each cell, and a rerun into the same OUT reuses cells whose steering matches.
 """
@@ -152,7 +152,7 @@ def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
                      "code0_agreement_with_plain": code_agreement(codes, calibration.run.codes),
                      "dir": f"cells/{cell.cell_id}", "audio": f"cells/{cell.cell_id}/audio.wav"})
         manifest.append({"id": cell.cell_id, "audio": f"cells/{cell.cell_id}/audio.wav", "text": config.prompt.text,
-                         "source": ["plain/audio.wav"]})
+                         "reference": ["plain/audio.wav"]})
         write_csv(out_dir / "cells.csv", rows)
         write_jsonl(out_dir / "manifest.jsonl", manifest)
         status = "complete" if len(rows) == len(cells) else f"running: {len(rows)} of {len(cells)}"
