@@ -40,3 +40,10 @@ from tts_interp.cli.suite_cmd import suite_app  # noqa: E402
 app.add_typer(codes_cmd.app, name="codes")
 app.command("eval")(eval_command)
 app.add_typer(suite_app, name="suite")
+
+from tts_interp.cli import direction_cmd, lens_cmd, patch_cmd, steer_cmd  # noqa: E402
+
+app.command("lens")(lens_cmd.lens)
+app.command("patch")(patch_cmd.patch)
+app.command("direction")(direction_cmd.direction)
+app.command("steer")(steer_cmd.steer)

@@ -43,3 +43,28 @@ def write_json(path: Path, payload: dict[str, Any]) -> Path:
 def write_result(out_dir: Path, payload: dict[str, Any]) -> Path:
     """Write `out_dir/result.json`, the file every command leaves behind."""
     return write_json(Path(out_dir) / "result.json", payload)
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """Write rows (dicts sharing their keys) as a CSV table with a header, atomically."""
+    import csv
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else [])
+        writer.writeheader()
+        writer.writerows([to_jsonable(row) for row in rows])
+    os.replace(tmp, path)
+    return path
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """Write one JSON object per line (a manifest), atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text("".join(json.dumps(to_jsonable(row)) + "\n" for row in rows))
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,81 @@
+"""`tts-interp direction`: a direction between two labelled sets of runs (mean difference, probe, PCA)."""
+
+from __future__ import annotations
+
+from itertools import product
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tts_interp.cli.common import DeviceOption, DtypeOption, OutOption, print_done, progress_bar, status
+from tts_interp.cli.model_cmds import (
+    InstructOption,
+    LanguageOption,
+    MaxFramesOption,
+    ModelOption,
+    RefAudioOption,
+    RefTextOption,
+    SpeakerOption,
+)
+from tts_interp.cli.talker_common import CodesOption, FramesOption, SegmentsOption, request_of, selection_of
+from tts_interp.core.errors import BadInputError
+from tts_interp.interventions.direction_experiment import DIRECTION_FILE, run_direction
+from tts_interp.interventions.generation import Session
+from tts_interp.interventions.prompts import load_codes
+from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.report.talker_plots import plot_direction
+
+
+def build_set(texts: list[str], instructs: list[str] | None, speakers: list[str] | None,
+              ref_audios: list[str] | None, base: PromptRequest) -> list[PromptRequest]:
+    """Every text x every combination of the set's conditions (a condition not given keeps the shared value)."""
+    if not (instructs or speakers or ref_audios):
+        return []
+    requests = []
+    for text, instruct, speaker, ref_audio in product(texts, instructs or [base.instruct], speakers or [base.speaker],
+                                                      ref_audios or [base.ref_audio]):
+        requests.append(PromptRequest(text=text, instruct=instruct, speaker=speaker, ref_audio=ref_audio,
+                                      ref_text=base.ref_text, language=base.language))
+    return requests
+
+
+def direction(model: ModelOption, out: OutOption,
+              text: Annotated[list[str], typer.Option("--text", "-t", help="a text to speak (repeatable); every "
+                                                                            "run of both sets speaks each")],
+              method: Annotated[str, typer.Option("--method", help="mean_diff | probe | pca")] = "mean_diff",
+              sites: Annotated[str, typer.Option("--sites", help="sites, comma-separated; `*` for every layer")
+                               ] = "talker.layer.*.resid_out",
+              a_instruct: Annotated[list[str] | None, typer.Option("--a-instruct", help="set A instruct "
+                                                                                       "(repeatable)")] = None,
+              b_instruct: Annotated[list[str] | None, typer.Option("--b-instruct", help="set B instruct "
+                                                                                       "(repeatable)")] = None,
+              a_speaker: Annotated[list[str] | None, typer.Option("--a-speaker", help="set A speaker")] = None,
+              b_speaker: Annotated[list[str] | None, typer.Option("--b-speaker", help="set B speaker")] = None,
+              a_ref_audio: Annotated[list[Path] | None, typer.Option("--a-ref-audio", help="set A clip")] = None,
+              b_ref_audio: Annotated[list[Path] | None, typer.Option("--b-ref-audio", help="set B clip")] = None,
+              instruct: InstructOption = None, speaker: SpeakerOption = None, ref_audio: RefAudioOption = None,
+              ref_text: RefTextOption = None, language: LanguageOption = "auto", segments: SegmentsOption = None,
+              frames: FramesOption = None,
+              components: Annotated[int, typer.Option("--components", help="PCA components to keep")] = 4,
+              codes: CodesOption = None, max_new_tokens: MaxFramesOption = 50, device: DeviceOption = "auto",
+              dtype: DtypeOption = "float32") -> None:
+    """Directions from set A vs set B (PCA: of A, or of A and B pooled) at sites, pooled over segments/frames.
+
+    Shared options (--instruct, --speaker, --ref-audio) apply to both sets unless a set gives its own.
+    """
+    base = request_of(text[0], instruct, speaker, ref_audio, ref_text, language)
+    set_a = build_set(text, a_instruct, a_speaker, [str(p) for p in a_ref_audio or []], base)
+    set_b = build_set(text, b_instruct, b_speaker, [str(p) for p in b_ref_audio or []], base)
+    if not set_a:
+        raise BadInputError("set A is empty: give --a-instruct, --a-speaker or --a-ref-audio")
+    selection = selection_of(segments, frames)
+    with status(f"loading {model}"):
+        session = Session(model, device, dtype)
+    forced = load_codes(codes, session.adapter) if codes else None
+    with progress_bar(f"reading {len(set_a)} + {len(set_b)} runs", len(set_a) + len(set_b)) as advance:
+        made, payload = run_direction(session, set_a, set_b, [sites], selection, method, out, forced, max_new_tokens,
+                                      components, advance)
+    plots = plot_direction(out, payload)
+    print_done(out, {"method": method, "sites": len(made.sites), "runs": f"A {len(set_a)}, B {len(set_b)}",
+                     "direction": str(Path(out) / DIRECTION_FILE), "plots": ", ".join(plots) or "none"})

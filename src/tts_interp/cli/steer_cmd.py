@@ -1,0 +1,66 @@
+"""`tts-interp steer`: generate with a direction added (or projected out) over a sweep of alpha x layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tts_interp.cli.common import (
+    DeviceOption,
+    DtypeOption,
+    OutOption,
+    SeedOption,
+    print_done,
+    progress_bar,
+    status,
+)
+from tts_interp.cli.model_cmds import (
+    GreedyOption,
+    InstructOption,
+    LanguageOption,
+    MaxFramesOption,
+    ModelOption,
+    RefAudioOption,
+    RefTextOption,
+    SpeakerOption,
+    TextOption,
+    run_config,
+)
+from tts_interp.cli.talker_common import FramesOption, SegmentsOption, parse_layers, parse_names, selection_of
+from tts_interp.core.errors import BadInputError
+from tts_interp.interventions.generation import Session
+from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
+from tts_interp.report.talker_plots import plot_steer
+
+
+def steer(model: ModelOption, text: TextOption, out: OutOption,
+          direction: Annotated[Path, typer.Option("--direction", help="direction.safetensors from `direction`")],
+          layers: Annotated[str, typer.Option("--layers", help="talker layers: 3 or 2,4 or 0:4 (a sweep axis)")],
+          alphas: Annotated[str, typer.Option("--alphas", help="strengths, comma-separated (a sweep axis); add: "
+                                                               "units of the site's mean norm")] = "0,1",
+          op: Annotated[str, typer.Option("--op", help="add | project_out")] = "add",
+          together: Annotated[bool, typer.Option("--together", help="steer all --layers at once (one cell per "
+                                                                    "alpha)")] = False,
+          kind: Annotated[str, typer.Option("--kind", help="site kind: resid | attn | mlp")] = "resid",
+          component: Annotated[int, typer.Option("--component", help="PCA component to use")] = 0,
+          segments: SegmentsOption = None, frames: FramesOption = None, instruct: InstructOption = None,
+          speaker: SpeakerOption = None, ref_audio: RefAudioOption = None, ref_text: RefTextOption = None,
+          language: LanguageOption = "auto", seed: SeedOption = 0, greedy: GreedyOption = False,
+          max_new_tokens: MaxFramesOption = 200, device: DeviceOption = "auto", dtype: DtypeOption = "float32") -> None:
+    """Steered generations, one run directory per (alpha, layer) cell, plus cells.csv and an eval manifest."""
+    config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy, max_new_tokens,
+                        device, dtype)
+    layer_list = parse_layers(layers)
+    if not layer_list:
+        raise BadInputError("give at least one layer with --layers")
+    with status(f"loading {model}"):
+        session = Session(model, device, dtype)
+    plan = plan_steer_sweep(session, config, direction, layer_list, parse_names(alphas) or [], op,
+                            selection_of(segments, frames), kind, component, together)
+    with progress_bar(f"steering: plain run + {len(plan.cells)} cells", plan.runs) as advance:
+        sweep = run_steer_sweep(session, plan, out, advance)
+    plots = plot_steer(out, sweep)
+    print_done(out, {"cells": len(sweep.rows), "op": op, "deterministic": sweep.payload["deterministic"],
+                     "manifest": str(Path(out) / "manifest.jsonl"), "plots": ", ".join(plots)})

@@ -1,0 +1,57 @@
+"""Option parsing shared by the talker experiment commands (lens, patch, direction, steer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tts_interp.core.errors import BadInputError
+from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.tracing.selection import Selection, parse_frames
+
+CodesOption = Annotated[Path | None, typer.Option("--codes", help="codes.npy to teacher-force (default: greedy "
+                                                                  "generation of the prompt)")]
+LayersOption = Annotated[str | None, typer.Option("--layers", help="talker layers: 0,2,5 or 0:4 (default: all)")]
+SegmentsOption = Annotated[str | None, typer.Option("--segments", help="prompt segments, comma-separated "
+                                                                       "(instruct, role, text, frames, ...)")]
+FramesOption = Annotated[str | None, typer.Option("--frames", help="frames a:b (the positions predicting them)")]
+
+
+def parse_layers(text: str | None) -> list[int] | None:
+    """`0,2,5`, `0:4` (half-open) or a mix; None when not given."""
+    if text is None or not text.strip():
+        return None
+    layers: list[int] = []
+    try:
+        for part in text.split(","):
+            if ":" in part:
+                first, last = part.split(":", 1)
+                layers += list(range(int(first), int(last)))
+            elif part.strip():
+                layers.append(int(part))
+    except ValueError:
+        raise BadInputError(f"layers {text!r} is not a list of layers; use e.g. 0,2,5 or 0:4") from None
+    if not layers:
+        raise BadInputError(f"layers {text!r} selects no layer")
+    return layers
+
+
+def parse_names(text: str | None) -> list[str] | None:
+    """A comma-separated list of names; None when not given."""
+    if text is None or not text.strip():
+        return None
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def selection_of(segments: str | None, frames: str | None) -> Selection:
+    """A selection from --segments and --frames (neither: everything)."""
+    return Selection(frames=parse_frames(frames), segments=tuple(parse_names(segments) or ()))
+
+
+def request_of(text: str, instruct: str | None, speaker: str | None, ref_audio: Path | None, ref_text: str | None,
+               language: str) -> PromptRequest:
+    """A prompt request from the usual prompt options."""
+    return PromptRequest(text=text, instruct=instruct, speaker=speaker, ref_audio=str(ref_audio) if ref_audio else None,
+                         ref_text=ref_text, language=language)

@@ -1,0 +1,172 @@
+"""Logit lens over the talker and the code predictor, from one teacher-forced pass.
+
+Every talker layer's residual at the frame positions is read in one pass over a fixed code sequence; the
+model's final norm and codec head turn it into a codebook-0 distribution, restricted to what generation can
+emit (audio codes 0..2047 plus EOS). The code predictor's layers go through its norm and the lm head of each
+codebook 1..15. Per layer (and frame, and codebook): KL to the model's own distribution, top-1 agreement with
+it, entropy, and the rank of the code actually in the sequence. At the last layer the lens is the model's own
+logits (tests assert it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from tts_interp.interventions.generation import Session
+from tts_interp.interventions.stats import DistributionSummary, rank_of
+from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter, TeacherForced
+from tts_interp.models.qwen3_tts.prompt import PreparedPrompt
+from tts_interp.tracing.engine import Read
+from tts_interp.tracing.runs import teacher_force
+from tts_interp.tracing.selection import Selection
+
+AUDIO_CODES = 2048
+CODE_PREDICTOR_CODEBOOKS = 15
+ALL_FRAMES = Selection(frames=(0, None))  # at a talker site: the positions predicting frames 0..T-1
+
+
+def talker_site(layer: int, kind: str = "resid_out") -> str:
+    """The name of a talker layer's site, e.g. `talker.layer.3.resid_out`."""
+    return f"talker.layer.{layer}.{kind}"
+
+
+def code_predictor_site(layer: int) -> str:
+    """The name of a code-predictor layer's residual site."""
+    return f"code_predictor.layer.{layer}.resid_out"
+
+
+def talker_support(adapter: Qwen3TTSAdapter) -> torch.Tensor:
+    """Codebook-0 ids generation can emit: audio codes 0..2047 and EOS (the rest is suppressed)."""
+    eos = int(adapter.talker_config.codec_eos_token_id)
+    return torch.cat([torch.arange(AUDIO_CODES), torch.tensor([eos])])
+
+
+def talker_lens_logits(adapter: Qwen3TTSAdapter, resid: torch.Tensor) -> torch.Tensor:
+    """Residuals (..., H) -> float32 codebook-0 logits on the support (..., 2049): final norm then codec head
+    (only the head's support rows are computed)."""
+    talker = adapter.talker
+    weight = talker.codec_head.weight[talker_support(adapter).to(talker.codec_head.weight.device)]
+    with torch.no_grad():
+        hidden = talker.model.norm(resid.to(adapter.device, adapter.dtype))
+        return torch.nn.functional.linear(hidden, weight).float().cpu()
+
+
+def code_predictor_lens_logits(adapter: Qwen3TTSAdapter, resid: torch.Tensor) -> torch.Tensor:
+    """Code-predictor residuals (T, 15, Hc) -> float32 logits (T, 15, 2048): its norm, then codebook g's head."""
+    predictor = adapter.talker.code_predictor
+    heads = torch.stack([predictor.lm_head[g].weight for g in range(resid.shape[1])])  # (15, 2048, Hc)
+    with torch.no_grad():
+        hidden = predictor.model.norm(resid.to(adapter.device, adapter.dtype))
+        logits = torch.bmm(hidden.transpose(0, 1), heads.transpose(1, 2))  # (15, T, 2048)
+    return logits.transpose(0, 1).float().cpu()
+
+
+@dataclass
+class ResidualPass:
+    """Residuals of one teacher-forced pass: talker (layers, T, H) at the frame positions, code predictor
+    (layers, T, 15, Hc) or None, and the model's own logits."""
+
+    talker: torch.Tensor
+    code_predictor: torch.Tensor | None
+    logits: TeacherForced
+
+
+def residual_pass(session: Session, prompt: PreparedPrompt, codes: torch.Tensor,
+                  code_predictor: bool = True) -> ResidualPass:
+    """One teacher-forced pass reading every talker layer (and code-predictor layer) at every frame."""
+    adapter = session.adapter
+    reads = [Read(talker_site(i), ALL_FRAMES) for i in range(adapter.n_layers)]
+    if code_predictor:
+        reads += [Read(code_predictor_site(j)) for j in range(adapter.n_code_predictor_layers)]
+    run = teacher_force(session.engine, adapter, prompt, codes, reads=reads)
+    n_frames = int(codes.shape[0])
+    talker = torch.stack([run.store.get(talker_site(i)).values for i in range(adapter.n_layers)])
+    predictor = None
+    if code_predictor:
+        predictor = torch.stack([run.store.get(code_predictor_site(j)).values.reshape(
+            n_frames, CODE_PREDICTOR_CODEBOOKS, -1) for j in range(adapter.n_code_predictor_layers)])
+    return ResidualPass(talker, predictor, run.logits)
+
+
+@dataclass
+class LensStats:
+    """Per layer (first axis) and per frame (and codebook): the lens against the model's own distribution."""
+
+    kl_to_final: np.ndarray
+    top1_agreement: np.ndarray
+    entropy: np.ndarray
+    chosen_rank: np.ndarray
+
+    def layer_rows(self, extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """One summary row per layer: means over every other axis."""
+        rows = []
+        for layer in range(self.kl_to_final.shape[0]):
+            rows.append({"layer": layer, **(extra or {}),
+                         "kl_to_final": float(self.kl_to_final[layer].mean()),
+                         "top1_agreement": float(self.top1_agreement[layer].mean()),
+                         "entropy": float(self.entropy[layer].mean()),
+                         "chosen_rank_mean": float(self.chosen_rank[layer].mean()),
+                         "chosen_rank_median": float(np.median(self.chosen_rank[layer]))})
+        return rows
+
+
+def lens_stats(layer_logits: Iterable[torch.Tensor], final_logits: torch.Tensor, chosen: torch.Tensor) -> LensStats:
+    """Compare each layer's lens logits (same shape as `final_logits`, vocabulary last) with the final ones."""
+    final = DistributionSummary(final_logits)
+    kls, tops, ents, ranks = [], [], [], []
+    for logits in layer_logits:
+        layer = DistributionSummary(logits)
+        kls.append(final.kl_to(layer))
+        tops.append((layer.top == final.top).numpy())
+        ents.append(layer.entropy.numpy())
+        ranks.append(rank_of(logits, chosen).numpy())
+    return LensStats(np.stack(kls), np.stack(tops).astype(np.float64), np.stack(ents), np.stack(ranks))
+
+
+@dataclass
+class Lens:
+    """The lens of one run: talker stats (layers, T), code-predictor stats (layers, T, 15) or None."""
+
+    talker: LensStats
+    code_predictor: LensStats | None
+
+    def to_json(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"layers": self.talker.layer_rows()}
+        if self.code_predictor is not None:
+            payload["code_predictor"] = {"layers": self.code_predictor.layer_rows(),
+                                         "by_codebook": self.code_predictor_rows()}
+        return payload
+
+    def code_predictor_rows(self) -> list[dict[str, Any]]:
+        """One row per code-predictor layer and codebook (means over frames)."""
+        assert self.code_predictor is not None
+        stats = self.code_predictor
+        rows = []
+        for layer in range(stats.kl_to_final.shape[0]):
+            for g in range(CODE_PREDICTOR_CODEBOOKS):
+                rows.append({"layer": layer, "codebook": g + 1,
+                             "kl_to_final": float(stats.kl_to_final[layer, :, g].mean()),
+                             "top1_agreement": float(stats.top1_agreement[layer, :, g].mean()),
+                             "entropy": float(stats.entropy[layer, :, g].mean()),
+                             "chosen_rank_mean": float(stats.chosen_rank[layer, :, g].mean())})
+        return rows
+
+
+def compute_lens(adapter: Qwen3TTSAdapter, residuals: ResidualPass, codes: torch.Tensor) -> Lens:
+    """The lens statistics of a residual pass over `codes` (T, 16)."""
+    support = talker_support(adapter)
+    final = residuals.logits.code0_logits[:, support]
+    chosen0 = codes[:, 0]  # audio codes 0..2047 sit at the same index in the support
+    talker = lens_stats(talker_lens_logits(adapter, residuals.talker), final, chosen0)
+    predictor = None
+    if residuals.code_predictor is not None:
+        final_cp = residuals.logits.code_predictor_logits
+        chosen = codes[:, 1:]
+        per_layer = (code_predictor_lens_logits(adapter, h) for h in residuals.code_predictor)  # bounded memory
+        predictor = lens_stats(per_layer, final_cp, chosen)
+    return Lens(talker, predictor)

@@ -1,0 +1,161 @@
+"""A steering sweep over alpha x layer: one run directory per cell, plus a cells table and an eval manifest.
+
+Layout of OUT: plain/ (the calibration run, an ordinary generate directory), cells/<cell id>/ (audio.wav,
+codes.npy, result.json exactly as `tts-interp generate` writes them, with the steering recorded), cells.csv,
+manifest.jsonl (id, audio, text, reference = the plain run's audio, so similarity 1 = voice unchanged; paths relative to OUT, ready for
+`tts-interp eval`) and result.json. Everything is validated before the first generation; the tables are
+rewritten after each cell, and a rerun into the same OUT reuses cells whose steering matches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from tts_interp import __version__
+from tts_interp.core.errors import UnknownNameError
+from tts_interp.core.results import write_csv, write_jsonl, write_result
+from tts_interp.interventions.directions import Direction, load_direction
+from tts_interp.interventions.generation import RunConfig, Session, generate_to_dir, write_generation
+from tts_interp.interventions.lens import talker_site
+from tts_interp.interventions.patching import parse_kind
+from tts_interp.interventions.prompts import prepare_checked
+from tts_interp.interventions.steering import (
+    STEER_OPS,
+    SteerCell,
+    calibrate,
+    check_layers,
+    code_agreement,
+    parse_alphas,
+    steering_writes,
+)
+from tts_interp.tracing.selection import Selection, check_segments
+
+
+@dataclass
+class SteerSweep:
+    """The finished sweep: one row per cell and the result payload."""
+
+    rows: list[dict[str, Any]]
+    alphas: list[float]
+    layer_groups: list[tuple[int, ...]]
+    payload: dict[str, Any]
+
+
+def _cell_spec(cell: SteerCell, op: str, kind: str, component: int, selection: Selection, direction: Path
+               ) -> dict[str, Any]:
+    return {"alpha": cell.alpha, "layers": list(cell.layers), "op": op, "kind": kind, "component": component,
+            "selection": selection.to_json(), "direction": str(direction)}
+
+
+def _finished(cell_dir: Path, spec: dict[str, Any]) -> dict[str, Any] | None:
+    """The result of a cell already written with the same steering (for resuming), else None."""
+    path = cell_dir / "result.json"
+    if not (path.is_file() and (cell_dir / "codes.npy").is_file()):
+        return None
+    result = json.loads(path.read_text())
+    return result if result.get("steering") == json.loads(json.dumps(spec)) else None
+
+
+@dataclass
+class SteerPlan:
+    """A validated sweep: config, loaded direction, operation, gating, and the cells to generate."""
+
+    config: RunConfig
+    direction: Direction
+    direction_path: Path
+    op: str
+    kind: str
+    component: int
+    selection: Selection
+    layers: list[int]
+    alphas: list[float]
+    groups: list[tuple[int, ...]]
+    together: bool
+
+    @property
+    def cells(self) -> list[SteerCell]:
+        return [SteerCell(alpha, group) for group in self.groups for alpha in self.alphas]
+
+    @property
+    def runs(self) -> int:
+        """Generations the sweep runs: the plain calibration run, then one per cell."""
+        return 1 + len(self.cells)
+
+
+def plan_steer_sweep(session: Session, config: RunConfig, direction_path: Path, layers: Sequence[int],
+                     alphas: Sequence[float | str], op: str = "add", selection: Selection | None = None,
+                     kind: str = "resid", component: int = 0, together: bool = False) -> SteerPlan:
+    """Validate a sweep (alphas finite, layers, op, direction for this model and these sites, segments)."""
+    adapter = session.adapter
+    selection = selection or Selection()
+    alpha_list = parse_alphas(alphas)
+    if op not in STEER_OPS:
+        raise UnknownNameError("steering operation", op, STEER_OPS)
+    kind = parse_kind(kind)
+    layer_list = check_layers(layers, adapter.n_layers)
+    sites = [talker_site(layer, kind) for layer in layer_list]
+    direction = load_direction(direction_path, adapter.model_id, sites)
+    for site in sites:
+        direction.unit(site, component)  # a missing PCA component fails here, before any run
+    prompt = prepare_checked(adapter, config.prompt)
+    check_segments(selection, prompt.segments)
+    groups = [tuple(layer_list)] if together else [(layer,) for layer in layer_list]
+    return SteerPlan(config, direction, Path(direction_path), op, kind, component, selection, layer_list, alpha_list,
+                     groups, together)
+
+
+def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
+                    advance: Callable[[int], None] | None = None) -> SteerSweep:
+    """Generate the plain run, then one steered run per cell; `advance(1)` after each (`plan.runs` in all)."""
+    adapter = session.adapter
+    out_dir = Path(out_dir)
+    advance = advance or (lambda n: None)
+    config, direction, op, kind, selection = plan.config, plan.direction, plan.op, plan.kind, plan.selection
+    prompt = prepare_checked(adapter, config.prompt)
+    sites = [talker_site(layer, kind) for layer in plan.layers]
+    calibration = calibrate(session, prompt, config.settings, sites)
+    write_generation(out_dir / "plain", session, config, calibration.run,
+                     {"role": "plain run: the steering calibration and the reference of every cell"})
+    advance(1)
+    base: dict[str, Any] = {
+        "command": "steer", "tts_interp_version": __version__, "model": adapter.describe(),
+        "config": config.to_json(), "direction": {"path": str(plan.direction_path), "method": direction.method,
+                                                  "model": direction.model, "component": plan.component},
+        "op": op, "kind": kind, "selection": selection.to_json(), "layers": plan.layers, "together": plan.together,
+        "alphas": plan.alphas, "calibration": calibration.to_json(),
+        "alpha_unit": "add: alpha x the site's mean activation norm on the plain run (see calibration); "
+                      "project_out: fraction of the component removed (1 = all)",
+        "deterministic": "greedy decoding: same inputs, same codes" if config.settings.greedy
+        else f"sampled with seed {config.settings.seed}: same seed and inputs, same codes",
+        "files": {"cells": "cells.csv", "manifest": "manifest.jsonl", "plain": "plain/"},
+    }
+    rows: list[dict[str, Any]] = []
+    manifest: list[dict[str, Any]] = []
+    cells = plan.cells
+    for cell in cells:
+        cell_dir = out_dir / "cells" / cell.cell_id
+        spec = _cell_spec(cell, op, kind, plan.component, selection, plan.direction_path)
+        result = _finished(cell_dir, spec)
+        if result is None:
+            writes = steering_writes(direction, cell, op, selection, calibration, kind, plan.component)
+            result = generate_to_dir(session, config, cell_dir, writes=writes, extra={"steering": spec})
+        codes = torch.as_tensor(np.load(cell_dir / "codes.npy"))
+        rows.append({"id": cell.cell_id, "alpha": cell.alpha, "layers": "-".join(map(str, cell.layers)), "op": op,
+                     "frames": result["frames"], "seconds": result["seconds"],
+                     "code0_agreement_with_plain": code_agreement(codes, calibration.run.codes),
+                     "dir": f"cells/{cell.cell_id}", "audio": f"cells/{cell.cell_id}/audio.wav"})
+        manifest.append({"id": cell.cell_id, "audio": f"cells/{cell.cell_id}/audio.wav", "text": config.prompt.text,
+                         "reference": ["plain/audio.wav"]})
+        write_csv(out_dir / "cells.csv", rows)
+        write_jsonl(out_dir / "manifest.jsonl", manifest)
+        status = "complete" if len(rows) == len(cells) else f"running: {len(rows)} of {len(cells)}"
+        write_result(out_dir, {**base, "status": status, "cells": rows})
+        advance(1)
+    return SteerSweep(rows, plan.alphas, plan.groups, {**base, "status": "complete", "cells": rows})
