@@ -12,15 +12,6 @@ SHORT_INSTRUCT = "a deep slow male voice"
 LONG_INSTRUCT = "a bright fast female voice speak softly"
 
 
-@pytest.fixture(scope="package", autouse=True)
-def one_thread():
-    """Tiny models run fastest on one thread (and far faster than with two on a busy 2-core machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="session")
 def codes() -> torch.Tensor:
     """Five frames of fixed random codes to teacher-force (any valid codes will do for the invariants)."""
