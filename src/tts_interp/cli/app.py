@@ -33,3 +33,6 @@ app.command("models")(model_cmds.models)
 app.command("sites")(model_cmds.sites)
 app.command("generate")(model_cmds.generate)
 app.command("trace")(model_cmds.trace)
+from tts_interp.cli import hspace_cmd  # noqa: E402
+
+app.add_typer(hspace_cmd.app, name="hspace")

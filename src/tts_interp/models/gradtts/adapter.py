@@ -52,11 +52,16 @@ def load_network(checkpoint: Path, device: torch.device, dtype: torch.dtype) -> 
         raise TTSInterpError(f"{weights} is missing; {LAYOUT}")
     network = GradTTSNetwork(GradTTSConfig.from_json(data))
     state = torch.load(str(weights), map_location="cpu", weights_only=True)
-    result = network.load_state_dict(state, strict=False)
+    hint = "check n_spks, encoder_speaker, dims and layers in config.json"
+    try:
+        result = network.load_state_dict(state, strict=False)
+    except RuntimeError as exc:  # shape mismatches
+        mismatches = [line.strip() for line in str(exc).splitlines() if "size mismatch" in line]
+        raise TTSInterpError(f"{weights} does not fit the model described by {config_path}: "
+                             f"{'; '.join(mismatches[:3])} ({hint})") from None
     if result.missing_keys or result.unexpected_keys:
         raise TTSInterpError(f"{weights} does not fit the model described by {config_path}: missing "
-                             f"{result.missing_keys[:5]}, unexpected {result.unexpected_keys[:5]} (check n_spks, "
-                             "dims and layers in config.json)")
+                             f"{result.missing_keys[:5]}, unexpected {result.unexpected_keys[:5]} ({hint})")
     return network.to(device=device, dtype=dtype).eval(), data
 
 
@@ -122,7 +127,7 @@ class GradTTSAdapter:
 
         if c.n_spks > 1:
             add("speaker_embedding", "spk_emb", "conditioning", 0, c.spk_emb_dim,
-                "the speaker's embedding row (feeds the text encoder and the U-Net)", channels_first=False)
+                "the speaker's embedding row (feeds the U-Net, and the text encoder if encoder_speaker)", channels_first=False)
         add("text_encoder.out", "encoder", "conditioning", 1, c.n_feats,
             "text encoder mean mu_x per text symbol (before duration upsampling)", index=0)
         est = "decoder.estimator"

@@ -2,8 +2,10 @@
 
 `GradTTSNetwork` holds the upstream `TextEncoder` and `Diffusion` (with its `GradLogPEstimator2d` U-Net) under
 the attribute names of the official checkpoints (`spk_emb`, `encoder`, `decoder`), so the released state dicts
-load unchanged. It is assembled here rather than taken from the PyPI fork's `GradTTS`, which drops the speaker
-arguments of the text encoder and so cannot load the official multi-speaker (LibriTTS) checkpoint.
+load unchanged. It is assembled here because the official code has two multi-speaker layouts: the released
+LibriTTS checkpoint (2021) has a text encoder that does not see the speaker (as the PyPI fork's `GradTTS`);
+code after Speech-Backbones commit 5611ea8 (2023) concatenates the speaker embedding into the encoder
+(`encoder_speaker`), which models trained with it need.
 
 Sampling mirrors upstream `GradTTS.forward` + `Diffusion.reverse_diffusion` (deterministic, `stoc=False`) with
 two differences: the loop is ours, so each estimator call is one traced step at a known t and the trajectory
@@ -46,6 +48,7 @@ class GradTTSConfig:
     sample_rate: int = 22050
     hop_length: int = 256
     add_blank: bool = True
+    encoder_speaker: bool = False  # True for multi-speaker models trained with the official code after 5611ea8
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> GradTTSConfig:
@@ -73,9 +76,10 @@ class GradTTSNetwork(torch.nn.Module):
         self.config = config
         if c.n_spks > 1:
             self.spk_emb = torch.nn.Embedding(c.n_spks, c.spk_emb_dim)
+        encoder_speakers = c.n_spks if c.encoder_speaker else 1
         self.encoder = TextEncoder(c.n_vocab, c.n_feats, c.n_enc_channels, c.filter_channels, c.filter_channels_dp,
                                    c.n_heads, c.n_enc_layers, c.enc_kernel, c.enc_dropout, c.window_size,
-                                   c.spk_emb_dim, c.n_spks)
+                                   c.spk_emb_dim, encoder_speakers)
         self.decoder = Diffusion(c.n_feats, c.dec_dim, c.n_spks, c.spk_emb_dim, c.beta_min, c.beta_max, c.pe_scale)
 
     def timesteps(self, steps: int) -> tuple[float, ...]:

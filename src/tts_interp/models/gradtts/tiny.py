@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from tts_interp.models.gradtts.model import GradTTSConfig, GradTTSNetwork
 from tts_interp.models.gradtts.upstream import import_grad_tts
 
 BUILTIN_PREFIX = "tiny-grad-tts"
-BUILD_FORMAT = 1  # bump when the recipe changes, so cached built-ins are rebuilt
+BUILD_FORMAT = 3  # bump when the recipe changes, so cached built-ins are rebuilt
 WEIGHTS = "grad-tts.pt"
 
 TINY = GradTTSConfig(n_enc_channels=32, filter_channels=64, filter_channels_dp=32, n_enc_layers=2, dec_dim=16,
@@ -65,17 +66,21 @@ def build_checkpoint(model_id: str, out_dir: Path, seed: int = 0) -> Path:
     _, config = BUILTINS[model_id]
     torch.manual_seed(seed)
     network = GradTTSNetwork(config)
-    with torch.no_grad():  # upstream's Rezero gates start at 0, which would switch every attention block off
+    with torch.no_grad():
         for name, param in network.named_parameters():
-            if name.endswith(".g"):
-                param.fill_(0.5)
+            if name.endswith(".g"):  # upstream's Rezero gates start at 0, switching every attention block off
+                param.fill_(0.02)
+        # a random score of order 1 makes 10 reverse steps blow up past float range; keep it small
+        network.decoder.estimator.final_conv.weight.mul_(0.01)
     staging = out_dir.with_name(out_dir.name + ".building")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     vocoder_config = hifigan_config(32 if config.dec_dim < 64 else 128)
     (staging / "hifigan").mkdir()
     (staging / "hifigan" / "config.json").write_text(json.dumps(vocoder_config))
-    generator = Generator(config_path=str(staging / "hifigan" / "config.json"))
+    with warnings.catch_warnings():  # upstream builds with the deprecated torch.nn.utils.weight_norm
+        warnings.simplefilter("ignore", FutureWarning)
+        generator = Generator(config_path=str(staging / "hifigan" / "config.json"))
     note = {"tts_interp_builtin": {"id": model_id, "seed": seed, "format": BUILD_FORMAT,
                                    "note": "random weights built by tts-interp: the audio is noise"}}
     write_checkpoint(staging, config, network.state_dict(), vocoder_config, generator.state_dict(), note)

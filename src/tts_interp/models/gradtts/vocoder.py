@@ -6,6 +6,7 @@ A vocoder directory holds `config.json` (HiFi-GAN's own config file) and a weigh
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,9 @@ class HiFiGANVocoder:
             if not path.is_file():
                 raise TTSInterpError(f"HiFi-GAN vocoder file {path} is missing (a vocoder directory needs config.json "
                                      "and the generator weights saved as {'generator': state_dict})")
-        generator = Generator(config_path=str(config_path))
+        with warnings.catch_warnings():  # upstream builds with the deprecated torch.nn.utils.weight_norm
+            warnings.simplefilter("ignore", FutureWarning)
+            generator = Generator(config_path=str(config_path))
         state = torch.load(str(weights_path), map_location="cpu", weights_only=True)
         try:
             generator.load_state_dict(state["generator"] if "generator" in state else state)
