@@ -29,7 +29,7 @@ def builtin_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     del os.environ["TTS_INTERP_CACHE"]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def one_thread() -> Iterator[None]:
     """Tiny convolutions gain nothing from threads, and on a busy 2-core runner thread spinning makes them 10x slower."""
     threads = torch.get_num_threads()

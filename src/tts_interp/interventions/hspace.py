@@ -91,6 +91,7 @@ class Collection:
     mean_norm: float
     mean_norm_per_step: list[float]
     requests: list[DenoiseRequest] = field(default_factory=list)
+    store_dir: Path | None = None  # where every row was streamed (item-XXXX/ DiskStores), if on disk
 
     def save(self, directory: Path) -> Path:
         directory = Path(directory)
@@ -99,7 +100,8 @@ class Collection:
         write_json(directory / "collection.json", {
             "model_id": self.model_id, "site": self.site, "timesteps": list(self.timesteps), "labels": self.labels,
             "mean_norm": self.mean_norm, "mean_norm_per_step": self.mean_norm_per_step,
-            "requests": [r.to_json() for r in self.requests], "shape": list(self.means.shape)})
+            "requests": [r.to_json() for r in self.requests], "shape": list(self.means.shape),
+            "activations": str(self.store_dir) if self.store_dir else None})
         return directory
 
 
@@ -133,7 +135,8 @@ def collect(session: DenoiserSession, items: Sequence[LabelledRequest], settings
     timesteps = (float("nan"),) if conditioning else tuple(all_steps[s] for s in steps_seen)
     per_step = torch.stack(norms).mean(0)
     return Collection(session.model, site, timesteps, [i.label for i in items], torch.stack(means),
-                      float(per_step.mean()), [float(v) for v in per_step], [i.request for i in items])
+                      float(per_step.mean()), [float(v) for v in per_step], [i.request for i in items],
+                      Path(store_dir) if store_dir is not None else None)
 
 
 # ---------------------------------------------------------------------------------------------- directions
