@@ -31,5 +31,5 @@ echo "setup: installing tts-interp and its pinned stack"
 echo "setup: installing packages whose own pins must be bypassed (--no-deps)"
 "${pip[@]}" -c "$constraints" --no-deps -r requirements-nodeps.txt
 
-"$py" -c 'import tts_interp, qwen_tts' >/dev/null
+"$py" -c "from tts_interp.models.qwen3_tts.upstream import import_qwen_tts; import_qwen_tts()"
 echo "setup: done ($venv)"

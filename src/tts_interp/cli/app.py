@@ -22,7 +22,7 @@ def main() -> None:
     try:
         app()
     except TTSInterpError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 
@@ -33,6 +33,9 @@ app.command("models")(model_cmds.models)
 app.command("sites")(model_cmds.sites)
 app.command("generate")(model_cmds.generate)
 app.command("trace")(model_cmds.trace)
+from tts_interp.cli import codes_cmd  # noqa: E402
+
+app.add_typer(codes_cmd.app, name="codes")
 from tts_interp.cli import hspace_cmd  # noqa: E402
 
 app.add_typer(hspace_cmd.app, name="hspace")

@@ -45,9 +45,23 @@ def status(message: str) -> Iterator[None]:
 
 @contextmanager
 def frame_progress(description: str, max_frames: int) -> Iterator[Any]:
-    """A progress bar over generated frames (ends early when the model stops); yields `on_frame()`."""
-    with progress_bar(f"{description} (at most {max_frames} frames)", max_frames) as advance:
-        yield lambda: advance(1)
+    """A progress bar over generated frames, shown from the first frame on; yields `on_frame()`."""
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn()]
+    progress = Progress(*columns, console=console)
+    task: list[Any] = []
+
+    def on_frame() -> None:
+        if not task:
+            progress.start()
+            task.append(progress.add_task(f"{description} (at most {max_frames} frames)", total=max_frames))
+        progress.advance(task[0])
+
+    try:
+        yield on_frame
+    finally:
+        if task:
+            progress.stop()
 
 
 def print_done(out_dir: Path, summary: dict[str, Any]) -> None:

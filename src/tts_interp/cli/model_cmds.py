@@ -50,6 +50,12 @@ def run_config(model: str, text: str, instruct: str | None, speaker: str | None,
     return RunConfig(model=model, prompt=prompt, settings=settings, device=device, dtype=dtype)
 
 
+def print_notes(notes: list[str]) -> None:
+    """Print the adapter's notes about the prompt (e.g. an ignored instruct) as warnings."""
+    for note in notes:
+        console.print(f"[yellow]warning:[/yellow] {note}", soft_wrap=True)
+
+
 def models() -> None:
     """List the built-in models (tiny, random weights: they prove the machinery, their audio is noise)."""
     table = Table(title="built-in models (any local checkpoint dir or hub id also works)")
@@ -87,8 +93,7 @@ def generate(model: ModelOption, text: TextOption, out: OutOption, instruct: Ins
         session = Session(model, device, dtype)
     with frame_progress("generating", max_new_tokens) as on_frame:
         result = generate_to_dir(session, config, out, on_frame=on_frame)
-    for note in result["notes"]:
-        console.print(f"[yellow]warning:[/yellow] {note}")
+    print_notes(result["notes"])
     print_done(out, {"frames": result["frames"], "seconds": result["seconds"], "mode": result["prompt_mode"]})
 
 
@@ -118,5 +123,6 @@ def trace(model: ModelOption, text: TextOption, out: OutOption,
         raise BadInputError("no sites given")
     with frame_progress(f"tracing {len(names)} sites", max_new_tokens) as on_frame:
         result = trace_to_dir(session, config, names, selection, out, on_frame=on_frame)
+    print_notes(result["notes"])
     print_done(out, {"frames": result["frames"], "sites": len(result["sites"]),
                      "activations": str(Path(out) / "activations")})

@@ -130,6 +130,9 @@ class Qwen3TTSAdapter:
             wrapper = Qwen3TTSModel.from_pretrained(str(checkpoint), dtype=dtype, device_map=str(device),
                                                     local_files_only=True, attn_implementation="sdpa")
         wrapper.model.eval()
+        # The codec stays float32 whatever the language model's dtype: a bf16 codec gives NaN/silence on real
+        # weights, and codebook ablations are compared at full precision.
+        wrapper.model.speech_tokenizer.model.to(torch.float32)
         return cls(model_id, wrapper, checkpoint)
 
     # ------------------------------------------------------------------ description
@@ -171,6 +174,7 @@ class Qwen3TTSAdapter:
                     code_predictor_layers=self.n_code_predictor_layers,
                     code_predictor_hidden=int(self.talker_config.code_predictor_config.hidden_size),
                     speakers=self.speakers(), languages=self.languages(), dtype=str(self.dtype).removeprefix("torch."),
+                    codec_dtype="float32",
                     device=str(self.device), builtin=self.model_id.startswith(tiny.BUILTIN_PREFIX))
 
     # ------------------------------------------------------------------ sites

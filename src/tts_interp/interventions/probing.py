@@ -1,0 +1,234 @@
+"""Linear probes with statistics that hold up: utterance-level splits, permutation nulls, bootstrap CIs and a
+shuffled-label control task.
+
+Frames of one utterance are not independent, so every resampling works on whole utterances: the split puts
+each utterance wholly in train or test; the bootstrap resamples test utterances; the permutation null either
+permutes utterance labels among test utterances (speaker) or circularly shifts each test utterance's label
+sequence (frame-level labels: phoneme, pitch), which keeps their autocorrelation and breaks only alignment.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+Kind = Literal["classification", "regression"]
+NullScheme = Literal["utterance", "rotation"]
+
+
+@dataclass(frozen=True)
+class Split:
+    """Which utterances train and which test a probe; speakers that could not be split, with reasons."""
+
+    train: frozenset[str]
+    test: frozenset[str]
+    unsplittable: tuple[dict[str, str], ...]
+    seed: int
+    test_fraction: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "seed": self.seed,
+            "test_fraction": self.test_fraction,
+            "train": sorted(self.train),
+            "test": sorted(self.test),
+            "unsplittable": list(self.unsplittable),
+        }
+
+
+def split_utterances(
+    utt_ids: Sequence[str], speakers: Sequence[str], test_fraction: float, seed: int
+) -> Split:
+    """Stratified by speaker: each speaker with >= 2 utterances gives round(n * test_fraction) of them
+    (at least 1, at most n-1) to test. A speaker with one utterance cannot be in both halves: it goes to
+    train and is listed as unsplittable.
+    """
+    rng = np.random.default_rng(seed)
+    by_speaker: dict[str, list[str]] = defaultdict(list)
+    for utt, speaker in zip(utt_ids, speakers, strict=True):
+        by_speaker[speaker].append(utt)
+    train, test, unsplittable = set(), set(), []
+    for speaker in sorted(by_speaker):
+        utts = sorted(by_speaker[speaker])
+        if len(utts) < 2:
+            train.update(utts)
+            unsplittable.append(
+                {
+                    "item": speaker,
+                    "reason": f"speaker {speaker!r} has only one utterance "
+                    f"({utts[0]}); it cannot be split into train and test",
+                }
+            )
+            continue
+        order = [utts[i] for i in rng.permutation(len(utts))]
+        n_test = min(len(utts) - 1, max(1, round(len(utts) * test_fraction)))
+        test.update(order[:n_test])
+        train.update(order[n_test:])
+    return Split(frozenset(train), frozenset(test), tuple(unsplittable), seed, test_fraction)
+
+
+@dataclass
+class ProbeTask:
+    """Frame-level samples of one task: targets, the utterance of each frame, and which frames train."""
+
+    name: str
+    kind: Kind
+    null: NullScheme
+    targets: np.ndarray  # class ids (int) or values (float), one per frame
+    groups: np.ndarray  # utterance index per frame
+    train: np.ndarray  # bool per frame
+    classes: tuple[str, ...] = ()
+
+
+def _scores(kind: Kind, y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """Accuracy and macro-F1 (over the classes present in y_true), or R^2 and MAE; plain numpy because the
+    permutation and bootstrap loops call this thousands of times."""
+    if kind == "classification":
+        size = int(max(y_true.max(), y_pred.max())) + 1
+        hits = np.bincount(y_true[y_true == y_pred], minlength=size).astype(float)
+        support = np.bincount(y_true, minlength=size).astype(float)
+        predicted = np.bincount(y_pred, minlength=size).astype(float)
+        present = support > 0
+        f1 = 2 * hits[present] / (support[present] + predicted[present])
+        return {"accuracy": float(hits.sum() / len(y_true)), "macro_f1": float(f1.mean())}
+    residual = np.sum((y_true - y_pred) ** 2)
+    total = np.sum((y_true - y_true.mean()) ** 2)
+    return {
+        "r2": float(1 - residual / total) if total > 0 else float("nan"),
+        "mae": float(np.mean(np.abs(y_true - y_pred))),
+    }
+
+
+PRIMARY = {"classification": "macro_f1", "regression": "r2"}
+
+
+def _fit_predict(
+    kind: Kind, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, seed: int
+) -> np.ndarray:
+    """Standardise on train, fit a linear probe, predict test. BLAS runs single-threaded: probes are small
+    and multi-threaded BLAS on them was seen 5-10x slower on a busy 2-core machine."""
+    with threadpool_limits(1):
+        return _fit_predict_unlimited(kind, x_train, y_train, x_test, seed)
+
+
+def _fit_predict_unlimited(
+    kind: Kind, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, seed: int
+) -> np.ndarray:
+    scaler = StandardScaler().fit(x_train)
+    if kind == "classification":
+        model = LogisticRegression(max_iter=300, C=1.0, random_state=seed)
+    else:
+        model = Ridge(alpha=1.0)
+    model.fit(scaler.transform(x_train), y_train)
+    return model.predict(scaler.transform(x_test))
+
+
+def _null_labels(task: ProbeTask, y: np.ndarray, groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One draw of test labels under the null of no relation between features and labels."""
+    out = y.copy()
+    members = [np.flatnonzero(groups == g) for g in np.unique(groups)]
+    if task.null == "utterance":
+        donors = rng.permutation(len(members))
+        for rows, donor in zip(members, donors, strict=True):
+            out[rows] = y[members[donor][0]]
+    else:
+        for rows in members:
+            out[rows] = np.roll(y[rows], int(rng.integers(len(rows))))
+    return out
+
+
+def _subsample(rows: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarray:
+    return rows if len(rows) <= limit else np.sort(rng.choice(rows, size=limit, replace=False))
+
+
+def evaluate(
+    task: ProbeTask,
+    features: np.ndarray,
+    seed: int,
+    n_permutations: int = 200,
+    n_bootstrap: int = 200,
+    max_train_frames: int = 20000,
+) -> dict[str, object]:
+    """Fit the probe on train frames, score test frames; add a permutation p-value, a 95% bootstrap CI over
+    test utterances, and the same probe on shuffled labels (the control task) for selectivity.
+    """
+    rng = np.random.default_rng(seed)
+    train_rows = _subsample(np.flatnonzero(task.train), max_train_frames, rng)
+    test_rows = np.flatnonzero(~task.train)
+    y_train, y_test, groups = task.targets[train_rows], task.targets[test_rows], task.groups[test_rows]
+    pred = _fit_predict(task.kind, features[train_rows], y_train, features[test_rows], seed)
+    scores = _scores(task.kind, y_test, pred)
+    primary = PRIMARY[task.kind]
+
+    null = [_scores(task.kind, _null_labels(task, y_test, groups, rng), pred) for _ in range(n_permutations)]
+    null_primary = np.array([n[primary] for n in null])
+    p_value = float((1 + np.sum(null_primary >= scores[primary])) / (1 + n_permutations))
+    chance = {metric: float(np.mean([n[metric] for n in null])) for metric in scores}
+
+    utterances = np.unique(groups)
+    members = {g: np.flatnonzero(groups == g) for g in utterances}
+    boot = []
+    for _ in range(n_bootstrap):
+        rows = np.concatenate(
+            [members[g] for g in rng.choice(utterances, size=len(utterances), replace=True)]
+        )
+        if task.kind == "regression" and len(np.unique(y_test[rows])) < 2:
+            continue
+        boot.append(_scores(task.kind, y_test[rows], pred[rows]))
+    ci = (
+        {
+            metric: [
+                float(np.percentile([b[metric] for b in boot], 2.5)),
+                float(np.percentile([b[metric] for b in boot], 97.5)),
+            ]
+            for metric in scores
+        }
+        if boot
+        else {}
+    )
+
+    control_targets = _control_targets(task, rng)
+    control_pred = _fit_predict(
+        task.kind, features[train_rows], control_targets[train_rows], features[test_rows], seed
+    )
+    control = _scores(task.kind, control_targets[test_rows], control_pred)
+    return {
+        **scores,
+        "chance": chance,
+        "p_value": p_value,
+        "ci95": ci,
+        "control": control,
+        "selectivity": {metric: scores[metric] - control[metric] for metric in scores if metric != "mae"},
+        "n_train_frames": int(len(train_rows)),
+        "n_test_frames": int(len(test_rows)),
+        "n_test_utterances": int(len(utterances)),
+    }
+
+
+def _control_targets(task: ProbeTask, rng: np.random.Generator) -> np.ndarray:
+    """Shuffled labels: utterance labels across utterances (speaker), or frame labels across frames."""
+    if task.null == "utterance":
+        groups = np.unique(task.groups)
+        first = {g: np.flatnonzero(task.groups == g)[0] for g in groups}
+        donors = dict(zip(groups, rng.permutation(groups), strict=True))
+        return np.array([task.targets[first[donors[g]]] for g in task.groups])
+    return task.targets[rng.permutation(len(task.targets))]
+
+
+def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
+    """False-discovery-rate adjusted p-values (q-values) for a family of tests, e.g. all feature sets of one
+    task: probing 2 x n_codebooks feature sets at once makes some p < 0.05 by chance alone."""
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p)
+    scaled = p[order] * len(p) / np.arange(1, len(p) + 1)
+    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
+    out = np.empty_like(p)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out.tolist()

@@ -1,0 +1,56 @@
+"""Shared fixtures: a private cache for built-in checkpoints, loaded tiny models, a reference clip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Build the tiny checkpoints into a cache of this test session, never the user's."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("TTS_INTERP_CACHE", str(tmp_path_factory.mktemp("tts-interp-cache")))
+    mp.setenv("HF_HUB_OFFLINE", "1")
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def voicedesign(private_cache: None):
+    from tts_interp.interventions.generation import Session
+
+    return Session("tiny-qwen3-tts-voicedesign", "cpu", "float32")
+
+
+@pytest.fixture(scope="session")
+def customvoice(private_cache: None):
+    from tts_interp.interventions.generation import Session
+
+    return Session("tiny-qwen3-tts-customvoice", "cpu", "float32")
+
+
+@pytest.fixture(scope="session")
+def base(private_cache: None):
+    from tts_interp.interventions.generation import Session
+
+    return Session("tiny-qwen3-tts-base", "cpu", "float32")
+
+
+@pytest.fixture(scope="session")
+def ref_clip(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A 2-s voiced-like harmonic clip at 16 kHz (the tiny models' audio is noise anyway)."""
+    sr = 16000
+    t = np.arange(2 * sr) / sr
+    f0 = 120 + 20 * np.sin(2 * np.pi * 0.5 * t)
+    phase = 2 * np.pi * np.cumsum(f0) / sr
+    wave = sum(np.sin(k * phase) / k for k in range(1, 8)) * 0.2 * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t))
+    path = tmp_path_factory.mktemp("ref") / "ref.wav"
+    sf.write(str(path), wave.astype(np.float32), sr)
+    return str(path)
+
+
+def same_codes(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return a.shape == b.shape and bool(torch.equal(a, b))

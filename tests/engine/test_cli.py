@@ -1,0 +1,80 @@
+"""The CLI: every command writes result.json; a saved config replays to the same codes; bad input is one line."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from tts_interp.cli.app import main
+
+
+def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["tts-interp", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_models_and_sites(monkeypatch, capsys, voicedesign):
+    code, _, err = run_cli(monkeypatch, capsys, "models")
+    assert code == 0 and "tiny-qwen3-tts-voicedesign" in err
+    code, out, _ = run_cli(monkeypatch, capsys, "sites", "--model", "tiny-qwen3-tts-voicedesign", "--json")
+    listed = {entry["name"] for entry in json.loads(out)["sites"]}
+    assert code == 0 and listed == set(voicedesign.adapter.sites())
+
+
+def test_generate_writes_a_replayable_run(monkeypatch, capsys, tmp_path, voicedesign):
+    out = tmp_path / "gen"
+    code, _, err = run_cli(monkeypatch, capsys, "generate", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hello world",
+                           "--instruct", "fast", "--seed", "4", "--max-new-tokens", "8", "--device", "cpu",
+                           "--out", str(out))
+    assert code == 0, err
+    result = json.loads((out / "result.json").read_text())
+    codes = np.load(out / "codes.npy")
+    audio, rate = sf.read(str(out / "audio.wav"))
+    assert rate == 24000 and len(audio) == 1920 * codes.shape[0] and codes.shape[1] == 16
+    assert result["frames"] == codes.shape[0] and result["config"]["settings"]["seed"] == 4
+    # replay from the saved config
+    from tts_interp.interventions.generation import RunConfig, generate_to_dir
+
+    config = RunConfig.from_json(result["config"])
+    generate_to_dir(voicedesign, config, tmp_path / "replay")
+    assert np.array_equal(np.load(tmp_path / "replay" / "codes.npy"), codes)
+
+
+def test_trace_streams_activations(monkeypatch, capsys, tmp_path):
+    out = tmp_path / "trace"
+    code, _, err = run_cli(monkeypatch, capsys, "trace", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hello",
+                           "--sites", "talker.layer.*.resid_out,code_predictor.layer.0.mlp_out",
+                           "--frames", "2:5", "--max-new-tokens", "8", "--device", "cpu", "--out", str(out))
+    assert code == 0, err
+    result = json.loads((out / "result.json").read_text())
+    assert result["sites"]["talker.layer.3.resid_out"] == {"rows": 3, "dim": 64, "frames": [2, 4]}
+    assert result["sites"]["code_predictor.layer.0.mlp_out"]["rows"] == 45
+    assert (out / "activations" / "index.json").is_file() and (out / "audio.wav").is_file()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["generate", "-m", "tiny-qwen3-tts-voicedesign", "-t", " "], "text is empty"),
+    (["generate", "-m", "nope", "-t", "hi"], "unknown model 'nope'"),
+    (["trace", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hi", "--sites", "talker.layer.99.resid_out"],
+     "talker layer 99 is out of range; valid: 0..3"),
+    (["trace", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hi", "--sites", "talker.bogus"], "unknown site"),
+    (["trace", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hi", "--sites", "talker.final_norm", "--frames", "9:3"],
+     "is empty or negative"),
+    (["generate", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hi", "--device", "cuda"], "sees no CUDA GPU"),
+])
+def test_bad_input_is_one_line_and_exit_2(monkeypatch, capsys, tmp_path, args, message):
+    code, out, err = run_cli(monkeypatch, capsys, *args, "--out", str(tmp_path / "x"))
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], err
+    assert "Traceback" not in err + out

@@ -1,0 +1,48 @@
+"""Activation stores round-trip; built-ins are real checkpoint directories loaded like real weights."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+
+from tests.conftest import same_codes
+from tts_interp.interventions.generation import Session
+from tts_interp.models.qwen3_tts.adapter import GenerationSettings
+from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.tracing.engine import Read
+from tts_interp.tracing.runs import generate
+from tts_interp.tracing.store import DiskStore, load_site
+
+
+def test_disk_store_streams_shards_and_matches_memory(voicedesign, tmp_path):
+    adapter, engine = voicedesign.adapter, voicedesign.engine
+    prompt = adapter.prepare(PromptRequest(text="hello world", instruct="fast"))
+    settings = GenerationSettings(max_new_tokens=10, seed=1)
+    reads = [Read("talker.layer.*.resid_out"), Read("code_predictor.layer.1.attn_out")]
+    in_memory = generate(engine, adapter, prompt, settings, reads=reads)
+    on_disk = generate(engine, adapter, prompt, settings, reads=reads,
+                       store=DiskStore(tmp_path / "acts", shard_mb=0.01))
+    index = json.loads((tmp_path / "acts" / "index.json").read_text())
+    assert index["shards"] > 3 and len(list((tmp_path / "acts").glob("shard-*.safetensors"))) == index["shards"]
+    assert same_codes(in_memory.codes, on_disk.codes)
+    for site in in_memory.store.sites():
+        expected, loaded = in_memory.store.get(site), load_site(tmp_path / "acts", site)
+        assert torch.equal(expected.values, loaded.values) and expected.rows == loaded.rows
+
+
+def test_builtin_is_a_real_checkpoint_loadable_as_a_directory(voicedesign):
+    checkpoint = voicedesign.adapter.checkpoint
+    for name in ("config.json", "model.safetensors", "generation_config.json", "vocab.json", "merges.txt",
+                 "tokenizer_config.json", "speech_tokenizer/config.json", "speech_tokenizer/model.safetensors",
+                 "speech_tokenizer/preprocessor_config.json"):
+        assert (checkpoint / name).is_file(), name
+    by_path = Session(str(checkpoint), "cpu")
+    settings = GenerationSettings(max_new_tokens=6, seed=9)
+    request = PromptRequest(text="hello world", instruct="fast")
+    a = generate(voicedesign.engine, voicedesign.adapter, voicedesign.adapter.prepare(request), settings)
+    b = generate(by_path.engine, by_path.adapter, by_path.adapter.prepare(request), settings)
+    assert same_codes(a.codes, b.codes)
+    state = voicedesign.adapter.model.state_dict()
+    for key, value in by_path.adapter.model.state_dict().items():
+        assert torch.equal(value, state[key]), key
