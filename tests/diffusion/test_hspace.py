@@ -56,10 +56,10 @@ def replace_steps(steps: int):
 
 
 @pytest.mark.parametrize("family", ["grad", "f5"])
-def test_alpha_zero_is_bit_identical_to_plain_sampling(family, multispeaker, f5, ref_wav, settings) -> None:
+def test_alpha_zero_is_bit_identical_to_plain_sampling(family, multispeaker, f5, ref_clip, settings) -> None:
     session = multispeaker if family == "grad" else f5
     request = (DenoiseRequest("Hi there.", speaker=2) if family == "grad"
-               else DenoiseRequest("Hi.", ref_audio=str(ref_wav), ref_text="A clip."))
+               else DenoiseRequest("Hi.", ref_audio=str(ref_clip), ref_text="A clip."))
     direction = _random_direction(session)
     plain = edit(session, request, settings, None, 0.0, None).sampled
     zero = edit(session, request, settings, direction, 0.0, (0.0, 1.0))
@@ -70,11 +70,11 @@ def test_alpha_zero_is_bit_identical_to_plain_sampling(family, multispeaker, f5,
 
 
 @pytest.mark.parametrize("family", ["grad", "f5"])
-def test_edit_in_a_t_range_leaves_the_trajectory_unchanged_before_it_starts(family, multispeaker, f5, ref_wav,
+def test_edit_in_a_t_range_leaves_the_trajectory_unchanged_before_it_starts(family, multispeaker, f5, ref_clip,
                                                                             settings) -> None:
     session = multispeaker if family == "grad" else f5
     request = (DenoiseRequest("Hi there.", speaker=2) if family == "grad"
-               else DenoiseRequest("Hi.", ref_audio=str(ref_wav), ref_text="A clip."))
+               else DenoiseRequest("Hi.", ref_audio=str(ref_clip), ref_text="A clip."))
     times = session.adapter.timesteps(settings)
     first_edited = 2  # edit steps 2.. in sampling order (Grad-TTS runs t down from 1, F5-TTS up from 0)
     edited_times = times[first_edited:]
