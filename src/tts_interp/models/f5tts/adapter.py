@@ -77,7 +77,11 @@ def _arch(data: dict[str, Any]) -> dict[str, Any]:
         if not path.is_file():
             presets = sorted(p.stem for p in configs_dir().glob("*.yaml"))
             raise UnknownNameError("F5-TTS preset", data["preset"], presets)
-        arch = dict(yaml.safe_load(path.read_text())["model"]["arch"])
+        model = yaml.safe_load(path.read_text())["model"]
+        if model.get("backbone") != "DiT":
+            raise TTSInterpError(f"preset {data['preset']} uses the {model.get('backbone')} backbone; tts-interp's "
+                                 "F5-TTS adapter runs DiT presets (F5TTS_*)")
+        arch = dict(model["arch"])
         arch.pop("attn_backend", None)
         arch.pop("checkpoint_activations", None)
         return arch
