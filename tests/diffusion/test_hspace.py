@@ -196,6 +196,8 @@ def test_sweep_writes_cells_and_rows_and_resumes(collection, multispeaker, tmp_p
     assert {r["method"] for r in rows if "method" in r} == {"hspace", "speaker_embedding"}
     for row in rows:
         assert (tmp_path / row["audio"]).is_file() and (tmp_path / row["reference_audio"]).is_file()
+    saved = json.loads((tmp_path / "sweep.json").read_text())["directions"][0]["file"]
+    assert torch.equal(Direction.load(tmp_path / saved).vectors, hspace.vectors)
     first = (tmp_path / "cells" / rows[1]["cell_id"] / "result.json").stat().st_mtime_ns
     again = sweep(multispeaker, requests, [hspace, baseline], [-1.0, 1.0], [(0.5, 1.0)], settings, tmp_path)
     assert again["finished"] == 5

@@ -28,6 +28,7 @@ from tts_interp.interventions.hspace import (
     mean_difference,
     pca,
     sweep,
+    sweep_cells,
     write_run,
 )
 from tts_interp.models.denoiser import DenoiseRequest, SamplerSettings
@@ -169,11 +170,10 @@ def sweep_cmd(model: ModelOption, out: OutOption,
     settings = SamplerSettings(steps=steps, seed=seed)
     with status(f"loading {model}"):
         session = DenoiserSession(model, device, dtype)
-    n_alpha = len(_floats(alphas, "--alphas"))
-    total = len(requests) * (1 + sum(n_alpha * (1 if session.is_conditioning(d.site) else len(spans)) for d in loaded))
+    values = _floats(alphas, "--alphas")
+    total = len(sweep_cells(len(requests), loaded, values, spans, [session.is_conditioning(d.site) for d in loaded]))
     with progress_bar("sweeping", total) as advance:
-        summary = sweep(session, requests, loaded, _floats(alphas, "--alphas"), spans, settings, Path(out),
-                        on_cell=advance)
+        summary = sweep(session, requests, loaded, values, spans, settings, Path(out), on_cell=advance)
     for item in summary["skipped"]:
         typer.echo(f"skipped {item['cell']}: {item['reason']}", err=True)
     print_done(Path(out), {"cells": summary["cells"], "finished": summary["finished"], "rows": "rows.jsonl"})

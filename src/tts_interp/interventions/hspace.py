@@ -338,6 +338,8 @@ def sweep(session: DenoiserSession, requests: Sequence[DenoiseRequest], directio
           out_dir: Path, on_cell: Callable[[], None] | None = None) -> dict[str, Any]:
     """Run every cell into `out_dir/cells/<id>/` (finished cells are skipped on restart); write rows.jsonl.
 
+    The directions are saved beside the cells (`directions/d<i>.safetensors`) so the sweep can be replayed.
+
     Each row names the edited audio, the plain reference audio of the same prompt and seed, and the text, so
     the eval harness can score speaker similarity / identity shift against the reference, WER against the
     text, and F0.
@@ -352,7 +354,9 @@ def sweep(session: DenoiserSession, requests: Sequence[DenoiseRequest], directio
     write_json(out_dir / "sweep.json", {
         "model": session.model, "settings": settings.to_json(), "alphas": list(alphas),
         "t_ranges": [list(t) if t else None for t in t_ranges], "requests": [r.to_json() for r in requests],
-        "directions": [{"site": d.site, "kind": d.kind, "per_step": d.per_step, "info": d.info} for d in directions],
+        "directions": [{"site": d.site, "kind": d.kind, "per_step": d.per_step, "info": d.info,
+                        "file": str(d.save(out_dir / "directions" / f"d{i}.safetensors").relative_to(out_dir))}
+                       for i, d in enumerate(directions)],
         "cells": [c.cell_id for c in cells]})
     skipped: list[dict[str, str]] = []
     rows: list[dict[str, Any]] = []
