@@ -4,7 +4,8 @@
    plain sampling (untraced), same prompt, seed and steps: median wall-time ratio (target <= 1.05x).
 2. Collecting `denoiser.hspace` over all N steps into a DiskStore vs a MemoryStore vs plain sampling.
 
-Runs are interleaved (plain, edited, memory, disk, plain, ...) so machine load hits every variant alike.
+Runs are interleaved (plain, edited, memory, disk, plain, ...) so machine load hits every variant alike; the
+ratio of minimum times is printed too (less sensitive to load from other processes than the median).
 Default model: `tiny-grad-tts-bench` (random weights at the official Grad-TTS size, 14.8M parameters).
 
 Usage: python benchmarks/hspace.py [--model tiny-grad-tts-bench] [--steps 10] [--repeats 7] [--threads N]
@@ -84,6 +85,8 @@ def main() -> None:
         "model": args.model, "steps": args.steps, "repeats": args.repeats, "threads": torch.get_num_threads(),
         "mel_frames": frames, "hspace_rows_per_run": rows, "hspace_dim": dim,
         "median_seconds": {k: round(v, 4) for k, v in medians.items()},
+        "min_seconds": {k: round(min(v), 4) for k, v in times.items()},
+        "edited_over_plain_min": round(min(times["edited"]) / min(times["plain"]), 3),
         "edited_over_plain": round(medians["edited"] / medians["plain"], 3),
         "collect_memory_over_plain": round(medians["collect_memory"] / medians["plain"], 3),
         "collect_disk_over_plain": round(medians["collect_disk"] / medians["plain"], 3),
