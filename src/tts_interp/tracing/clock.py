@@ -41,12 +41,12 @@ class Target:
     batch: tuple[int, ...]
     seq: tuple[int, ...] | None
     rows: tuple[Row, ...]
-    tick: int  # the talker step during which this occurrence runs, for execution ordering
+    tick: int  # the talker step or solver step during which this occurrence runs, for execution ordering
 
 
 @dataclass(frozen=True)
 class RunShape:
-    """What a clock needs to know about a run: generation or teacher forcing, prompt length, frames."""
+    """What a clock needs to know about a run: its mode, prompt length and frames, or its solver step times."""
 
     mode: str  # "generate" | "teacher_force" | "denoise"
     prompt_length: int
