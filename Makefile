@@ -20,6 +20,7 @@ demo: setup
 
 bench: setup
 	$(PY) benchmarks/trace_overhead.py
+	$(PY) benchmarks/hspace.py
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks scripts

@@ -71,6 +71,7 @@ def test_trace_streams_activations(monkeypatch, capsys, tmp_path):
     (["trace", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hi", "--sites", "talker.final_norm", "--frames", "9:3"],
      "is empty or negative"),
     (["generate", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hi", "--device", "cuda"], "sees no CUDA GPU"),
+    (["generate", "-m", "tiny-grad-tts", "-t", "hi"], "is a grad-tts model; this command works on Qwen3-TTS"),
 ])
 def test_bad_input_is_one_line_and_exit_2(monkeypatch, capsys, tmp_path, args, message):
     code, out, err = run_cli(monkeypatch, capsys, *args, "--out", str(tmp_path / "x"))

@@ -41,9 +41,10 @@ app.add_typer(codes_cmd.app, name="codes")
 app.command("eval")(eval_command)
 app.add_typer(suite_app, name="suite")
 
-from tts_interp.cli import direction_cmd, lens_cmd, patch_cmd, steer_cmd  # noqa: E402
+from tts_interp.cli import direction_cmd, hspace_cmd, lens_cmd, patch_cmd, steer_cmd  # noqa: E402
 
 app.command("lens")(lens_cmd.lens)
 app.command("patch")(patch_cmd.patch)
 app.command("direction")(direction_cmd.direction)
 app.command("steer")(steer_cmd.steer)
+app.add_typer(hspace_cmd.app, name="hspace")

@@ -19,11 +19,12 @@ from tts_interp.cli.common import (
     print_done,
     status,
 )
+from tts_interp.core.device import resolve_device, resolve_dtype
 from tts_interp.core.errors import BadInputError
 from tts_interp.interventions.generation import RunConfig, Session, generate_to_dir, trace_to_dir
 from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
-from tts_interp.models.registry import builtin_models
+from tts_interp.models.registry import builtin_models, load_model
 from tts_interp.tracing.selection import Selection, parse_codebooks, parse_frames
 from tts_interp.tracing.sites import resolve_sites, site_patterns
 
@@ -70,10 +71,10 @@ def sites(model: ModelOption, as_json: Annotated[bool, typer.Option("--json", he
           device: DeviceOption = "cpu", dtype: DtypeOption = "float32") -> None:
     """List a model's named sites (patterns, or every site with --json)."""
     with status(f"loading {model}"):
-        session = Session(model, device, dtype)
-    specs = session.adapter.sites()
+        adapter = load_model(model, resolve_device(device), resolve_dtype(dtype))
+    specs = adapter.sites()
     if as_json:
-        typer.echo(json.dumps({"model": session.adapter.describe(), "sites": [
+        typer.echo(json.dumps({"model": adapter.describe(), "sites": [
             {"name": s.name, "clock": s.clock, "dim": s.dim, "module": s.module_path, "description": s.description}
             for s in specs.values()]}, indent=2))
         return

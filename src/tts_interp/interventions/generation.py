@@ -17,10 +17,11 @@ import numpy as np
 from tts_interp import __version__
 from tts_interp.core.audio import write_wav
 from tts_interp.core.device import resolve_device, resolve_dtype
+from tts_interp.core.errors import BadInputError
 from tts_interp.core.results import write_result
 from tts_interp.models.qwen3_tts.adapter import GenerationSettings, Qwen3TTSAdapter
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
-from tts_interp.models.registry import load_model
+from tts_interp.models.registry import family_of, load_model
 from tts_interp.tracing.engine import Engine, Read
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.runs import GenerationRun, generate
@@ -50,9 +51,17 @@ class RunConfig:
 
 
 class Session:
-    """A loaded model with its tracing engine, reused across many runs (sweeps load the model once)."""
+    """A loaded autoregressive TTS model (Qwen3-TTS) with its tracing engine, reused across many runs.
+
+    Diffusion and flow-matching models have their own session (interventions/hspace.py DenoiserSession).
+    """
 
     def __init__(self, model: str, device: str = "auto", dtype: str = "float32"):
+        family = family_of(model)
+        if family != "qwen3-tts":
+            raise BadInputError(f"{model!r} is a {family} model; this command works on Qwen3-TTS models "
+                                "(talker + code predictor). For diffusion / flow-matching denoisers use "
+                                "`tts-interp hspace direction|edit|sweep`; `tts-interp sites` lists their sites")
         self.adapter: Qwen3TTSAdapter = load_model(model, resolve_device(device), resolve_dtype(dtype))
         self.engine = Engine()
         self.device, self.dtype = device, dtype

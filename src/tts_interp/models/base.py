@@ -21,7 +21,9 @@ class SiteSpec:
     `module_path` is the attribute path from the traced root module (e.g. `model.layers.3`); `output_index`
     is the element of a tuple output that holds the activation (None when the output is the tensor itself);
     `clock` names how the module's calls map to frames (see tracing/clock.py); `order` ranks sites of one
-    clock tick in execution order; `dim` is the activation's last dimension.
+    clock tick in execution order; `dim` is the activation's last dimension. A `channels_first` activation
+    (B, C, ..., T) (convolutional U-Nets, channels-first text encoders) has its rows along the last axis: row
+    i is `act[b, ..., i]` flattened, so `dim` is C times the sizes between.
     """
 
     name: str
@@ -31,6 +33,7 @@ class SiteSpec:
     dim: int
     output_index: int | None = None
     description: str = ""
+    channels_first: bool = False
 
 
 @dataclass(frozen=True)

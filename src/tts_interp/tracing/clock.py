@@ -1,8 +1,10 @@
 """Clocks: mapping nnsight's per-module call counters (occurrences) to frames, codebooks and positions.
 
 During Qwen3-TTS generation the talker runs once per frame (occurrence 0 is the whole prompt) and the code
-predictor 15 times per frame; during teacher forcing each runs once over everything. A clock turns a
-Selection into `Target`s: which occurrence of a module, which rows of its activation, and their labels.
+predictor 15 times per frame; during teacher forcing each runs once over everything. A diffusion or flow
+denoiser runs once per solver step (occurrence n = step n, at time t_n); its conditioning modules (text
+encoder, speaker embedding) run once before the first step. A clock turns a Selection into `Target`s: which
+occurrence of a module, which rows of its activation, and their labels.
 """
 
 from __future__ import annotations
@@ -23,27 +25,34 @@ class Row:
     position: int | None
     frame: int | None
     codebook: int | None
+    step: int | None = None  # denoiser sites: the solver step
+    t: float | None = None  # denoiser sites: the model's time at that step
 
 
 @dataclass(frozen=True)
 class Target:
-    """Rows `act[batch[k], seq[k]]` of occurrence `occurrence` of a module's activation `act` (B, S, H)."""
+    """Rows `act[batch[k], seq[k]]` of occurrence `occurrence` of a module's activation `act` (B, S, H).
+
+    `seq=None` selects every position of batch element `batch[0]`; `rows` then holds one template Row that
+    the engine labels with each position (the clock does not know a site's length or resolution).
+    """
 
     occurrence: int
     batch: tuple[int, ...]
-    seq: tuple[int, ...]
+    seq: tuple[int, ...] | None
     rows: tuple[Row, ...]
-    tick: int  # the talker step during which this occurrence runs, for execution ordering
+    tick: int  # the talker step or solver step during which this occurrence runs, for execution ordering
 
 
 @dataclass(frozen=True)
 class RunShape:
-    """What a clock needs to know about a run: generation or teacher forcing, prompt length, frames."""
+    """What a clock needs to know about a run: its mode, prompt length and frames, or its solver step times."""
 
-    mode: str  # "generate" | "teacher_force"
+    mode: str  # "generate" | "teacher_force" | "denoise"
     prompt_length: int
     n_frames: int  # generate: the most frames that can be produced; teacher_force: frames forced
     segments: SegmentMap
+    timesteps: tuple[float, ...] = ()  # denoise: the model's time t at each solver step
 
 
 def _talker_selected(selection: Selection, shape: RunShape) -> list[tuple[int, int | None]]:
@@ -103,7 +112,28 @@ def code_predictor_targets(selection: Selection, shape: RunShape) -> list[Target
     return targets
 
 
-CLOCKS = {"talker": talker_targets, "code_predictor": code_predictor_targets}
+def denoiser_targets(selection: Selection, shape: RunShape) -> list[Target]:
+    """Targets at a denoiser site: solver step n (occurrence n) for every step whose t the selection keeps."""
+    if selection.frames is not None or selection.segments or selection.codebooks is not None:
+        raise BadInputError("denoiser sites are selected by time only (a t-range); frames, segments and "
+                            "codebooks do not apply")
+    return [Target(step, (0,), None, (Row(None, None, None, step, t),), step)
+            for step, t in enumerate(shape.timesteps) if selection.has_t(t)]
+
+
+def conditioning_targets(selection: Selection, shape: RunShape) -> list[Target]:
+    """Targets at a conditioning site (text encoder, speaker embedding): its one call, before step 0."""
+    if selection.frames is not None or selection.segments or selection.codebooks is not None:
+        raise BadInputError("conditioning sites (text_encoder.out, speaker_embedding) run once per utterance; "
+                            "frames, segments and codebooks do not apply")
+    if selection.t_range is not None:
+        raise BadInputError("conditioning sites run once before the first solver step; a t-range does not apply "
+                            "to them")
+    return [Target(0, (0,), None, (Row(None, None, None),), -1)]
+
+
+CLOCKS = {"talker": talker_targets, "code_predictor": code_predictor_targets, "denoiser": denoiser_targets,
+          "conditioning": conditioning_targets}
 
 
 def targets_for(clock: str, selection: Selection, shape: RunShape) -> list[Target]:

@@ -8,7 +8,7 @@ each pinned to its occurrence with `tracer.iter[...]`. A call with no reads and 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import torch
@@ -50,8 +50,31 @@ class _Event:
 
 
 # In generation the code predictor runs at the start of a talker step, before the talker layers; in
-# teacher forcing the talker pass runs first, then the code-predictor pass.
-PHASES = {"generate": {"code_predictor": 0, "talker": 1}, "teacher_force": {"talker": 0, "code_predictor": 1}}
+# teacher forcing the talker pass runs first, then the code-predictor pass. A denoising run calls its
+# conditioning modules once, then the denoiser once per solver step.
+PHASES = {"generate": {"code_predictor": 0, "talker": 1}, "teacher_force": {"talker": 0, "code_predictor": 1},
+          "denoise": {"conditioning": 0, "denoiser": 1}}
+
+
+def _all_rows(act: torch.Tensor, spec: SiteSpec, batch: int) -> torch.Tensor:
+    """Every row of batch element `batch` as (n, dim): a vector is one row; channels-first rows run along T."""
+    view = act[batch]
+    if view.ndim == 1:
+        return view[None]
+    if spec.channels_first:
+        return view.movedim(-1, 0).reshape(view.shape[-1], -1)
+    return view
+
+
+def _set_all_rows(act: torch.Tensor, spec: SiteSpec, batch: int, rows: torch.Tensor) -> None:
+    """Write (n, dim) rows back into batch element `batch`, undoing `_all_rows`' layout."""
+    view = act[batch]
+    if view.ndim == 1:
+        act[batch] = rows[0]
+    elif spec.channels_first:
+        act[batch] = rows.reshape(view.shape[-1], *view.shape[:-1]).movedim(0, -1)
+    else:
+        act[batch] = rows
 
 
 def _serve(event: _Event, output: Any, store: Store | None) -> None:
@@ -59,6 +82,16 @@ def _serve(event: _Event, output: Any, store: Store | None) -> None:
     act = output if event.spec.output_index is None else output[event.spec.output_index]
     for action in event.actions:
         target = action.target
+        if target.seq is None:  # every position of one batch element, labelled from the template row
+            if action.write is not None:
+                rows = _all_rows(act, event.spec, target.batch[0])
+                _set_all_rows(act, event.spec, target.batch[0], action.write.apply(rows, action.cursor[0]))
+                action.cursor[0] += rows.shape[0]
+            if action.read and store is not None:
+                rows = _all_rows(act, event.spec, target.batch[0]).detach().clone()
+                labels = tuple(replace(target.rows[0], position=i) for i in range(rows.shape[0]))
+                store.add(event.spec.name, rows, labels)
+            continue
         batch = torch.tensor(target.batch, device=act.device)
         seq = torch.tensor(target.seq, device=act.device)
         if action.write is not None:

@@ -3,7 +3,8 @@
 Frame f at a talker site means the position whose output predicts frame f's codebook-0 code (the last
 prompt position for frame 0, the position holding frame f-1's codes after that). A segment names prompt
 positions (see the adapter's segment map); the segment `frames` names every generated position. At a
-code-predictor site frame f and codebook g mean the step that predicts codebook g of frame f.
+code-predictor site frame f and codebook g mean the step that predicts codebook g of frame f. At a denoiser
+site a t-range [a, b] (inclusive, within [0, 1]) keeps the solver steps whose time t lies in it.
 """
 
 from __future__ import annotations
@@ -27,10 +28,14 @@ class Selection:
     frames: tuple[int, int | None] | None = None
     segments: tuple[str, ...] = ()
     codebooks: tuple[int, ...] | None = None
+    t_range: tuple[float, float] | None = None  # denoiser sites: solver steps with a <= t <= b
 
     @property
     def everything(self) -> bool:
         return self.frames is None and not self.segments
+
+    def has_t(self, t: float) -> bool:
+        return self.t_range is None or self.t_range[0] <= t <= self.t_range[1]
 
     def has_frame(self, frame: int) -> bool:
         if self.frames is None:
@@ -42,14 +47,18 @@ class Selection:
         return self.codebooks is None or codebook in self.codebooks
 
     def to_json(self) -> dict[str, Any]:
-        return {"frames": list(self.frames) if self.frames else None, "segments": list(self.segments),
+        data = {"frames": list(self.frames) if self.frames else None, "segments": list(self.segments),
                 "codebooks": list(self.codebooks) if self.codebooks else None}
+        if self.t_range is not None:
+            data["t_range"] = list(self.t_range)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Selection:
         frames = tuple(data["frames"]) if data.get("frames") else None
         codebooks = tuple(data["codebooks"]) if data.get("codebooks") else None
-        return cls(frames, tuple(data.get("segments") or ()), codebooks)  # type: ignore[arg-type]
+        t_range = tuple(data["t_range"]) if data.get("t_range") else None
+        return cls(frames, tuple(data.get("segments") or ()), codebooks, t_range)  # type: ignore[arg-type]
 
 
 def parse_frames(text: str | None) -> tuple[int, int | None] | None:
@@ -69,6 +78,28 @@ def parse_frames(text: str | None) -> tuple[int, int | None] | None:
         raise BadInputError(f"frames {text!r} is not a range; use a:b, a:, :b or a single frame index") from None
     if start < 0 or (stop is not None and stop <= start):
         raise BadInputError(f"frames {text!r} is empty or negative; use a:b with 0 <= a < b")
+    return start, stop
+
+
+def parse_t_range(text: str | tuple[float, float] | None) -> tuple[float, float] | None:
+    """Parse `0.3:0.7` (or a pair) into an inclusive time range within [0, 1]; empty or outside is an error."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    if isinstance(text, str):
+        parts = text.strip().split(":")
+        try:
+            if len(parts) != 2:
+                raise ValueError
+            start = float(parts[0]) if parts[0].strip() else 0.0
+            stop = float(parts[1]) if parts[1].strip() else 1.0
+        except ValueError:
+            raise BadInputError(f"t-range {text!r} is not a range; use a:b with 0 <= a <= b <= 1, e.g. 0.5:1") from None
+    else:
+        start, stop = (float(v) for v in text)
+    if not (0.0 <= start <= 1.0 and 0.0 <= stop <= 1.0):
+        raise OutOfRangeError("t-range", f"{start}:{stop}", "a:b with 0 <= a <= b <= 1 (diffusion time)")
+    if stop < start:
+        raise BadInputError(f"t-range {start}:{stop} is empty (start after end); use a:b with a <= b")
     return start, stop
 
 

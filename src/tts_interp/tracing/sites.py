@@ -1,6 +1,8 @@
 """Resolving site names (`talker.layer.3.resid_out`, `talker.layer.*.resid_out`) to an adapter's SiteSpecs.
 
-Unknown names fail with the site patterns of the model; a layer index out of range names the valid range.
+Indexed groups are `layer`, `block` (DiT blocks), `down` and `up` (U-Net levels), with an optional kind after
+the index (`denoiser.block.*.out`, `denoiser.down.*`). Unknown names fail with the site patterns of the
+model; an index out of range names the valid range.
 """
 
 from __future__ import annotations
@@ -11,20 +13,24 @@ from collections.abc import Iterable
 from tts_interp.core.errors import OutOfRangeError, UnknownNameError
 from tts_interp.models.base import SiteSpec
 
-LAYER_SITE = re.compile(r"^(?P<prefix>.+)\.layer\.(?P<index>[^.]+)\.(?P<kind>[^.]+)$")
+LAYER_SITE = re.compile(r"^(?P<prefix>.+)\.(?P<group>layer|block|down|up)\.(?P<index>[^.]+)(?:\.(?P<kind>[^.]+))?$")
+
+
+def _name(prefix: str, group: str, index: object, kind: str | None) -> str:
+    return f"{prefix}.{group}.{index}" + (f".{kind}" if kind else "")
 
 
 def site_patterns(sites: Iterable[str]) -> list[str]:
     """Compress site names into patterns such as `talker.layer.{0..27}.resid_out`."""
-    layered: dict[tuple[str, str], list[int]] = {}
+    layered: dict[tuple[str, str, str | None], list[int]] = {}
     plain: list[str] = []
     for name in sites:
         match = LAYER_SITE.match(name)
         if match and match["index"].isdigit():
-            layered.setdefault((match["prefix"], match["kind"]), []).append(int(match["index"]))
+            layered.setdefault((match["prefix"], match["group"], match["kind"]), []).append(int(match["index"]))
         else:
             plain.append(name)
-    patterns = [f"{prefix}.layer.{{{min(ix)}..{max(ix)}}}.{kind}" for (prefix, kind), ix in layered.items()]
+    patterns = [_name(prefix, group, f"{{{min(ix)}..{max(ix)}}}", kind) for (prefix, group, kind), ix in layered.items()]
     return patterns + plain
 
 
@@ -35,14 +41,14 @@ def resolve_site(sites: dict[str, SiteSpec], name: str) -> list[SiteSpec]:
         return [sites[name]]
     match = LAYER_SITE.match(name)
     if match:
-        prefix, index, kind = match["prefix"], match["index"], match["kind"]
-        layers = sorted(int(m["index"]) for s in sites if (m := LAYER_SITE.match(s))
-                        and m["prefix"] == prefix and m["kind"] == kind and m["index"].isdigit())
+        prefix, group, index, kind = match["prefix"], match["group"], match["index"], match["kind"]
+        layers = sorted(int(m["index"]) for s in sites if (m := LAYER_SITE.match(s)) and m["prefix"] == prefix
+                        and m["group"] == group and m["kind"] == kind and m["index"].isdigit())
         if layers:
             if index == "*":
-                return [sites[f"{prefix}.layer.{i}.{kind}"] for i in layers]
+                return [sites[_name(prefix, group, i, kind)] for i in layers]
             if index.lstrip("-").isdigit():
-                raise OutOfRangeError(f"{prefix} layer", int(index), f"0..{layers[-1]}")
+                raise OutOfRangeError(f"{prefix} {group}", int(index), f"0..{layers[-1]}")
     raise UnknownNameError("site", name, site_patterns(sites))
 
 

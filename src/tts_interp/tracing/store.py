@@ -77,7 +77,7 @@ class DiskStore:
         self._shard.tensors[key] = tensor
         self._shard.nbytes += tensor.numel() * tensor.element_size()
         self._chunks.setdefault(site, []).append(
-            {"shard": self._n_shards, "key": key, "rows": [[r.position, r.frame, r.codebook] for r in rows]})
+            {"shard": self._n_shards, "key": key, "rows": [_row_json(r) for r in rows]})
         if self._shard.nbytes >= self.shard_bytes:
             self._flush()
 
@@ -105,6 +105,12 @@ class DiskStore:
 
     def get(self, site: str) -> SiteRows:
         return load_site(self.directory, site)
+
+
+def _row_json(row: Row) -> list[Any]:
+    """A row label as a list: (position, frame, codebook), plus (step, t) for denoiser rows."""
+    plain = [row.position, row.frame, row.codebook]
+    return plain if row.step is None else plain + [row.step, row.t]
 
 
 def load_site(directory: Path, site: str) -> SiteRows:

@@ -1,0 +1,103 @@
+"""Benchmark: h-space editing and collection overhead on a diffusion TTS denoiser, measured side by side.
+
+1. Edited sampling (alpha * direction added at `denoiser.hspace` on every step, through the nnsight engine) vs
+   plain sampling (untraced), same prompt, seed and steps: median wall-time ratio (target <= 1.05x).
+2. Collecting `denoiser.hspace` over all N steps into a DiskStore vs a MemoryStore vs plain sampling.
+
+Runs are interleaved (plain, edited, memory, disk, plain, ...) so machine load hits every variant alike; the
+ratio of minimum times is printed too (less sensitive to load from other processes than the median).
+Default model: `tiny-grad-tts-bench` (random weights at the official Grad-TTS size, 14.8M parameters).
+
+Usage: python benchmarks/hspace.py [--model tiny-grad-tts-bench] [--steps 10] [--repeats 7] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from tts_interp.interventions.hspace import DenoiserSession, Direction
+from tts_interp.models.denoiser import DenoiseRequest, SamplerSettings
+from tts_interp.tracing.denoise import sample
+from tts_interp.tracing.engine import Read
+from tts_interp.tracing.store import DiskStore, MemoryStore
+
+TEXT = "The quick brown fox jumps over the lazy dog, and then it runs far away into the quiet woods."
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="tiny-grad-tts-bench")
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--speaker", type=int, default=None)
+    parser.add_argument("--ref-audio", default=None, help="reference clip (F5-TTS models)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    session = DenoiserSession(args.model)
+    adapter = session.adapter
+    request = DenoiseRequest(TEXT, speaker=args.speaker, ref_audio=args.ref_audio,
+                             ref_text="A short reference clip." if args.ref_audio else None)
+    prompt = adapter.prepare(request)
+    settings = SamplerSettings(steps=args.steps, seed=0)
+    dim = session.site_dim("denoiser.hspace")
+    unit = torch.nn.functional.normalize(torch.randn(1, dim, generator=torch.Generator().manual_seed(0)), dim=1)
+    direction = Direction(args.model, "denoiser.hspace", "mean_difference", unit, (float("nan"),), False, 1.0)
+    from tts_interp.interventions.hspace import edit_writes
+
+    writes = edit_writes(session, direction, settings, 0.5, (0.0, 1.0))
+    reads = [Read("denoiser.hspace")]
+    workdir = Path(tempfile.mkdtemp(prefix="hspace-bench-"))
+
+    variants: dict[str, Callable[[], object]] = {
+        "plain": lambda: sample(session.engine, adapter, prompt, settings),
+        "edited": lambda: sample(session.engine, adapter, prompt, settings, writes=writes),
+        "collect_memory": lambda: sample(session.engine, adapter, prompt, settings, reads=reads, store=MemoryStore()),
+        "collect_disk": lambda: sample(session.engine, adapter, prompt, settings, reads=reads,
+                                       store=DiskStore(Path(tempfile.mkdtemp(dir=workdir)))),
+    }
+    for fn in variants.values():  # warm-up: nnsight wrapping, allocator, caches
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(args.repeats):
+        for name, fn in variants.items():
+            times[name].append(_timed(fn))
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    frames = int(sample(session.engine, adapter, prompt, settings).sampled.mel.shape[1])
+    rows = sum(r.values.shape[0] for r in [sample(session.engine, adapter, prompt, settings, reads=reads).store
+                                           .get("denoiser.hspace")])
+    report = {
+        "model": args.model, "steps": args.steps, "repeats": args.repeats, "threads": torch.get_num_threads(),
+        "mel_frames": frames, "hspace_rows_per_run": rows, "hspace_dim": dim,
+        "median_seconds": {k: round(v, 4) for k, v in medians.items()},
+        "min_seconds": {k: round(min(v), 4) for k, v in times.items()},
+        "edited_over_plain_min": round(min(times["edited"]) / min(times["plain"]), 3),
+        "edited_over_plain": round(medians["edited"] / medians["plain"], 3),
+        "collect_memory_over_plain": round(medians["collect_memory"] / medians["plain"], 3),
+        "collect_disk_over_plain": round(medians["collect_disk"] / medians["plain"], 3),
+        "collect_disk_over_memory": round(medians["collect_disk"] / medians["collect_memory"], 3),
+    }
+    print(json.dumps(report, indent=2))
+    verdict = "meets" if report["edited_over_plain"] <= 1.05 else "misses"
+    print(f"edited / plain sampling: {report['edited_over_plain']}x ({verdict} the 1.05x target); "
+          f"collecting h-space over {args.steps} steps: memory {report['collect_memory_over_plain']}x, "
+          f"disk {report['collect_disk_over_plain']}x of plain (disk / memory {report['collect_disk_over_memory']}x)")
+
+
+if __name__ == "__main__":
+    main()
