@@ -20,7 +20,10 @@ demo: setup
 
 bench: setup
 	$(PY) benchmarks/trace_overhead.py
+	$(PY) benchmarks/lens_patch.py
 	$(PY) benchmarks/hspace.py
+	$(PY) benchmarks/codes.py
+	$(PY) benchmarks/eval_throughput.py
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks scripts
