@@ -46,7 +46,6 @@ def test_released_checkpoint_formats_round_trip(tmp_path: Path, f5, ref_clip, se
     torch.save({"ema_model_state_dict": state, "step": 7}, target / "model_1250000.pt")
     config = json.loads((target / "config.json").read_text())
     config["weights"] = "model_1250000.pt"
-    del config["tts_interp_builtin"]
     (target / "config.json").write_text(json.dumps(config))
     loaded = DenoiserSession(str(target))
     request = _request(ref_clip)

@@ -9,20 +9,19 @@ checkpoint works, and a full Qwen3-TTS model directory is accepted for its `spee
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from tts_interp.codecs import tiny
 from tts_interp.codecs.base import RVQCodec
 from tts_interp.core.errors import BadInputError, UnknownNameError
-from tts_interp.core.paths import cache_dir
+from tts_interp.models.builtin_cache import cached_builtin
 from tts_interp.models.hub import HUB_ID, resolve_checkpoint
 
-BUILTIN_FORMAT = 1  # bump when a tiny recipe changes, so stale cached builds are rebuilt
+BUILTIN_FORMAT = 2  # bump when a tiny recipe changes, so stale cached builds are rebuilt
 BUILTIN_SEED = 0
 BUILTINS: dict[str, Callable[[Path, int], Path]] = {
     "tiny-qwen12hz": tiny.build_tiny_qwen12hz,
@@ -41,27 +40,12 @@ def known_codec_ids() -> list[str]:
 
 def builtin_dir(codec_id: str) -> Path:
     """The directory of a built-in tiny codec, building it into the cache on first use."""
-    out_dir = cache_dir() / "builtins" / codec_id
-    stamp = out_dir / "tts_interp_builtin.json"
-    if stamp.is_file() and json.loads(stamp.read_text()).get("format") == BUILTIN_FORMAT:
-        return out_dir
-    staging = out_dir.with_name(f"{codec_id}.building.{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    BUILTINS[codec_id](staging, BUILTIN_SEED)
-    (staging / "tts_interp_builtin.json").write_text(
-        json.dumps(
-            {
-                "codec": codec_id,
-                "seed": BUILTIN_SEED,
-                "format": BUILTIN_FORMAT,
-                "note": "random weights built by tts-interp: the audio is noise",
-            },
-            indent=2,
-        )
-    )
-    shutil.rmtree(out_dir, ignore_errors=True)
-    staging.rename(out_dir)
-    return out_dir
+
+    def build(directory: Path) -> dict[str, Any]:
+        BUILTINS[codec_id](directory, BUILTIN_SEED)
+        return {"codec": codec_id, "seed": BUILTIN_SEED}
+
+    return cached_builtin(codec_id, BUILTIN_FORMAT, build)
 
 
 def resolve_codec_dir(codec_id: str) -> tuple[Path, str]:

@@ -9,7 +9,6 @@ The audio is noise: these prove the machinery, never a finding.
 from __future__ import annotations
 
 import json
-import shutil
 import string
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import torch
 import yaml
 from safetensors.torch import save_file
 
-from tts_interp.core.paths import cache_dir
+from tts_interp.models.builtin_cache import cached_builtin
 from tts_interp.models.f5tts.upstream import import_f5_tts
 
 BUILTIN_PREFIX = "tiny-f5-tts"
@@ -49,8 +48,8 @@ def tiny_vocab() -> list[str]:
     return [" "] + list(string.ascii_letters + string.digits + string.punctuation)
 
 
-def build_checkpoint(model_id: str, out_dir: Path, seed: int = 0) -> Path:
-    """Build the seeded built-in `model_id` into `out_dir` (staging dir, then renamed)."""
+def build_checkpoint(model_id: str, directory: Path, seed: int = 0) -> dict[str, Any]:
+    """Write the seeded built-in `model_id` into `directory`; return what the built-in stamp records."""
     import_f5_tts()
     from f5_tts.model.backbones.dit import DiT
     from f5_tts.model.cfm import CFM
@@ -65,33 +64,22 @@ def build_checkpoint(model_id: str, out_dir: Path, seed: int = 0) -> Path:
         for param in model.parameters():
             if param.ndim >= 1 and bool((param == 0).all()):
                 param.normal_(0.0, 0.02)
-    staging = out_dir.with_name(out_dir.name + ".building")
-    shutil.rmtree(staging, ignore_errors=True)
+    staging = Path(directory)
     (staging / "vocos").mkdir(parents=True)
     state = {f"ema_model.{k}": v.contiguous() for k, v in model.state_dict().items()}
     state |= {"initted": torch.tensor(True), "step": torch.tensor(0)}
     save_file(state, str(staging / "model.safetensors"))
     (staging / "vocab.txt").write_text("".join(f"{c}\n" for c in vocab))
     config = {"model_type": "f5-tts", "arch": arch, "mel_spec": MEL, "weights": "model.safetensors",
-              "vocab": "vocab.txt", "vocoder": "vocos",
-              "tts_interp_builtin": {"id": model_id, "seed": seed, "format": BUILD_FORMAT,
-                                     "note": "random weights built by tts-interp: the audio is noise"}}
+              "vocab": "vocab.txt", "vocoder": "vocos"}
     (staging / "config.json").write_text(json.dumps(config, indent=2))
     voc_config = vocos_config(32, 64, 1)
     (staging / "vocos" / "config.yaml").write_text(yaml.safe_dump(voc_config))
     vocos = Vocos.from_hparams(str(staging / "vocos" / "config.yaml"))
     torch.save(vocos.state_dict(), staging / "vocos" / "pytorch_model.bin")
-    shutil.rmtree(out_dir, ignore_errors=True)
-    staging.rename(out_dir)
-    return out_dir
+    return {"id": model_id, "seed": seed}
 
 
 def builtin_checkpoint(model_id: str) -> Path:
     """The directory of a built-in F5-TTS checkpoint, built into the cache on first use."""
-    out_dir = cache_dir() / "builtins" / model_id
-    config = out_dir / "config.json"
-    if config.is_file():
-        stamp = json.loads(config.read_text()).get("tts_interp_builtin", {})
-        if stamp.get("format") == BUILD_FORMAT:
-            return out_dir
-    return build_checkpoint(model_id, out_dir)
+    return cached_builtin(model_id, BUILD_FORMAT, lambda directory: build_checkpoint(model_id, directory))

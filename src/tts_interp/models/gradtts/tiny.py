@@ -8,7 +8,6 @@ through the same loader as real weights. The audio is noise: these prove the mac
 from __future__ import annotations
 
 import json
-import shutil
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import torch
 
-from tts_interp.core.paths import cache_dir
+from tts_interp.models.builtin_cache import cached_builtin
 from tts_interp.models.gradtts.model import GradTTSConfig, GradTTSNetwork
 from tts_interp.models.gradtts.upstream import import_grad_tts
 
@@ -58,8 +57,8 @@ def write_checkpoint(out_dir: Path, config: GradTTSConfig, state_dict: dict[str,
     return out_dir
 
 
-def build_checkpoint(model_id: str, out_dir: Path, seed: int = 0) -> Path:
-    """Build the seeded built-in `model_id` into `out_dir` (written to a staging dir, then renamed)."""
+def build_checkpoint(model_id: str, directory: Path, seed: int = 0) -> dict[str, Any]:
+    """Write the seeded built-in `model_id` into `directory`; return what the built-in stamp records."""
     import_grad_tts()
     from grad_tts.model.hifi_gan.models import Generator
 
@@ -72,29 +71,17 @@ def build_checkpoint(model_id: str, out_dir: Path, seed: int = 0) -> Path:
                 param.fill_(0.02)
         # a random score of order 1 makes 10 reverse steps blow up past float range; keep it small
         network.decoder.estimator.final_conv.weight.mul_(0.01)
-    staging = out_dir.with_name(out_dir.name + ".building")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    staging = Path(directory)
     vocoder_config = hifigan_config(32 if config.dec_dim < 64 else 128)
     (staging / "hifigan").mkdir()
     (staging / "hifigan" / "config.json").write_text(json.dumps(vocoder_config))
     with warnings.catch_warnings():  # upstream builds with the deprecated torch.nn.utils.weight_norm
         warnings.simplefilter("ignore", FutureWarning)
         generator = Generator(config_path=str(staging / "hifigan" / "config.json"))
-    note = {"tts_interp_builtin": {"id": model_id, "seed": seed, "format": BUILD_FORMAT,
-                                   "note": "random weights built by tts-interp: the audio is noise"}}
-    write_checkpoint(staging, config, network.state_dict(), vocoder_config, generator.state_dict(), note)
-    shutil.rmtree(out_dir, ignore_errors=True)
-    staging.rename(out_dir)
-    return out_dir
+    write_checkpoint(staging, config, network.state_dict(), vocoder_config, generator.state_dict())
+    return {"id": model_id, "seed": seed}
 
 
 def builtin_checkpoint(model_id: str) -> Path:
     """The directory of a built-in Grad-TTS checkpoint, built into the cache on first use."""
-    out_dir = cache_dir() / "builtins" / model_id
-    config = out_dir / "config.json"
-    if config.is_file():
-        stamp = json.loads(config.read_text()).get("tts_interp_builtin", {})
-        if stamp.get("format") == BUILD_FORMAT:
-            return out_dir
-    return build_checkpoint(model_id, out_dir)
+    return cached_builtin(model_id, BUILD_FORMAT, lambda directory: build_checkpoint(model_id, directory))

@@ -9,14 +9,13 @@ the audio is noise. They prove the machinery, never a finding.
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from tts_interp.core.paths import cache_dir
+from tts_interp.models.builtin_cache import cached_builtin
 from tts_interp.models.qwen3_tts.upstream import import_qwen_tts
 
 TINY_TEXT_CORPUS = (
@@ -176,16 +175,14 @@ def _talker_config(variant: str, size: TinySize, special: dict[str, int]) -> dic
                 spk_is_dialect=dict.fromkeys(CUSTOM_SPEAKERS, False) if custom else {})
 
 
-def build_checkpoint(variant: str, out_dir: Path, size: TinySize = SIZES["tiny"], seed: int = 0) -> Path:
-    """Write a seeded random-weight Qwen3-TTS checkpoint of `variant` (base|customvoice|voicedesign)."""
+def write_checkpoint(variant: str, directory: Path, size: TinySize = SIZES["tiny"], seed: int = 0) -> dict[str, Any]:
+    """Write a seeded random-weight Qwen3-TTS checkpoint of `variant` (base|customvoice|voicedesign) into
+    `directory`; return what the built-in stamp records."""
     import_qwen_tts()
     from qwen_tts.core.models.configuration_qwen3_tts import Qwen3TTSConfig
     from qwen_tts.core.models.modeling_qwen3_tts import Qwen3TTSForConditionalGeneration
 
-    out_dir = Path(out_dir)
-    staging = out_dir.with_name(out_dir.name + ".building")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    staging = Path(directory)
     special = _build_text_tokenizer(staging)
     speaker_encoder = dict(mel_dim=128, enc_dim=size.hidden, enc_channels=[32, 32, 32, 32, 96],
                            enc_attention_channels=16, enc_res2net_scale=4, enc_se_channels=16, sample_rate=24000)
@@ -208,20 +205,12 @@ def build_checkpoint(variant: str, out_dir: Path, size: TinySize = SIZES["tiny"]
                       max_new_tokens=8192)
     (staging / "generation_config.json").write_text(json.dumps(generation, indent=2))
     build_speech_tokenizer(staging / "speech_tokenizer", seed)
-    (staging / "tts_interp_builtin.json").write_text(json.dumps(
-        {"variant": variant, "size": asdict(size), "seed": seed, "format": BUILD_FORMAT,
-         "note": "random weights built by tts-interp: the audio is noise"}, indent=2))
-    shutil.rmtree(out_dir, ignore_errors=True)
-    staging.rename(out_dir)
-    return out_dir
+    return {"variant": variant, "size": asdict(size), "seed": seed}
 
 
 def builtin_checkpoint(model_id: str, size_name: str = "tiny") -> Path:
     """Return the directory of a built-in checkpoint, building it into the cache on first use."""
     variant = model_id.removeprefix(BUILTIN_PREFIX)
     suffix = "" if size_name == "tiny" else f"-{size_name}"
-    out_dir = cache_dir() / "builtins" / f"{model_id}{suffix}"
-    stamp = out_dir / "tts_interp_builtin.json"
-    if stamp.is_file() and json.loads(stamp.read_text()).get("format") == BUILD_FORMAT:
-        return out_dir
-    return build_checkpoint(variant, out_dir, SIZES[size_name])
+    return cached_builtin(f"{model_id}{suffix}", BUILD_FORMAT,
+                          lambda directory: write_checkpoint(variant, directory, SIZES[size_name]))
