@@ -43,11 +43,11 @@ def test_generate_writes_a_replayable_run(monkeypatch, capsys, tmp_path, voicede
     assert rate == 24000 and len(audio) == 1920 * codes.shape[0] and codes.shape[1] == 16
     assert result["frames"] == codes.shape[0] and result["config"]["settings"]["seed"] == 4
     # replay from the saved config
-    from tts_interp.interventions.generation import RunConfig, generate_to_dir
-
-    config = RunConfig.from_json(result["config"])
-    generate_to_dir(voicedesign, config, tmp_path / "replay")
+    code, _, err = run_cli(monkeypatch, capsys, "replay", str(out / "result.json"), "--out", str(tmp_path / "replay"))
+    assert code == 0, err
     assert np.array_equal(np.load(tmp_path / "replay" / "codes.npy"), codes)
+    replayed = json.loads((tmp_path / "replay" / "result.json").read_text())
+    assert replayed["identical_codes"] is True and replayed["config"] == result["config"]
 
 
 def test_trace_streams_activations(monkeypatch, capsys, tmp_path):
@@ -72,6 +72,7 @@ def test_trace_streams_activations(monkeypatch, capsys, tmp_path):
      "is empty or negative"),
     (["generate", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hi", "--device", "cuda"], "sees no CUDA GPU"),
     (["generate", "-m", "tiny-grad-tts", "-t", "hi"], "is a grad-tts model; this command works on Qwen3-TTS"),
+    (["replay", "no/such/result.json"], "does not exist"),
 ])
 def test_bad_input_is_one_line_and_exit_2(monkeypatch, capsys, tmp_path, args, message):
     code, out, err = run_cli(monkeypatch, capsys, *args, "--out", str(tmp_path / "x"))

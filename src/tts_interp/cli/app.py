@@ -33,6 +33,7 @@ app.command("models")(model_cmds.models)
 app.command("sites")(model_cmds.sites)
 app.command("generate")(model_cmds.generate)
 app.command("trace")(model_cmds.trace)
+app.command("replay")(model_cmds.replay)
 from tts_interp.cli import codes_cmd  # noqa: E402
 from tts_interp.cli.eval_cmd import eval_command  # noqa: E402
 from tts_interp.cli.suite_cmd import suite_app  # noqa: E402

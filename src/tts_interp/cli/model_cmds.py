@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.table import Table
 
@@ -21,6 +22,7 @@ from tts_interp.cli.common import (
 )
 from tts_interp.core.device import resolve_device, resolve_dtype
 from tts_interp.core.errors import BadInputError
+from tts_interp.core.results import write_result
 from tts_interp.interventions.generation import RunConfig, Session, generate_to_dir, trace_to_dir
 from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
@@ -49,6 +51,22 @@ def run_config(model: str, text: str, instruct: str | None, speaker: str | None,
                            ref_audio=str(ref_audio) if ref_audio else None, ref_text=ref_text, language=language)
     settings = GenerationSettings(max_new_tokens=max_new_tokens, greedy=greedy, seed=seed)
     return RunConfig(model=model, prompt=prompt, settings=settings, device=device, dtype=dtype)
+
+
+def load_replayable(result: Path) -> tuple[RunConfig, np.ndarray | None]:
+    """The config saved in a generate/trace result.json, and that run's codes when they sit beside it."""
+    if not result.is_file():
+        raise BadInputError(f"{result} does not exist; give the result.json of a generate or trace run")
+    try:
+        payload = json.loads(result.read_text())
+        config = RunConfig.from_json(payload["config"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadInputError(f"{result} is not the result.json of a generate or trace run ({exc})") from None
+    if payload.get("writes"):
+        raise BadInputError(f"{result} records {len(payload['writes'])} activation writes; replay steered cells "
+                            "with `tts-interp steer` and the direction file saved beside them")
+    codes = result.parent / "codes.npy"
+    return config, (np.load(codes) if codes.is_file() else None)
 
 
 def print_notes(notes: list[str]) -> None:
@@ -96,6 +114,23 @@ def generate(model: ModelOption, text: TextOption, out: OutOption, instruct: Ins
         result = generate_to_dir(session, config, out, on_frame=on_frame)
     print_notes(result["notes"])
     print_done(out, {"frames": result["frames"], "seconds": result["seconds"], "mode": result["prompt_mode"]})
+
+
+def replay(result: Annotated[Path, typer.Argument(help="result.json of an earlier generate/trace run")],
+           out: OutOption) -> None:
+    """Re-run a generation from its result.json (model, prompt, settings, seed); checks the codes match."""
+    config, original = load_replayable(result)
+    with status(f"loading {config.model}"):
+        session = Session(config.model, config.device, config.dtype)
+    with frame_progress("replaying", config.settings.max_new_tokens) as on_frame:
+        payload = generate_to_dir(session, config, out, on_frame=on_frame, extra={"replay_of": str(result)})
+    summary: dict[str, object] = {"frames": payload["frames"]}
+    if original is not None:
+        same = bool(np.array_equal(np.load(Path(out) / "codes.npy"), original))
+        payload["identical_codes"] = same
+        write_result(out, payload)
+        summary["identical codes"] = same
+    print_done(out, summary)
 
 
 def trace(model: ModelOption, text: TextOption, out: OutOption,
