@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from speech_data import KOKORO_VOICES, clip, speakers, voice_clips
 
-from tts_interp.core.paths import cache_dir
+from tts_interp.core.paths import cache_dir, file_sha256
 from tts_interp.evals import metrics
-from tts_interp.evals.cache import file_hash
 from tts_interp.evals.items import EvalItem, SpeakerSet
 from tts_interp.evals.normalize import get_normalizer
 from tts_interp.evals.scoring import Evaluator, load_clip
@@ -127,7 +126,7 @@ def test_embeddings_are_cached_by_file_hash(evaluator: Evaluator, tmp_path) -> N
     path.write_bytes(clip("kokoro_jm_kumo_s2.flac").read_bytes())
     first = evaluator.embed_files([path])[path]
     cache = evaluator._embedding_cache
-    stored = cache.get(file_hash(path))
+    stored = cache.get(file_sha256(path))
     np.testing.assert_allclose(stored, first, atol=1e-6)
     assert cache.root.parent == cache_dir() / "embeddings" and "resemblyzer" in cache.root.name
 

@@ -26,12 +26,16 @@ OutOption = Annotated[Path, typer.Option("--out", help="output directory (result
 SeedOption = Annotated[int, typer.Option("--seed", help="random seed (same seed + inputs = same codes)")]
 
 
+def _progress() -> Progress:
+    """The one progress-bar layout of the CLI, on stderr."""
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console)
+
+
 @contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[Any]:
     """A rich progress bar on stderr; yields a callable `advance(n=1)`."""
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn()]
-    with Progress(*columns, console=console, transient=False) as progress:
+    with _progress() as progress:
         task = progress.add_task(description, total=total)
         yield lambda n=1: progress.advance(task, n)
 
@@ -46,9 +50,7 @@ def status(message: str) -> Iterator[None]:
 @contextmanager
 def frame_progress(description: str, max_frames: int) -> Iterator[Any]:
     """A progress bar over generated frames, shown from the first frame on; yields `on_frame()`."""
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn()]
-    progress = Progress(*columns, console=console)
+    progress = _progress()
     task: list[Any] = []
 
     def on_frame() -> None:

@@ -21,17 +21,8 @@ import soundfile as sf
 from tts_interp.codecs.base import RVQCodec
 from tts_interp.core.audio import load_audio
 from tts_interp.core.errors import TTSInterpError
-from tts_interp.core.paths import cache_dir
+from tts_interp.core.paths import cache_dir, file_sha256
 from tts_interp.data.datasets import Dataset, Utterance
-
-
-def file_hash(path: Path) -> str:
-    """SHA-256 of a file's bytes (first 24 hex digits): the cache key's content half."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:24]
 
 
 def codec_fingerprint(codec: RVQCodec) -> str:
@@ -113,7 +104,7 @@ def encode_dataset(
 
     for utt in sorted(dataset.utterances, key=lambda u: u.path.stat().st_size):
         try:
-            key = file_hash(utt.path)
+            key = file_sha256(utt.path)[:24]
             stored = cache.get(key).get("codes") if cache is not None else None
             if stored is not None:
                 done[utt.utt_id] = EncodedUtterance(utt, stored.astype(np.int64), key)

@@ -6,7 +6,6 @@ hash of the file's bytes, so a changed file is a miss.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from pathlib import Path
@@ -14,15 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from tts_interp.core.paths import cache_dir
-
-
-def file_hash(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class EmbeddingCache:

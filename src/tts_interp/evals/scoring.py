@@ -19,9 +19,10 @@ import numpy as np
 from tts_interp.core.audio import load_audio
 from tts_interp.core.device import resolve_device
 from tts_interp.core.errors import BadInputError, TTSInterpError, UnknownNameError
+from tts_interp.core.paths import file_sha256
 from tts_interp.evals import metrics, prosody
 from tts_interp.evals.asr import ASR_BACKENDS, load_asr_backend
-from tts_interp.evals.cache import EmbeddingCache, file_hash
+from tts_interp.evals.cache import EmbeddingCache
 from tts_interp.evals.items import BadRow, EvalItem, SpeakerSet
 from tts_interp.evals.normalize import NORMALIZERS, get_normalizer, normalizer_version, seed_tts_normalize
 from tts_interp.evals.speaker import SPEAKER_BACKENDS, load_speaker_backend
@@ -194,7 +195,7 @@ class Evaluator:
         pending: list[tuple[Path, str, np.ndarray]] = []
         for path in order:
             try:
-                digest = file_hash(path) if path.is_file() else ""
+                digest = file_sha256(path) if path.is_file() else ""
                 hit = cache.get(digest) if digest else None
                 if hit is not None:
                     out[path] = hit
