@@ -49,3 +49,8 @@ app.command("patch")(patch_cmd.patch)
 app.command("direction")(direction_cmd.direction)
 app.command("steer")(steer_cmd.steer)
 app.add_typer(hspace_cmd.app, name="hspace")
+
+from tts_interp.cli import kokoro_cmds  # noqa: E402
+
+app.command("voices")(kokoro_cmds.voices)
+app.command("mission")(kokoro_cmds.mission)
