@@ -124,6 +124,9 @@ def generate(model: ModelOption, text: TextOption, out: OutOption, instruct: Ins
 def replay(result: Annotated[Path, typer.Argument(help="result.json of an earlier generate/trace run")],
            out: OutOption) -> None:
     """Re-run a generation from its result.json (model, prompt, settings, seed); checks the codes match."""
+    kokoro_run = kokoro_cmds.kokoro_result(result)
+    if kokoro_run is not None:
+        return kokoro_cmds.replay(kokoro_run, result, out)
     config, original = load_replayable(result)
     with status(f"loading {config.model}"):
         session = Session(config.model, config.device, config.dtype)

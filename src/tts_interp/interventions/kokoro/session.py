@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from tts_interp import __version__
@@ -83,3 +84,25 @@ def generate_to_dir(session: KokoroSession, text: str, voice: str, out_dir: Path
         payload_extra.update(sites=list(store.sites()), activations="activations",
                              selection=reads[0].selection.to_json())
     return write_run(Path(out_dir), session, run, payload_extra, time.time() - started)
+
+
+def replay_to_dir(payload: dict[str, Any], result_dir: Path, out_dir: Path, device: str = "cpu") -> dict[str, Any]:
+    """Re-run a Kokoro generate/trace from its result.json config (model, text, voice, language, speed, seed);
+    records whether the audio came out sample-for-sample identical."""
+    import soundfile as sf
+
+    from tts_interp.core.errors import BadInputError
+
+    if payload.get("writes"):
+        raise BadInputError(f"{result_dir / 'result.json'} records {len(payload['writes'])} activation writes; "
+                            "replay steered cells with `tts-interp steer` and the direction file beside them")
+    config = payload["config"]
+    session = KokoroSession(config["model"], device)
+    replayed = generate_to_dir(session, config["text"], config["voice"], out_dir, config["seed"], config["language"],
+                               config["speed"], extra={"replay_of": str(result_dir / "result.json")})
+    original = Path(result_dir) / "audio.wav"
+    if original.is_file():
+        same = bool(np.array_equal(sf.read(str(original))[0], sf.read(str(Path(out_dir) / "audio.wav"))[0]))
+        replayed["identical_audio"] = same
+        write_result(Path(out_dir), replayed)
+    return replayed
