@@ -36,9 +36,8 @@ class KokoroSession:
         self.adapter = KokoroAdapter.load(model, resolve_device(device), torch.float32)
         self.engine = Engine()
 
-    def prompts(self, text: str, voice: str, language: str | None = None, speed: float = 1.0,
-                table: torch.Tensor | None = None) -> list[KokoroPrompt]:
-        return self.adapter.prepare(text, voice, language, speed, table)
+    def prompts(self, text: str, voice: str, language: str | None = None, speed: float = 1.0) -> list[KokoroPrompt]:
+        return self.adapter.prepare(text, voice, language, speed)
 
     def run(self, prompts: Sequence[KokoroPrompt], seed: int = 0, reads: Sequence[Read] = (),
             writes: Sequence[Write] = (), store: Any = None, durations: Sequence[torch.Tensor] | None = None,

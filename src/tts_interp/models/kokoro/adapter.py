@@ -135,19 +135,15 @@ class KokoroAdapter:
         """The [510, 1, 256] table of a voice or a mix (`af_heart:0.7,am_michael:0.3`)."""
         return voices.mix_table(self.tables, voices.parse_mix(voice, sorted(self.tables)))
 
-    def prepare(self, text: str, voice: str, language: str | None = None, speed: float = 1.0,
-                table: torch.Tensor | None = None) -> list[KokoroPrompt]:
-        """Text -> sentence chunks, each with its style row (the voice table's row for its length).
-
-        `table` replaces the voice's table (a style-vector edit); the voice name is still recorded.
-        """
+    def prepare(self, text: str, voice: str, language: str | None = None, speed: float = 1.0) -> list[KokoroPrompt]:
+        """Text -> sentence chunks, each with its style row (the voice table's row for its length)."""
         if not speed > 0:
             raise TTSInterpError(f"speed must be positive, got {speed}")
         parts = voices.parse_mix(voice, sorted(self.tables))
         language = language or voices.voice_info(parts[0][0]).language
         if language not in g2p.LANGUAGES:
             raise UnknownNameError("language", language, g2p.LANGUAGES)
-        style = table if table is not None else voices.mix_table(self.tables, parts)
+        style = voices.mix_table(self.tables, parts)
         prompts = []
         for chunk in g2p.chunk_text(text, language, self.vocab):
             ids = torch.tensor([[0, *chunk.ids, 0]], dtype=torch.long, device=self.device)
