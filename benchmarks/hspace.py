@@ -23,9 +23,10 @@ from pathlib import Path
 
 import torch
 
-from tts_interp.interventions.hspace import DenoiserSession, Direction
-from tts_interp.models.denoiser import DenoiseRequest, SamplerSettings
-from tts_interp.tracing.denoise import sample
+from tts_interp.interventions.hspace import Direction
+from tts_interp.interventions.session import Session
+from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
+from tts_interp.models.denoising.runs import sample
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.store import DiskStore, MemoryStore
 
@@ -49,7 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    session = DenoiserSession(args.model)
+    session = Session(args.model)
     adapter = session.adapter
     request = DenoiseRequest(TEXT, speaker=args.speaker, ref_audio=args.ref_audio,
                              ref_text="A short reference clip." if args.ref_audio else None)

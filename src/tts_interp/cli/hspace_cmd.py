@@ -19,8 +19,8 @@ from tts_interp.cli.common import (
 )
 from tts_interp.core.errors import BadInputError
 from tts_interp.core.results import write_result
+from tts_interp.interventions.session import Session
 from tts_interp.interventions.hspace import (
-    DenoiserSession,
     Direction,
     LabelledRequest,
     collect,
@@ -31,7 +31,7 @@ from tts_interp.interventions.hspace import (
     sweep_cells,
     write_run,
 )
-from tts_interp.models.denoiser import DenoiseRequest, SamplerSettings
+from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
 from tts_interp.tracing.selection import parse_t_range
 
 app = typer.Typer(no_args_is_help=True, help="h-space of diffusion TTS denoisers (Grad-TTS, F5-TTS): find "
@@ -109,7 +109,7 @@ def direction(model: ModelOption, out: OutOption,
     items, positive, negative = _group_items(groups, positive_speakers, negative_speakers, list(text or []))
     settings = SamplerSettings(steps=steps, seed=seed)
     with status(f"loading {model}"):
-        session = DenoiserSession(model, device, dtype)
+        session = Session(model, device, dtype, needs=("denoise",))
     store_dir = Path(out) / "activations" if store == "disk" else None
     with progress_bar(f"collecting {site}", len(items)) as advance:
         collection = collect(session, items, settings, site, store_dir=store_dir, on_item=advance)
@@ -143,7 +143,7 @@ def edit_cmd(model: ModelOption, out: OutOption,
     request = DenoiseRequest(text, speaker, str(ref_audio) if ref_audio else None, ref_text)
     settings = SamplerSettings(steps=steps, seed=seed)
     with status(f"loading {model}"):
-        session = DenoiserSession(model, device, dtype)
+        session = Session(model, device, dtype, needs=("denoise",))
     with status(f"sampling {steps} steps"):
         run = edit(session, request, settings, found, alpha, span)
         result = write_run(Path(out), session, run, {
@@ -169,7 +169,7 @@ def sweep_cmd(model: ModelOption, out: OutOption,
     requests = [DenoiseRequest(t, speaker, str(ref_audio) if ref_audio else None, ref_text) for t in text]
     settings = SamplerSettings(steps=steps, seed=seed)
     with status(f"loading {model}"):
-        session = DenoiserSession(model, device, dtype)
+        session = Session(model, device, dtype, needs=("denoise",))
     values = _floats(alphas, "--alphas")
     total = len(sweep_cells(len(requests), loaded, values, spans, [session.is_conditioning(d.site) for d in loaded]))
     with progress_bar("sweeping", total) as advance:

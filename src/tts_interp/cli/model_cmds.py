@@ -23,7 +23,8 @@ from tts_interp.cli.common import (
 from tts_interp.core.device import resolve_device, resolve_dtype
 from tts_interp.core.errors import BadInputError
 from tts_interp.core.results import write_result
-from tts_interp.interventions.generation import RunConfig, Session, generate_to_dir, trace_to_dir
+from tts_interp.interventions.generation import RunConfig, generate_to_dir, trace_to_dir
+from tts_interp.interventions.session import Session
 from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.models.registry import builtin_models, load_model
@@ -109,7 +110,7 @@ def generate(model: ModelOption, text: TextOption, out: OutOption, instruct: Ins
     config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy,
                         max_new_tokens, device, dtype)
     with status(f"loading {model}"):
-        session = Session(model, device, dtype)
+        session = Session(model, device, dtype, needs=("generate",))
     with frame_progress("generating", max_new_tokens) as on_frame:
         result = generate_to_dir(session, config, out, on_frame=on_frame)
     print_notes(result["notes"])
@@ -121,7 +122,7 @@ def replay(result: Annotated[Path, typer.Argument(help="result.json of an earlie
     """Re-run a generation from its result.json (model, prompt, settings, seed); checks the codes match."""
     config, original = load_replayable(result)
     with status(f"loading {config.model}"):
-        session = Session(config.model, config.device, config.dtype)
+        session = Session(config.model, config.device, config.dtype, needs=("generate",))
     with frame_progress("replaying", config.settings.max_new_tokens) as on_frame:
         payload = generate_to_dir(session, config, out, on_frame=on_frame, extra={"replay_of": str(result)})
     summary: dict[str, object] = {"frames": payload["frames"]}
@@ -153,7 +154,7 @@ def trace(model: ModelOption, text: TextOption, out: OutOption,
                           segments=tuple(s.strip() for s in (segments or "").split(",") if s.strip()),
                           codebooks=parse_codebooks(codebooks))
     with status(f"loading {model}"):
-        session = Session(model, device, dtype)
+        session = Session(model, device, dtype, needs=("generate",))
     names = [s.name for s in resolve_sites(session.adapter.sites(), [site_names])]
     if not names:
         raise BadInputError("no sites given")

@@ -30,7 +30,7 @@ from tts_interp.cli.model_cmds import (
 )
 from tts_interp.cli.talker_common import FramesOption, SegmentsOption, parse_layers, parse_names, selection_of
 from tts_interp.core.errors import BadInputError
-from tts_interp.interventions.generation import Session
+from tts_interp.interventions.session import Session
 from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
 from tts_interp.report.talker_plots import plot_steer
 
@@ -56,7 +56,7 @@ def steer(model: ModelOption, text: TextOption, out: OutOption,
     if not layer_list:
         raise BadInputError("give at least one layer with --layers")
     with status(f"loading {model}"):
-        session = Session(model, device, dtype)
+        session = Session(model, device, dtype, needs=("generate",))
     plan = plan_steer_sweep(session, config, direction, layer_list, parse_names(alphas) or [], op,
                             selection_of(segments, frames), kind, component, together)
     with progress_bar(f"steering: plain run + {len(plan.cells)} cells", plan.runs) as advance:

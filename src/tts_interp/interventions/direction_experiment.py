@@ -23,7 +23,7 @@ from tts_interp.interventions.directions import (
     prepare_runs,
     save_direction,
 )
-from tts_interp.interventions.generation import Session
+from tts_interp.interventions.session import Session
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.sites import LAYER_SITE, resolve_sites

@@ -20,12 +20,12 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from tts_interp.core.errors import BadInputError, UnknownNameError
-from tts_interp.interventions.generation import Session
+from tts_interp.interventions.session import Session
 from tts_interp.interventions.prompts import prepare_checked
 from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt, PromptRequest
 from tts_interp.tracing.engine import Read
-from tts_interp.tracing.runs import generate, teacher_force
+from tts_interp.models.qwen3_tts.runs import generate, teacher_force
 from tts_interp.tracing.selection import Selection, check_segments
 
 METHODS = ("mean_diff", "probe", "pca")

@@ -29,45 +29,20 @@ from safetensors.torch import save_file
 
 from tts_interp import __version__
 from tts_interp.core.audio import write_wav
-from tts_interp.core.device import resolve_device, resolve_dtype
 from tts_interp.core.errors import BadInputError, TTSInterpError
 from tts_interp.core.results import write_json, write_result
-from tts_interp.models.denoiser import DenoiseRequest, SamplerSettings
-from tts_interp.models.registry import family_of, load_model
-from tts_interp.tracing.denoise import DenoiseRun, sample
+from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
+from tts_interp.interventions.session import Session
+from tts_interp.models.denoising.runs import DenoiseRun, sample
 from tts_interp.tracing.engine import Engine, Read
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.sites import resolve_site
 from tts_interp.tracing.store import DiskStore, MemoryStore
 
-DENOISER_FAMILIES = ("grad-tts", "f5-tts")
 MIN_PER_GROUP = 2
 DIRECTION_FORMAT = "tts-interp-direction/1"
 SAME_MEAN_TOLERANCE = 1e-6  # a mean difference below this fraction of the mean norm is no direction
-
-
-class DenoiserSession:
-    """A loaded diffusion / flow-matching TTS model with its tracing engine, reused across runs."""
-
-    def __init__(self, model: str, device: str = "cpu", dtype: str = "float32"):
-        family = family_of(model)
-        if family not in DENOISER_FAMILIES:
-            raise BadInputError(f"h-space needs a diffusion or flow-matching TTS model ({', '.join(DENOISER_FAMILIES)}); "
-                                f"{model!r} is {family}")
-        self.model = model
-        self.adapter: Any = load_model(model, resolve_device(device), resolve_dtype(dtype))
-        self.engine = Engine()
-        self.device, self.dtype = device, dtype
-
-    def site_dim(self, site: str) -> int:
-        specs = resolve_site(self.adapter.sites(), site)
-        if len(specs) != 1:
-            raise BadInputError(f"give one site, not a pattern: {site!r} matches {len(specs)}")
-        return specs[0].dim
-
-    def is_conditioning(self, site: str) -> bool:
-        return resolve_site(self.adapter.sites(), site)[0].clock == "conditioning"
 
 
 # ---------------------------------------------------------------------------------------------- collecting
@@ -105,7 +80,7 @@ class Collection:
         return directory
 
 
-def collect(session: DenoiserSession, items: Sequence[LabelledRequest], settings: SamplerSettings,
+def collect(session: Session, items: Sequence[LabelledRequest], settings: SamplerSettings,
             site: str = "denoiser.hspace", t_range: tuple[float, float] | None = None,
             store_dir: Path | None = None, on_item: Callable[[], None] | None = None) -> Collection:
     """Sample every item while reading `site`; rows go to `store_dir/item-XXXX` (DiskStore) or memory."""
@@ -183,7 +158,7 @@ class Direction:
         return cls(meta["model_id"], meta["site"], meta["kind"], vectors, tuple(meta["timesteps"]), meta["per_step"],
                    float(meta["mean_norm"]), meta.get("info", {}))
 
-    def check_fits(self, session: DenoiserSession) -> None:
+    def check_fits(self, session: Session) -> None:
         """Refuse a direction made on another model, or one whose site or size does not match this model."""
         if self.model_id != session.model:
             raise BadInputError(f"this direction was made on model {self.model_id!r}, not {session.model!r}; directions "
@@ -254,7 +229,7 @@ def pca(collection: Collection, n_components: int = 4) -> tuple[list[Direction],
 
 
 # ---------------------------------------------------------------------------------------------- editing
-def edit_writes(session: DenoiserSession, direction: Direction, settings: SamplerSettings, alpha: float,
+def edit_writes(session: Session, direction: Direction, settings: SamplerSettings, alpha: float,
                 t_range: tuple[float, float] | None) -> list[Write]:
     """Writes adding alpha * mean_norm * direction at the direction's site, on the steps within `t_range`."""
     direction.check_fits(session)
@@ -274,7 +249,7 @@ def edit_writes(session: DenoiserSession, direction: Direction, settings: Sample
             for n, t in enumerate(timesteps) if low <= t <= high]
 
 
-def edit(session: DenoiserSession, request: DenoiseRequest, settings: SamplerSettings, direction: Direction | None,
+def edit(session: Session, request: DenoiseRequest, settings: SamplerSettings, direction: Direction | None,
          alpha: float, t_range: tuple[float, float] | None) -> DenoiseRun:
     """Sample `request` with the direction added (no direction or alpha 0: plain sampling through the same path)."""
     prompt = session.adapter.prepare(request)
@@ -282,7 +257,7 @@ def edit(session: DenoiserSession, request: DenoiseRequest, settings: SamplerSet
     return sample(session.engine, session.adapter, prompt, settings, writes=writes)
 
 
-def write_run(out_dir: Path, session: DenoiserSession, run: DenoiseRun, extra: dict[str, Any]) -> dict[str, Any]:
+def write_run(out_dir: Path, session: Session, run: DenoiseRun, extra: dict[str, Any]) -> dict[str, Any]:
     """Vocode a run and write audio.wav, mel.npy and result.json into `out_dir`."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -333,7 +308,7 @@ def sweep_cells(n_prompts: int, directions: Sequence[Direction], alphas: Sequenc
     return cells
 
 
-def sweep(session: DenoiserSession, requests: Sequence[DenoiseRequest], directions: Sequence[Direction],
+def sweep(session: Session, requests: Sequence[DenoiseRequest], directions: Sequence[Direction],
           alphas: Sequence[float], t_ranges: Sequence[tuple[float, float] | None], settings: SamplerSettings,
           out_dir: Path, on_cell: Callable[[], None] | None = None) -> dict[str, Any]:
     """Run every cell into `out_dir/cells/<id>/` (finished cells are skipped on restart); write rows.jsonl.
@@ -394,7 +369,7 @@ def _cell_json(cell: SweepCell, directions: Sequence[Direction]) -> dict[str, An
 
 
 def _row(out_dir: Path, cell: SweepCell, requests: Sequence[DenoiseRequest], directions: Sequence[Direction],
-         session: DenoiserSession) -> dict[str, Any]:
+         session: Session) -> dict[str, Any]:
     request = requests[cell.prompt_index]
     reference = SweepCell(cell.prompt_index, None, 0.0, None)
     return {"model": session.model, **_cell_json(cell, directions), "text": request.text,

@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from tts_interp.interventions.generation import Session
+from tts_interp.interventions.session import Session
 from tts_interp.interventions.stats import DistributionSummary, rank_of
 from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter, TeacherForced
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt
 from tts_interp.tracing.engine import Read
-from tts_interp.tracing.runs import teacher_force
+from tts_interp.models.qwen3_tts.runs import teacher_force
 from tts_interp.tracing.selection import Selection
 
 AUDIO_CODES = 2048

@@ -15,7 +15,7 @@ import torch
 from nnsight import NNsight
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.models.base import SiteSpec, TracedCall
+from tts_interp.tracing.spec import SiteSpec, TracedCall
 from tts_interp.tracing.clock import RunShape, Target, targets_for
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection
@@ -47,13 +47,6 @@ class _Event:
     occurrence: int
     key: tuple
     actions: list[_Action]
-
-
-# In generation the code predictor runs at the start of a talker step, before the talker layers; in
-# teacher forcing the talker pass runs first, then the code-predictor pass. A denoising run calls its
-# conditioning modules once, then the denoiser once per solver step.
-PHASES = {"generate": {"code_predictor": 0, "talker": 1}, "teacher_force": {"talker": 0, "code_predictor": 1},
-          "denoise": {"conditioning": 0, "denoiser": 1}}
 
 
 def _all_rows(act: torch.Tensor, spec: SiteSpec, batch: int) -> torch.Tensor:
@@ -116,7 +109,7 @@ class Engine:
     def _events(self, sites: dict[str, SiteSpec], shape: RunShape, reads: list[tuple[SiteSpec, Selection]],
                 writes: list[tuple[SiteSpec, Write]]) -> list[_Event]:
         events: dict[tuple[str, int], _Event] = {}
-        phases = PHASES[shape.mode]
+        phases = shape.phases
 
         def add(spec: SiteSpec, selection: Selection, read: bool, write: Write | None) -> None:
             cursor = [0]

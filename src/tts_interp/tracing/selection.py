@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tts_interp.core.errors import BadInputError, OutOfRangeError, UnknownNameError
-from tts_interp.models.base import SegmentMap
+from tts_interp.tracing.spec import SegmentMap
 
 FRAMES_SEGMENT = "frames"
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 from tts_interp.core.errors import OutOfRangeError, UnknownNameError
-from tts_interp.models.base import SiteSpec
+from tts_interp.tracing.spec import SiteSpec
 
 LAYER_SITE = re.compile(r"^(?P<prefix>.+)\.(?P<group>layer|block|down|up)\.(?P<index>[^.]+)(?:\.(?P<kind>[^.]+))?$")
 

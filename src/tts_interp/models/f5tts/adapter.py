@@ -24,8 +24,9 @@ import torch.nn.functional as F
 
 from tts_interp.core.audio import load_audio
 from tts_interp.core.errors import BadInputError, TTSInterpError, UnknownNameError
-from tts_interp.models.base import SiteSpec, TracedCall
-from tts_interp.models.denoiser import DenoiseRequest, Sampled, SamplerSettings
+from tts_interp.tracing.spec import SiteSpec, TracedCall
+from tts_interp.models.denoising.clocks import CLOCKS, PHASES
+from tts_interp.models.denoising.settings import DenoiseRequest, Sampled, SamplerSettings
 from tts_interp.models.f5tts import tiny
 from tts_interp.models.f5tts.upstream import configs_dir, import_f5_tts
 from tts_interp.models.hub import resolve_checkpoint
@@ -92,6 +93,9 @@ class F5TTSAdapter:
     """A loaded F5-TTS checkpoint behind the denoiser adapter protocol."""
 
     family = "f5-tts"
+    capabilities = frozenset({"denoise"})
+    clocks = CLOCKS
+    phases = PHASES
     noise_at_t = 0.0  # sampling runs from t = 0 (noise) to t = 1
 
     def __init__(self, model_id: str, model: torch.nn.Module, vocab: dict[str, int], vocoder: Any, mel: dict[str, Any],

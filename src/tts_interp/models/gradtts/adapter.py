@@ -16,8 +16,9 @@ import numpy as np
 import torch
 
 from tts_interp.core.errors import BadInputError, OutOfRangeError, TTSInterpError, UnknownNameError
-from tts_interp.models.base import SiteSpec, TracedCall
-from tts_interp.models.denoiser import DenoiseRequest, SamplerSettings
+from tts_interp.tracing.spec import SiteSpec, TracedCall
+from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
+from tts_interp.models.denoising.clocks import CLOCKS, PHASES
 from tts_interp.models.gradtts import tiny
 from tts_interp.models.gradtts.model import GradTTSConfig, GradTTSNetwork
 from tts_interp.models.gradtts.text import text_to_ids
@@ -69,6 +70,9 @@ class GradTTSAdapter:
     """A loaded Grad-TTS checkpoint behind the denoiser adapter protocol."""
 
     family = "grad-tts"
+    capabilities = frozenset({"denoise"})
+    clocks = CLOCKS
+    phases = PHASES
     noise_at_t = 1.0  # sampling runs from t = 1 (noise) to t = 0
 
     def __init__(self, model_id: str, network: GradTTSNetwork, vocoder: HiFiGANVocoder | None, checkpoint: Path):

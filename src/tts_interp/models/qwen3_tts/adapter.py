@@ -19,9 +19,10 @@ import torch
 
 from tts_interp.core.audio import load_audio
 from tts_interp.core.errors import BadInputError, TTSInterpError, UnknownNameError
-from tts_interp.models.base import SiteSpec, TracedCall
+from tts_interp.tracing.spec import SiteSpec, TracedCall
 from tts_interp.models.hub import resolve_checkpoint
 from tts_interp.models.qwen3_tts import tiny
+from tts_interp.models.qwen3_tts.clocks import CLOCKS, PHASES
 from tts_interp.models.qwen3_tts.prompt import SAMPLING_KEYS, PreparedPrompt, PromptRequest, build_segment_map
 from tts_interp.models.qwen3_tts.upstream import import_qwen_tts
 
@@ -93,6 +94,9 @@ class Qwen3TTSAdapter:
     """A loaded Qwen3-TTS checkpoint (Base, CustomVoice or VoiceDesign) behind the adapter protocol."""
 
     family = "qwen3-tts"
+    capabilities = frozenset({"generate", "teacher_force", "lens"})
+    clocks = CLOCKS
+    phases = PHASES
 
     def __init__(self, model_id: str, wrapper: Any, checkpoint: Path):
         self.model_id = model_id

@@ -214,3 +214,10 @@ def builtin_checkpoint(model_id: str, size_name: str = "tiny") -> Path:
     suffix = "" if size_name == "tiny" else f"-{size_name}"
     return cached_builtin(f"{model_id}{suffix}", BUILD_FORMAT,
                           lambda directory: write_checkpoint(variant, directory, SIZES[size_name]))
+
+
+def builtin_descriptions() -> dict[str, str]:
+    """Built-in id -> one line, for `tts-interp models`."""
+    about = {"base": "voice clone from reference audio (x-vector / in-context)",
+             "customvoice": "named speakers, optional instruct", "voicedesign": "instruct only"}
+    return {f"{BUILTIN_PREFIX}{v}": f"tiny random Qwen3-TTS {v}: {about[v]}" for v in VARIANTS}

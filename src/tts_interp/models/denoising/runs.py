@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tts_interp.models.base import SegmentMap, SiteSpec, TracedCall
-from tts_interp.models.denoiser import Sampled, SamplerSettings
+from tts_interp.tracing.spec import SegmentMap, SiteSpec, TracedCall
+from tts_interp.models.denoising.settings import Sampled, SamplerSettings
+from tts_interp.models.denoising.clocks import CLOCKS, PHASES
 from tts_interp.tracing.clock import RunShape
 from tts_interp.tracing.engine import Engine, Read
 from tts_interp.tracing.ops import Write
@@ -44,7 +45,7 @@ class DenoiseRun:
 
 def run_shape(adapter: DenoiserAdapter, settings: SamplerSettings) -> RunShape:
     """The clock's view of a sampling run: its step times."""
-    return RunShape("denoise", 0, 0, SegmentMap(()), adapter.timesteps(settings))
+    return RunShape("denoise", 0, 0, SegmentMap(()), adapter.timesteps(settings), CLOCKS, PHASES["denoise"])
 
 
 def sample(engine: Engine, adapter: DenoiserAdapter, prompt: Any, settings: SamplerSettings,

@@ -12,10 +12,11 @@ from typing import Any
 
 import torch
 
-from tts_interp.models.base import SiteSpec
+from tts_interp.tracing.spec import SiteSpec
 from tts_interp.models.qwen3_tts.adapter import GenerationSettings, Qwen3TTSAdapter, TeacherForced
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt
-from tts_interp.tracing.clock import Row, RunShape
+from tts_interp.models.qwen3_tts.clocks import run_shape
+from tts_interp.tracing.clock import Row
 from tts_interp.tracing.engine import Engine, Read
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection, check_segments
@@ -82,7 +83,7 @@ def generate(engine: Engine, adapter: Qwen3TTSAdapter, prompt: PreparedPrompt, s
     if (traced_reads or prompt_reads) and store is None:
         store = MemoryStore()
     _read_prompt_sites(prompt, prompt_reads, store)
-    shape = RunShape("generate", prompt.length, settings.max_new_tokens, prompt.segments)
+    shape = run_shape("generate", prompt.length, settings.max_new_tokens, prompt.segments)
     call = adapter.generation_call(prompt, settings, on_frame)
     adapter.seed(settings.seed)
     codes = engine.run(call, adapter.sites(), shape, traced_reads, traced_writes, store)
@@ -99,7 +100,7 @@ def teacher_force(engine: Engine, adapter: Qwen3TTSAdapter, prompt: PreparedProm
     if (traced_reads or prompt_reads) and store is None:
         store = MemoryStore()
     _read_prompt_sites(prompt, prompt_reads, store)
-    shape = RunShape("teacher_force", prompt.length, int(codes.shape[0]), prompt.segments)
+    shape = run_shape("teacher_force", prompt.length, int(codes.shape[0]), prompt.segments)
     call = adapter.teacher_forcing_call(prompt, codes)
     logits = engine.run(call, adapter.sites(), shape, traced_reads, traced_writes, store)
     if store is not None:
