@@ -48,8 +48,11 @@ def _collect(name: str, out: Path, arrays: dict[str, np.ndarray]) -> None:
         if path.suffix == ".npy":
             arrays[rel] = np.load(path)
         elif path.suffix == ".safetensors":
-            for key, value in sorted(load_file(str(path)).items()):
-                arrays[f"{rel}::{key}"] = value
+            tensors = load_file(str(path))
+            sites = {key.split("::")[0] for key in tensors if "::" in key}
+            for key, value in sorted(tensors.items()):  # a one-site direction: v1 `vectors` is v2 `<site>::vector`
+                part = "vector" if key == "vectors" else key.split("::")[-1] if len(sites) == 1 else key
+                arrays[f"{rel}::{part}"] = value
         elif path.name == "result.json":
             items = sorted(_numbers(json.loads(path.read_text()), ""))
             if items:

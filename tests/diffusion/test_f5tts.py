@@ -15,8 +15,8 @@ from safetensors.torch import load_file
 
 from tts_interp.core.errors import BadInputError
 from tts_interp.interventions.session import Session
-from tts_interp.models.denoising.settings import DenoiseRequest
 from tts_interp.models.denoising.runs import sample
+from tts_interp.models.denoising.settings import DenoiseRequest
 from tts_interp.tracing.engine import Read
 
 

@@ -11,10 +11,10 @@ import torch
 
 from tts_interp.core.errors import BadInputError, OutOfRangeError, TTSInterpError
 from tts_interp.interventions.session import Session
+from tts_interp.models.denoising.runs import sample
 from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
 from tts_interp.models.gradtts import tiny
 from tts_interp.models.gradtts.model import GradTTSConfig, GradTTSNetwork
-from tts_interp.models.denoising.runs import sample
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection

@@ -10,16 +10,10 @@ import pytest
 import torch
 
 from tts_interp.core.errors import BadInputError, OutOfRangeError
-from tts_interp.interventions.hspace import (
-    Direction,
-    LabelledRequest,
-    collect,
-    edit,
-    edit_writes,
-    mean_difference,
-    pca,
-    sweep,
-)
+from tts_interp.interventions.hspace.collection import LabelledRequest, collect
+from tts_interp.interventions.hspace.directions import Direction, mean_difference, pca
+from tts_interp.interventions.hspace.editing import edit, edit_writes
+from tts_interp.interventions.hspace.sweep import sweep
 from tts_interp.models.denoising.settings import DenoiseRequest
 from tts_interp.tracing.selection import parse_t_range
 from tts_interp.tracing.store import load_site

@@ -132,7 +132,7 @@ def ablate(
 ) -> None:
     """Zero (or mean-replace) codebooks' quantised vectors inside the decoder; write ablated + plain audio."""
     from tts_interp.codecs.base import EDIT_MODES
-    from tts_interp.interventions.codebooks import ablate_files
+    from tts_interp.interventions.codebooks.edits import ablate_files
 
     if mode not in EDIT_MODES:
         raise UnknownNameError("ablation mode", mode, EDIT_MODES)
@@ -164,7 +164,7 @@ def swap(
     device: DeviceOption = "cpu",
 ) -> None:
     """Decode CODEBOOKS from A and the rest from B (frame-aligned), plus both reconstructions."""
-    from tts_interp.interventions.codebooks import ALIGNMENTS, swap_files
+    from tts_interp.interventions.codebooks.edits import ALIGNMENTS, swap_files
 
     if align not in ALIGNMENTS:
         raise UnknownNameError("frame alignment", align, ALIGNMENTS)
@@ -193,7 +193,7 @@ def probe(
     device: DeviceOption = "cpu",
 ) -> None:
     """Linear probes per codebook and for codebooks 0..k: speaker, phoneme, pitch; CIs, p-values, control."""
-    from tts_interp.interventions.codebook_probes import TASKS, run_probes
+    from tts_interp.interventions.codebooks.probes import TASKS, run_probes
     from tts_interp.report.codebook_plots import plot_probe_results
 
     chosen = [t.strip() for t in tasks.split(",") if t.strip()]
@@ -243,7 +243,7 @@ def stats(
 ) -> None:
     """Per codebook: persistence, usage (entropy, perplexity), mutual information between codebooks."""
     from tts_interp.core.results import write_result
-    from tts_interp.interventions.codebook_stats import codebook_stats
+    from tts_interp.interventions.codebooks.stats import codebook_stats
     from tts_interp.report.codebook_plots import plot_codebook_stats
 
     model = _load(codec, device)

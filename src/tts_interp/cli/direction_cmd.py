@@ -22,8 +22,9 @@ from tts_interp.cli.talker_common import CodesOption, FramesOption, SegmentsOpti
 from tts_interp.core.errors import BadInputError
 from tts_interp.interventions.direction_experiment import DIRECTION_FILE, run_direction
 from tts_interp.interventions.session import Session
-from tts_interp.interventions.prompts import load_codes
+from tts_interp.interventions.talker.prompts import load_codes
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.registry import check_capabilities
 from tts_interp.report.talker_plots import plot_direction
 
 
@@ -71,7 +72,8 @@ def direction(model: ModelOption, out: OutOption,
         raise BadInputError("set A is empty: give --a-instruct, --a-speaker or --a-ref-audio")
     selection = selection_of(segments, frames)
     with status(f"loading {model}"):
-        session = Session(model, device, dtype, needs=("teacher_force",))
+        check_capabilities(model, ("teacher_force",))
+        session = Session(model, device, dtype)
     forced = load_codes(codes, session.adapter) if codes else None
     with progress_bar(f"reading {len(set_a)} + {len(set_b)} runs", len(set_a) + len(set_b)) as advance:
         made, payload = run_direction(session, set_a, set_b, [sites], selection, method, out, forced, max_new_tokens,

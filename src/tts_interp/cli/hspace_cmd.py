@@ -19,19 +19,14 @@ from tts_interp.cli.common import (
 )
 from tts_interp.core.errors import BadInputError
 from tts_interp.core.results import write_result
+from tts_interp.interventions.direction_file import provenance
+from tts_interp.interventions.hspace.collection import LabelledRequest, collect
+from tts_interp.interventions.hspace.directions import Direction, mean_difference, pca
+from tts_interp.interventions.hspace.editing import edit, write_run
+from tts_interp.interventions.hspace.sweep import sweep, sweep_cells
 from tts_interp.interventions.session import Session
-from tts_interp.interventions.hspace import (
-    Direction,
-    LabelledRequest,
-    collect,
-    edit,
-    mean_difference,
-    pca,
-    sweep,
-    sweep_cells,
-    write_run,
-)
 from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
+from tts_interp.models.registry import check_capabilities
 from tts_interp.tracing.selection import parse_t_range
 
 app = typer.Typer(no_args_is_help=True, help="h-space of diffusion TTS denoisers (Grad-TTS, F5-TTS): find "
@@ -109,12 +104,14 @@ def direction(model: ModelOption, out: OutOption,
     items, positive, negative = _group_items(groups, positive_speakers, negative_speakers, list(text or []))
     settings = SamplerSettings(steps=steps, seed=seed)
     with status(f"loading {model}"):
-        session = Session(model, device, dtype, needs=("denoise",))
+        check_capabilities(model, ("denoise",))
+        session = Session(model, device, dtype)
     store_dir = Path(out) / "activations" if store == "disk" else None
     with progress_bar(f"collecting {site}", len(items)) as advance:
         collection = collect(session, items, settings, site, store_dir=store_dir, on_item=advance)
     collection.save(Path(out))
     found = mean_difference(collection, positive, negative, per_step=per_step)
+    found.weights = provenance(session.adapter.describe())
     found.save(Path(out) / "direction.safetensors")
     summary: dict[str, Any] = {"command": "hspace direction", "model": session.adapter.describe(), "site": site,
                                "settings": settings.to_json(), "positive": positive, "negative": negative,
@@ -123,6 +120,7 @@ def direction(model: ModelOption, out: OutOption,
     if components:
         directions, ratios = pca(collection, components)
         for i, component in enumerate(directions):
+            component.weights = provenance(session.adapter.describe())
             component.save(Path(out) / f"pca-{i}.safetensors")
         summary["pca"] = {"explained_variance_ratio": ratios, "files": [f"pca-{i}.safetensors" for i in range(len(ratios))]}
     write_result(Path(out), summary)
@@ -143,7 +141,8 @@ def edit_cmd(model: ModelOption, out: OutOption,
     request = DenoiseRequest(text, speaker, str(ref_audio) if ref_audio else None, ref_text)
     settings = SamplerSettings(steps=steps, seed=seed)
     with status(f"loading {model}"):
-        session = Session(model, device, dtype, needs=("denoise",))
+        check_capabilities(model, ("denoise",))
+        session = Session(model, device, dtype)
     with status(f"sampling {steps} steps"):
         run = edit(session, request, settings, found, alpha, span)
         result = write_run(Path(out), session, run, {
@@ -169,7 +168,8 @@ def sweep_cmd(model: ModelOption, out: OutOption,
     requests = [DenoiseRequest(t, speaker, str(ref_audio) if ref_audio else None, ref_text) for t in text]
     settings = SamplerSettings(steps=steps, seed=seed)
     with status(f"loading {model}"):
-        session = Session(model, device, dtype, needs=("denoise",))
+        check_capabilities(model, ("denoise",))
+        session = Session(model, device, dtype)
     values = _floats(alphas, "--alphas")
     total = len(sweep_cells(len(requests), loaded, values, spans, [session.is_conditioning(d.site) for d in loaded]))
     with progress_bar("sweeping", total) as advance:

@@ -20,8 +20,9 @@ from tts_interp.cli.model_cmds import (
 )
 from tts_interp.cli.talker_common import CodesOption, request_of
 from tts_interp.interventions.session import Session
-from tts_interp.interventions.lens_experiment import run_lens
-from tts_interp.interventions.prompts import derive_request, load_codes
+from tts_interp.interventions.talker.lens_experiment import run_lens
+from tts_interp.interventions.talker.prompts import derive_request, load_codes
+from tts_interp.models.registry import check_capabilities
 from tts_interp.report.talker_plots import plot_lens
 
 
@@ -44,7 +45,8 @@ def lens(model: ModelOption, text: TextOption, out: OutOption, instruct: Instruc
                                 ref_audio=str(vs_ref_audio) if vs_ref_audio else None,
                                 ref_text=vs_ref_text) if compare else None
     with status(f"loading {model}"):
-        session = Session(model, device, dtype, needs=("teacher_force", "lens"))
+        check_capabilities(model, ("teacher_force", "lens"))
+        session = Session(model, device, dtype)
     forced = load_codes(codes, session.adapter) if codes else None
     with status("lens: one teacher-forced pass reading every layer"):
         run = run_lens(session, request, out, forced, max_new_tokens, vs_request, not no_code_predictor)

@@ -26,9 +26,10 @@ from tts_interp.core.results import write_result
 from tts_interp.interventions.generation import RunConfig, generate_to_dir, trace_to_dir
 from tts_interp.interventions.session import Session
 from tts_interp.models.qwen3_tts.adapter import GenerationSettings
+from tts_interp.models.qwen3_tts.clocks import parse_codebooks
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
-from tts_interp.models.registry import builtin_models, load_model
-from tts_interp.tracing.selection import Selection, parse_codebooks, parse_frames
+from tts_interp.models.registry import builtin_models, check_capabilities, load_model
+from tts_interp.tracing.selection import Selection, parse_frames
 from tts_interp.tracing.sites import resolve_sites, site_patterns
 
 ModelOption = Annotated[str, typer.Option("--model", "-m", help="built-in id, local checkpoint dir or hub id")]
@@ -110,7 +111,8 @@ def generate(model: ModelOption, text: TextOption, out: OutOption, instruct: Ins
     config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy,
                         max_new_tokens, device, dtype)
     with status(f"loading {model}"):
-        session = Session(model, device, dtype, needs=("generate",))
+        check_capabilities(model, ("generate",))
+        session = Session(model, device, dtype)
     with frame_progress("generating", max_new_tokens) as on_frame:
         result = generate_to_dir(session, config, out, on_frame=on_frame)
     print_notes(result["notes"])
@@ -122,7 +124,8 @@ def replay(result: Annotated[Path, typer.Argument(help="result.json of an earlie
     """Re-run a generation from its result.json (model, prompt, settings, seed); checks the codes match."""
     config, original = load_replayable(result)
     with status(f"loading {config.model}"):
-        session = Session(config.model, config.device, config.dtype, needs=("generate",))
+        check_capabilities(config.model, ("generate",))
+        session = Session(config.model, config.device, config.dtype)
     with frame_progress("replaying", config.settings.max_new_tokens) as on_frame:
         payload = generate_to_dir(session, config, out, on_frame=on_frame, extra={"replay_of": str(result)})
     summary: dict[str, object] = {"frames": payload["frames"]}
@@ -154,7 +157,8 @@ def trace(model: ModelOption, text: TextOption, out: OutOption,
                           segments=tuple(s.strip() for s in (segments or "").split(",") if s.strip()),
                           codebooks=parse_codebooks(codebooks))
     with status(f"loading {model}"):
-        session = Session(model, device, dtype, needs=("generate",))
+        check_capabilities(model, ("generate",))
+        session = Session(model, device, dtype)
     names = [s.name for s in resolve_sites(session.adapter.sites(), [site_names])]
     if not names:
         raise BadInputError("no sites given")

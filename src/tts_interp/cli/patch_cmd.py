@@ -26,9 +26,10 @@ from tts_interp.cli.talker_common import (
     parse_names,
     request_of,
 )
-from tts_interp.interventions.session import Session
 from tts_interp.interventions.patch_sweep import plan_patch_sweep, run_patch_sweep
-from tts_interp.interventions.prompts import derive_request, load_codes
+from tts_interp.interventions.session import Session
+from tts_interp.interventions.talker.prompts import derive_request, load_codes
+from tts_interp.models.registry import check_capabilities
 from tts_interp.report.talker_plots import plot_patch
 
 
@@ -54,7 +55,8 @@ def patch(model: ModelOption, text: TextOption, out: OutOption, instruct: Instru
     source = derive_request(target, instruct=source_instruct, no_instruct=source_no_instruct, speaker=source_speaker,
                             ref_audio=str(source_ref_audio) if source_ref_audio else None, ref_text=source_ref_text)
     with status(f"loading {model}"):
-        session = Session(model, device, dtype, needs=("teacher_force", "lens"))
+        check_capabilities(model, ("teacher_force", "lens"))
+        session = Session(model, device, dtype)
     forced = load_codes(codes, session.adapter) if codes else None
     kinds, layer_list, segment_list = parse_names(sites) or ["resid"], parse_layers(layers), parse_names(segments)
     plan = plan_patch_sweep(session, source, target, kinds, layer_list, segment_list, unequal, metric)

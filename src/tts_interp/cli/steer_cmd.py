@@ -32,6 +32,7 @@ from tts_interp.cli.talker_common import FramesOption, SegmentsOption, parse_lay
 from tts_interp.core.errors import BadInputError
 from tts_interp.interventions.session import Session
 from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
+from tts_interp.models.registry import check_capabilities
 from tts_interp.report.talker_plots import plot_steer
 
 
@@ -56,7 +57,8 @@ def steer(model: ModelOption, text: TextOption, out: OutOption,
     if not layer_list:
         raise BadInputError("give at least one layer with --layers")
     with status(f"loading {model}"):
-        session = Session(model, device, dtype, needs=("generate",))
+        check_capabilities(model, ("generate",))
+        session = Session(model, device, dtype)
     plan = plan_steer_sweep(session, config, direction, layer_list, parse_names(alphas) or [], op,
                             selection_of(segments, frames), kind, component, together)
     with progress_bar(f"steering: plain run + {len(plan.cells)} cells", plan.runs) as advance:

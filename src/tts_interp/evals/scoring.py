@@ -20,6 +20,7 @@ from tts_interp.core.audio import load_audio
 from tts_interp.core.device import resolve_device
 from tts_interp.core.errors import BadInputError, TTSInterpError, UnknownNameError
 from tts_interp.core.paths import file_sha256
+from tts_interp.core.stats import percentile_interval, stratified_bootstrap
 from tts_interp.evals import metrics, prosody
 from tts_interp.evals.asr import ASR_BACKENDS, load_asr_backend
 from tts_interp.evals.cache import EmbeddingCache
@@ -390,10 +391,9 @@ class Evaluator:
         eer, threshold = metrics.eer(scores, labels)
         rng = np.random.default_rng(self.config.seed)
         t_arr, n_arr = np.array(target), np.array(nontarget)
-        boot = [metrics.eer(np.concatenate([rng.choice(t_arr, len(t_arr)), rng.choice(n_arr, len(n_arr))]),
-                            labels)[0] for _ in range(CALIBRATION_BOOTSTRAP)]
-        return {"available": True, "eer": eer, "eer_ci95": [float(np.percentile(boot, 2.5)),
-                                                             float(np.percentile(boot, 97.5))],
+        boot = stratified_bootstrap([t_arr, n_arr], lambda t, n: metrics.eer(np.concatenate([t, n]), labels)[0],
+                                    CALIBRATION_BOOTSTRAP, rng)
+        return {"available": True, "eer": eer, "eer_ci95": [float(v) for v in percentile_interval(boot)],
                 "threshold": threshold, "min_dcf": metrics.min_dcf(scores, labels), "p_target": metrics.P_TARGET,
                 "n_target_trials": len(target), "n_nontarget_trials": len(nontarget), "n_speakers": len(good),
                 "n_clips": sum(map(len, good.values())), "n_clips_unusable": skipped}

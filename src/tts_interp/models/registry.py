@@ -113,10 +113,15 @@ def families_with(*needs: str) -> list[str]:
     return [f.display for f in FAMILIES.values() if all(n in adapter_class(f.name).capabilities for n in needs)]
 
 
+def check_capabilities(model_id: str, needs: tuple[str, ...]) -> Any:
+    """The adapter class of a model id, after refusing (in one line, nothing loaded) a family lacking `needs`."""
+    cls = adapter_class(family_of(model_id))
+    if any(n not in cls.capabilities for n in needs):
+        require(cls, *needs, model_id=model_id, able=", ".join(families_with(*needs)))
+    return cls
+
+
 def load_model(model_id: str, device: Any, dtype: Any, needs: tuple[str, ...] = ()) -> Any:
     """Load a model adapter by id (built-in id, local directory or hub id), refusing one that lacks `needs`
     before anything is loaded."""
-    cls = adapter_class(family_of(model_id))
-    if needs and any(n not in cls.capabilities for n in needs):
-        require(cls, *needs, model_id=model_id, able=", ".join(families_with(*needs)))
-    return cls.load(model_id, device, dtype)
+    return check_capabilities(model_id, needs).load(model_id, device, dtype)

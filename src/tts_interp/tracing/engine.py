@@ -15,10 +15,10 @@ import torch
 from nnsight import NNsight
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.tracing.spec import SiteSpec, TracedCall
 from tts_interp.tracing.clock import RunShape, Target, targets_for
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection
+from tts_interp.tracing.spec import SiteSpec, TracedCall
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tts_interp.tracing.spec import SegmentMap, SiteSpec, TracedCall
-from tts_interp.models.denoising.settings import Sampled, SamplerSettings
 from tts_interp.models.denoising.clocks import CLOCKS, PHASES
+from tts_interp.models.denoising.settings import Sampled, SamplerSettings
 from tts_interp.tracing.clock import RunShape
 from tts_interp.tracing.engine import Engine, Read
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.sites import resolve_site
+from tts_interp.tracing.spec import SegmentMap, SiteSpec, TracedCall
 from tts_interp.tracing.store import MemoryStore
 
 

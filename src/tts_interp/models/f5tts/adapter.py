@@ -24,12 +24,12 @@ import torch.nn.functional as F
 
 from tts_interp.core.audio import load_audio
 from tts_interp.core.errors import BadInputError, TTSInterpError, UnknownNameError
-from tts_interp.tracing.spec import SiteSpec, TracedCall
 from tts_interp.models.denoising.clocks import CLOCKS, PHASES
 from tts_interp.models.denoising.settings import DenoiseRequest, Sampled, SamplerSettings
 from tts_interp.models.f5tts import tiny
 from tts_interp.models.f5tts.upstream import configs_dir, import_f5_tts
 from tts_interp.models.hub import resolve_checkpoint
+from tts_interp.tracing.spec import SiteSpec, TracedCall
 
 TARGET_RMS = 0.1  # upstream normalises quiet references to this RMS and scales the output back
 MAX_REF_SECONDS = 30.0

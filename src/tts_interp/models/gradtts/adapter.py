@@ -16,14 +16,14 @@ import numpy as np
 import torch
 
 from tts_interp.core.errors import BadInputError, OutOfRangeError, TTSInterpError, UnknownNameError
-from tts_interp.tracing.spec import SiteSpec, TracedCall
-from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
 from tts_interp.models.denoising.clocks import CLOCKS, PHASES
+from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
 from tts_interp.models.gradtts import tiny
 from tts_interp.models.gradtts.model import GradTTSConfig, GradTTSNetwork
 from tts_interp.models.gradtts.text import text_to_ids
 from tts_interp.models.gradtts.vocoder import HiFiGANVocoder
 from tts_interp.models.hub import resolve_checkpoint
+from tts_interp.tracing.spec import SiteSpec, TracedCall
 
 LAYOUT = ("a Grad-TTS checkpoint directory holds config.json (model_type grad-tts and the model's hyper-parameters), "
           "the state dict file it names (default grad-tts.pt) and a HiFi-GAN directory (hifigan/config.json, "

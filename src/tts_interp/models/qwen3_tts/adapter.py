@@ -19,12 +19,13 @@ import torch
 
 from tts_interp.core.audio import load_audio
 from tts_interp.core.errors import BadInputError, TTSInterpError, UnknownNameError
-from tts_interp.tracing.spec import SiteSpec, TracedCall
 from tts_interp.models.hub import resolve_checkpoint
 from tts_interp.models.qwen3_tts import tiny
 from tts_interp.models.qwen3_tts.clocks import CLOCKS, PHASES
 from tts_interp.models.qwen3_tts.prompt import SAMPLING_KEYS, PreparedPrompt, PromptRequest, build_segment_map
+from tts_interp.models.qwen3_tts.sites import site_table
 from tts_interp.models.qwen3_tts.upstream import import_qwen_tts
+from tts_interp.tracing.spec import SiteSpec, TracedCall
 
 SAMPLE_RATE = 24000
 CODEBOOKS = 16
@@ -106,7 +107,9 @@ class Qwen3TTSAdapter:
         self.checkpoint = checkpoint
         self.config = self.model.config
         self.talker_config = self.config.talker_config
-        self._sites = self._build_sites()
+        self._sites = site_table(int(self.talker_config.hidden_size), self.n_layers,
+                                 int(self.talker_config.code_predictor_config.hidden_size),
+                                 self.n_code_predictor_layers, self.variant in ("base", "custom_voice"))
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -182,31 +185,6 @@ class Qwen3TTSAdapter:
                     device=str(self.device), builtin=self.model_id.startswith(tiny.BUILTIN_PREFIX))
 
     # ------------------------------------------------------------------ sites
-    def _build_sites(self) -> dict[str, SiteSpec]:
-        hidden = int(self.talker_config.hidden_size)
-        cp_hidden = int(self.talker_config.code_predictor_config.hidden_size)
-        sites: dict[str, SiteSpec] = {}
-        for prefix, path, clock, n_layers, dim in (
-            ("talker", "model", "talker", self.n_layers, hidden),
-            ("code_predictor", "code_predictor.model", "code_predictor", self.n_code_predictor_layers, cp_hidden),
-        ):
-            for i in range(n_layers):
-                parts = (("attn_out", f"{path}.layers.{i}.self_attn", 0, "attention block output (before the residual add)"),
-                         ("mlp_out", f"{path}.layers.{i}.mlp", None, "MLP output (before the residual add)"),
-                         ("resid_out", f"{path}.layers.{i}", 0, "residual stream after the layer"))
-                for k, (kind, module, index, text) in enumerate(parts):
-                    name = f"{prefix}.layer.{i}.{kind}"
-                    sites[name] = SiteSpec(name, module, clock, 3 * i + k, dim, index, text)
-            name = f"{prefix}.final_norm"
-            sites[name] = SiteSpec(name, f"{path}.norm", clock, 3 * n_layers, dim, None,
-                                   "final RMSNorm output (what the codec head reads)")
-        if self.variant in ("base", "custom_voice"):
-            sites["speaker_embedding"] = SiteSpec(
-                "speaker_embedding", "", "prompt", 0, hidden, None,
-                "the speaker vector at the prompt's speaker position (x-vector for Base, a codec_embedding row "
-                "for CustomVoice)")
-        return sites
-
     def sites(self) -> dict[str, SiteSpec]:
         return self._sites
 

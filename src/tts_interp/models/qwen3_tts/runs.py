@@ -12,15 +12,15 @@ from typing import Any
 
 import torch
 
-from tts_interp.tracing.spec import SiteSpec
 from tts_interp.models.qwen3_tts.adapter import GenerationSettings, Qwen3TTSAdapter, TeacherForced
-from tts_interp.models.qwen3_tts.prompt import PreparedPrompt
 from tts_interp.models.qwen3_tts.clocks import run_shape
+from tts_interp.models.qwen3_tts.prompt import PreparedPrompt
 from tts_interp.tracing.clock import Row
 from tts_interp.tracing.engine import Engine, Read
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection, check_segments
 from tts_interp.tracing.sites import resolve_site
+from tts_interp.tracing.spec import SiteSpec
 from tts_interp.tracing.store import MemoryStore
 
 

@@ -12,9 +12,9 @@ prompt (with vs without instruct) cannot be patched.
 from __future__ import annotations
 
 from tts_interp.core.errors import BadInputError, UnknownNameError
-from tts_interp.tracing.spec import Segment, SegmentMap
 from tts_interp.models.qwen3_tts.clocks import run_shape, talker_targets
 from tts_interp.tracing.selection import FRAMES_SEGMENT, Selection
+from tts_interp.tracing.spec import Segment, SegmentMap
 
 UNEQUAL_RULES = ("refuse", "relative")
 
