@@ -8,7 +8,8 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from tts_interp.cli.common import DeviceOption, OutOption, SeedOption, console, print_done, progress_bar
+from tts_interp.cli import options as opt
+from tts_interp.cli.common import console, print_done, progress_bar
 from tts_interp.core.errors import BadInputError, UnknownNameError
 
 app = typer.Typer(no_args_is_help=True, help="RVQ codebook lab: encode, ablate, swap, probe, stats.")
@@ -81,11 +82,11 @@ def _encode(codec, data: Path, alignments: Path | None, cache_root: Path | None)
 @app.command("encode")
 def encode(
     data: DataOption,
-    out: OutOption,
+    out: opt.OutOption,
     codec: CodecOption = "tiny-qwen12hz",
     alignments: AlignOption = None,
     cache: CacheOption = None,
-    device: DeviceOption = "cpu",
+    device: opt.DeviceOption = "cpu",
 ) -> None:
     """Encode every utterance of a dataset to codes (frames x codebooks), saved as OUT/codes/<id>.npy."""
     from tts_interp.core.results import write_result
@@ -124,11 +125,11 @@ def encode(
 @app.command("ablate")
 def ablate(
     audio: Annotated[list[Path], typer.Argument(help="audio files (any rate; resampled)")],
-    out: OutOption,
+    out: opt.OutOption,
     codebooks: Annotated[str, typer.Option("--codebooks", help="e.g. 1,2 or 1-3")],
     mode: Annotated[str, typer.Option("--mode", help="zero | mean (the codebook's mean entry)")] = "zero",
     codec: CodecOption = "tiny-qwen12hz",
-    device: DeviceOption = "cpu",
+    device: opt.DeviceOption = "cpu",
 ) -> None:
     """Zero (or mean-replace) codebooks' quantised vectors inside the decoder; write ablated + plain audio."""
     from tts_interp.codecs.base import EDIT_MODES
@@ -155,13 +156,13 @@ def ablate(
 def swap(
     a: Annotated[Path, typer.Option("--a", help="utterance giving the chosen codebooks")],
     b: Annotated[Path, typer.Option("--b", help="utterance giving the other codebooks and the timeline")],
-    out: OutOption,
+    out: opt.OutOption,
     codebooks: Annotated[str, typer.Option("--codebooks", help="taken from A, e.g. 1-2")],
     align: Annotated[
         str, typer.Option("--align", help="truncate | dtw (over codebook-0 embeddings)")
     ] = "dtw",
     codec: CodecOption = "tiny-qwen12hz",
-    device: DeviceOption = "cpu",
+    device: opt.DeviceOption = "cpu",
 ) -> None:
     """Decode CODEBOOKS from A and the rest from B (frame-aligned), plus both reconstructions."""
     from tts_interp.interventions.codebooks.edits import ALIGNMENTS, swap_files
@@ -178,7 +179,7 @@ def swap(
 @app.command("probe")
 def probe(
     data: DataOption,
-    out: OutOption,
+    out: opt.OutOption,
     codec: CodecOption = "tiny-qwen12hz",
     tasks: Annotated[
         str, typer.Option("--tasks", help="comma list of speaker, phoneme, pitch")
@@ -189,8 +190,8 @@ def probe(
     max_train_frames: Annotated[int, typer.Option("--max-train-frames")] = 20000,
     alignments: AlignOption = None,
     cache: CacheOption = None,
-    seed: SeedOption = 0,
-    device: DeviceOption = "cpu",
+    seed: opt.SeedOption = 0,
+    device: opt.DeviceOption = "cpu",
 ) -> None:
     """Linear probes per codebook and for codebooks 0..k: speaker, phoneme, pitch; CIs, p-values, control."""
     from tts_interp.interventions.codebooks.probes import TASKS, run_probes
@@ -235,11 +236,11 @@ def probe(
 @app.command("stats")
 def stats(
     data: DataOption,
-    out: OutOption,
+    out: opt.OutOption,
     codec: CodecOption = "tiny-qwen12hz",
     cache: CacheOption = None,
-    seed: SeedOption = 0,
-    device: DeviceOption = "cpu",
+    seed: opt.SeedOption = 0,
+    device: opt.DeviceOption = "cpu",
 ) -> None:
     """Per codebook: persistence, usage (entropy, perplexity), mutual information between codebooks."""
     from tts_interp.core.results import write_result
