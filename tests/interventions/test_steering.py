@@ -16,8 +16,8 @@ from tts_interp.interventions.generation import RunConfig
 from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
 from tts_interp.interventions.steering import Calibration, SteerCell, parse_alphas, steering_writes
 from tts_interp.interventions.talker.prompts import prepare_checked
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.runs import generate, teacher_force
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.selection import Selection
 

@@ -68,6 +68,12 @@ def _load(codec_id: str, device: str):  # noqa: ANN202 - returns an RVQCodec
         return load_codec(codec_id, resolve_device(device))
 
 
+def _load_with_codebooks(codec_id: str, device: str, codebooks: str):  # noqa: ANN202 - (RVQCodec, list[int])
+    """The codec and the codebooks chosen by `--codebooks`, checked against it."""
+    model = _load(codec_id, device)
+    return model, model.check_codebooks(_parse_codebooks(codebooks))
+
+
 def _encode(codec, data: Path, alignments: Path | None, cache_root: Path | None):  # noqa: ANN001, ANN202
     from tts_interp.codecs.store import CodesCache, encode_dataset
     from tts_interp.data.datasets import load_dataset
@@ -137,8 +143,7 @@ def ablate(
 
     if mode not in EDIT_MODES:
         raise UnknownNameError("ablation mode", mode, EDIT_MODES)
-    model = _load(codec, device)
-    chosen = model.check_codebooks(_parse_codebooks(codebooks))
+    model, chosen = _load_with_codebooks(codec, device, codebooks)
     with progress_bar("ablating", len(audio)) as advance:
         result = ablate_files(model, audio, chosen, mode, out, advance)  # type: ignore[arg-type]
     print_done(
@@ -169,8 +174,7 @@ def swap(
 
     if align not in ALIGNMENTS:
         raise UnknownNameError("frame alignment", align, ALIGNMENTS)
-    model = _load(codec, device)
-    chosen = model.check_codebooks(_parse_codebooks(codebooks))
+    model, chosen = _load_with_codebooks(codec, device, codebooks)
     with console.status("swapping"):
         result = swap_files(model, a, b, chosen, align, out)  # type: ignore[arg-type]
     print_done(out, {"codebooks from A": chosen, "align": align, "frames": result["frames"]})

@@ -11,7 +11,7 @@ from tts_interp.cli import options as opt
 from tts_interp.cli.common import print_done, progress_bar
 from tts_interp.evals.evaluate import evaluate_manifest
 from tts_interp.evals.items import read_manifest
-from tts_interp.evals.scoring import SCORERS, ScoreConfig
+from tts_interp.evals.score_config import SCORERS, ScoreConfig
 
 
 def eval_command(

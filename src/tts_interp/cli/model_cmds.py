@@ -17,9 +17,9 @@ from tts_interp.core.errors import BadInputError
 from tts_interp.core.results import write_result
 from tts_interp.interventions.generation import RunConfig, generate_to_dir, trace_to_dir
 from tts_interp.interventions.session import Session
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.clocks import parse_codebooks
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.models.registry import builtin_models, check_capabilities, load_model
 from tts_interp.tracing.selection import Selection, parse_frames
 from tts_interp.tracing.sites import resolve_sites, site_patterns

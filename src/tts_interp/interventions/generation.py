@@ -18,9 +18,9 @@ from tts_interp import __version__
 from tts_interp.core.audio import write_wav
 from tts_interp.core.results import write_result
 from tts_interp.interventions.session import Session
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.models.qwen3_tts.runs import GenerationRun, generate
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection

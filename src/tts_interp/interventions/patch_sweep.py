@@ -34,9 +34,9 @@ from tts_interp.interventions.session import Session
 from tts_interp.interventions.talker.alignment import check_alignable
 from tts_interp.interventions.talker.lens import talker_support
 from tts_interp.interventions.talker.prompts import PromptPair, experiment_codes, prepare_pair
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.models.qwen3_tts.runs import teacher_force
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.selection import FRAMES_SEGMENT
 

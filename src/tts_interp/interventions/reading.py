@@ -11,9 +11,9 @@ import torch
 
 from tts_interp.interventions.session import Session
 from tts_interp.interventions.talker.prompts import prepare_checked
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt, PromptRequest
 from tts_interp.models.qwen3_tts.runs import generate, teacher_force
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.selection import Selection, check_segments
 

@@ -19,9 +19,10 @@ import torch
 
 from tts_interp.interventions.distributions import DistributionSummary, rank_of
 from tts_interp.interventions.session import Session
-from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter, TeacherForced
+from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt
 from tts_interp.models.qwen3_tts.runs import teacher_force
+from tts_interp.models.qwen3_tts.settings import TeacherForced
 from tts_interp.models.qwen3_tts.sites import code_predictor_site, talker_site
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.selection import Selection

@@ -12,9 +12,10 @@ from typing import Any
 
 import torch
 
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings, Qwen3TTSAdapter, TeacherForced
+from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter
 from tts_interp.models.qwen3_tts.clocks import run_shape
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt
+from tts_interp.models.qwen3_tts.settings import GenerationSettings, TeacherForced
 from tts_interp.tracing.clock import Row
 from tts_interp.tracing.engine import Engine, Read
 from tts_interp.tracing.ops import Write
