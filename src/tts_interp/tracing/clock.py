@@ -1,7 +1,7 @@
 """Clocks: mapping nnsight's per-module call counters (occurrences) to frames, codebooks, steps and positions.
 
 A clock is a function (Selection, RunShape) -> [Target]: which occurrence of a module, which rows of its
-activation, and their labels. Families own their clocks (an autoregressive talker runs once per frame, a
+activation, and their labels. Families own their clocks (an autoregressive decoder runs once per frame, a
 denoiser once per solver step; see models/<family>/clocks.py) and hand them to the engine in the RunShape,
 with the phase order of their clocks within one tick.
 """
