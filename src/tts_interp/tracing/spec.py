@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:  # the types only: importing this module (e.g. from the CLI) does not load torch
+    import torch
 
 
 @dataclass(frozen=True)
