@@ -12,8 +12,9 @@ family's modules. What a family adds (see the README's "Adding a model family"):
   `builtin_descriptions()` (built-in id -> one line) for `tts-interp models`.
 - `clocks.py` (unless it reuses one, as Grad-TTS and F5-TTS reuse `models/denoising/clocks.py`): how the calls of
   its modules map to frames / steps (`tracing.clock.Target`s).
-- `runs.py` (or a shared one): its plain and traced runs, each `engine.run(call, sites, shape, ...)` with a
-  `tracing.clock.RunShape` carrying the family's clocks and phases.
+- `runs.py` (or a shared one): its plain and traced runs, each `engine.run_named(call, adapter.sites(), shape,
+  reads, writes)` with a `tracing.clock.RunShape` carrying the family's clocks and phases (site names and
+  patterns are resolved, and the reads' store made and closed, by the engine).
 - one row in `models/registry.py::FAMILIES` (id prefixes, config.json `model_type`s, "module:Class").
 
 Capability groups and the members they need:

@@ -8,6 +8,7 @@ each pinned to its occurrence with `tracer.iter[...]`. A call with no reads and 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -18,7 +19,9 @@ from tts_interp.core.errors import BadInputError
 from tts_interp.tracing.clock import RunShape, Target, targets_for
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection
+from tts_interp.tracing.sites import resolve_site
 from tts_interp.tracing.spec import SiteSpec, TracedCall
+from tts_interp.tracing.store import MemoryStore
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,19 @@ class Engine:
         for spec, selection in reads:
             add(spec, selection, True, None)
         return sorted(events.values(), key=lambda e: e.key)
+
+    def run_named(self, call: TracedCall, sites: dict[str, SiteSpec], shape: RunShape, reads: Sequence[Read],
+                  writes: Sequence[Write], store: Any = None) -> tuple[Any, Any]:
+        """Run `call` with reads and writes given by site name (patterns allowed); the reads go to `store` (a
+        MemoryStore when none is given), which is closed after the run. Returns (result, store or None)."""
+        traced_reads = [(spec, read.selection) for read in reads for spec in resolve_site(sites, read.site)]
+        traced_writes = [(spec, write) for write in writes for spec in resolve_site(sites, write.site)]
+        if traced_reads and store is None:
+            store = MemoryStore()
+        result = self.run(call, sites, shape, traced_reads, traced_writes, store)
+        if store is not None:
+            store.close()
+        return result, store
 
     def run(self, call: TracedCall, sites: dict[str, SiteSpec], shape: RunShape,
             reads: list[tuple[SiteSpec, Selection]], writes: list[tuple[SiteSpec, Write]],
