@@ -21,7 +21,7 @@ VD = ["-m", "tiny-qwen3-tts-voicedesign", "--device", "cpu"]
 def cached_sessions(monkeypatch, voicedesign):
     """The commands reuse the test session instead of loading the model again."""
     for module in (lens_cmd, patch_cmd, direction_cmd, steer_cmd):
-        monkeypatch.setattr(module, "Session", lambda model, device, dtype, needs=(): voicedesign)
+        monkeypatch.setattr(module, "Session", lambda model, device, dtype: voicedesign)
 
 
 @pytest.fixture
