@@ -2,8 +2,8 @@
 
 Each run (one voice speaking one text) gives one sample: its rows at the site averaged. Voices are split into
 folds stratified by gender; each fold is predicted by a probe trained on the other folds' voices, so every
-voice is tested once and never seen in training. The linear probe is the project's (interventions/probing.py);
-the p-value permutes gender labels across voices (999 draws), the CI resamples voices (bootstrap).
+voice is tested once and never seen in training. The linear probe is the project's
+(interventions/codebooks/probing.py); the p-value permutes gender labels across voices (999 draws), the CI resamples voices (bootstrap, core/stats).
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from tts_interp.core.stats import percentile_interval, permutation_p_value
+from tts_interp.interventions.codebooks.probing import _fit_predict
 from tts_interp.interventions.kokoro.experiments import Collected
-from tts_interp.interventions.probing import _fit_predict
 from tts_interp.models.kokoro.voices import voice_info
 
 
@@ -49,8 +50,9 @@ def gender_probe(collected: Collected, site: str, seed: int = 0, folds: int = 4,
     null = np.array([np.mean(voice_pred == rng.permutation(voice_label)) for _ in range(n_permutations)])
     boot = [np.mean((voice_pred == voice_label)[rng.integers(0, len(names), len(names))]) for _ in range(n_bootstrap)]
     majority = float(max(voice_label.mean(), 1 - voice_label.mean()))
-    return {"site": site, "accuracy": accuracy, "p_value": float((1 + np.sum(null >= accuracy)) / (1 + n_permutations)),
+    low, high = percentile_interval(boot)
+    return {"site": site, "accuracy": accuracy, "p_value": permutation_p_value(accuracy, null),
             "chance": float(null.mean()), "majority_baseline": majority,
-            "ci95": [float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))], "n_voices": len(names),
+            "ci95": [float(low), float(high)], "n_voices": len(names),
             "n_runs": len(run_voices), "folds": folds, "wrong": [v for v, p, t in zip(names, voice_pred, voice_label,
                                                                                        strict=True) if p != t]}

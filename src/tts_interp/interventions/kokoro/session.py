@@ -17,24 +17,23 @@ import torch
 
 from tts_interp import __version__
 from tts_interp.core.audio import write_wav
-from tts_interp.core.device import resolve_device
 from tts_interp.core.results import write_result
 from tts_interp.data.alignments import write_lab
-from tts_interp.models.kokoro.adapter import KokoroAdapter, KokoroPrompt
+from tts_interp.interventions.session import Session
+from tts_interp.models.kokoro.adapter import KokoroPrompt
 from tts_interp.models.kokoro.alignment import alignment
-from tts_interp.tracing.engine import Engine, Read
-from tts_interp.tracing.forward import ForwardRun, synthesize
+from tts_interp.models.kokoro.runs import ForwardRun, synthesize
+from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.store import DiskStore
 
 
-class KokoroSession:
-    """Kokoro-82M loaded once, reused across many runs."""
+class KokoroSession(Session):
+    """A Session on a model that can `synthesize` (Kokoro-82M), with its run helpers."""
 
     def __init__(self, model: str = "kokoro-82m", device: str = "cpu"):
+        super().__init__(model, device, "float32", needs=("synthesize",))
         self.model_id = model
-        self.adapter = KokoroAdapter.load(model, resolve_device(device), torch.float32)
-        self.engine = Engine()
 
     def prompts(self, text: str, voice: str, language: str | None = None, speed: float = 1.0) -> list[KokoroPrompt]:
         return self.adapter.prepare(text, voice, language, speed)
