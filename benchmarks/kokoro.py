@@ -18,6 +18,7 @@ import argparse
 import json
 import resource
 import statistics
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -25,10 +26,14 @@ from pathlib import Path
 import torch
 from side_by_side import interleaved
 
-from tts_interp.interventions.kokoro.session import KokoroSession
-from tts_interp.tracing.engine import Read
-from tts_interp.tracing.ops import Write
-from tts_interp.tracing.store import DiskStore
+# This file is named kokoro.py: with its folder first on sys.path, `import kokoro` (the upstream package, imported
+# when the model loads) would find this script instead. Take the folder off once side_by_side is imported.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from tts_interp.interventions.kokoro.session import KokoroSession  # noqa: E402
+from tts_interp.tracing.engine import Read  # noqa: E402
+from tts_interp.tracing.ops import Write  # noqa: E402
+from tts_interp.tracing.store import DiskStore  # noqa: E402
 
 TEXT = "The quick brown fox jumps over the lazy dog, and then it runs far away into the quiet woods."
 
