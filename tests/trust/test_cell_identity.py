@@ -65,3 +65,4 @@ def test_steer_rerun_with_another_text_or_direction_recomputes_the_cell(voicedes
     said.clear()
     _sweep(voicedesign, path, out, "a rather different sentence to speak", on_stale=said.append)
     assert said and "direction" in said[0]
+
