@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tts_interp.cli.common import DeviceOption, OutOption, SeedOption, print_done, progress_bar
+from tts_interp.core.errors import BadInputError
 from tts_interp.evals.evaluate import evaluate_manifest
 from tts_interp.evals.items import read_manifest
 from tts_interp.evals.scoring import SCORERS, ScoreConfig
@@ -48,3 +49,6 @@ def eval_command(
                      "similarity": show(agg["similarity_mean"]), "identity shift": show(agg["identity_shift_mean"]),
                      "verifier EER": f"{calibration['eer']:.3f}" if calibration.get("available")
                      else f"n/a ({calibration.get('reason')})"})
+    if agg["n_items"] and agg["n_failed"] == agg["n_items"]:
+        reason, count = max(payload["failed_reasons"].items(), key=lambda kv: kv[1])
+        raise BadInputError(f"every item failed ({agg['n_items']}); most common reason ({count}x): {reason}")

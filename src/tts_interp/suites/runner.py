@@ -20,7 +20,8 @@ from tts_interp.core.errors import BadInputError
 from tts_interp.core.fingerprint import StaleResultError, differences
 from tts_interp.core.results import write_json, write_result
 from tts_interp.evals.aggregate import summarise
-from tts_interp.evals.evaluate import csv_value
+from tts_interp.evals.evaluate import csv_row
+from tts_interp.evals.items import user_columns
 from tts_interp.evals.scoring import ROW_COLUMNS, Evaluator
 from tts_interp.suites.spec import Suite, WorkItem, in_shard, load_suite, realise
 from tts_interp.suites.store import ResultWriter, read_rows
@@ -132,11 +133,13 @@ def suite_report(out_dir: Path) -> dict[str, Any]:
     calibration_path = out_dir / CALIBRATION_FILE
     calibration = (json.loads(calibration_path.read_text()) if calibration_path.is_file()
                    else {"available": False, "reason": "no calibration.json yet: no shard has finished a run"})
+    columns = ("work_id", "kind") + ROW_COLUMNS
+    user = user_columns((r.get("fields") or {} for r in rows), columns)
     with open(out_dir / "items.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=("work_id", "kind") + ROW_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=columns + tuple(user.values()))
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: csv_value(row.get(k)) for k in writer.fieldnames})
+            writer.writerow(csv_row(row, columns, user))
     pending = [w.id for w in items if w.id not in {r["work_id"] for r in rows}]
     payload = {"command": "suite report", "suite": state["name"], "fingerprint": state["fingerprint"],
                "config": state["scoring"], "complete": not pending, "n_pending": len(pending),
