@@ -12,7 +12,7 @@ from typing import Any
 
 from tts_interp.evals.metrics import summary
 
-MEAN_METRICS = ("wer", "cer", "similarity", "identity_shift", "identity_shift_cosine", "source_target_similarity",
+MEAN_METRICS = ("wer", "cer", "similarity", "identity_shift", "identity_shift_raw", "identity_shift_cosine", "source_target_similarity",
                 "target_score", "f0_shift_semitones", "f0_median_hz", "duration_s", "speech_s",
                 "speaking_rate_wps")
 MAX_LISTED_FAILURES = 50

@@ -35,7 +35,7 @@ CENTROID_LRU = 256  # speaker models kept in memory at once
 CALIBRATION_BOOTSTRAP = 200
 
 ROW_COLUMNS = ("id", "status", "error", "audio", "wer", "cer", "similarity", "identity_shift",
-               "identity_shift_cosine", "source_target_similarity", "target_score", "f0_shift_semitones",
+               "identity_shift_raw", "identity_shift_scale", "identity_shift_cosine", "source_target_similarity", "target_score", "f0_shift_semitones",
                "f0_mean_hz", "f0_median_hz", "duration_s", "speech_s", "speaking_rate_wps", "word_errors",
                "ref_words", "char_errors", "ref_chars", "hypothesis", "reference_normalized",
                "hypothesis_normalized")
@@ -147,6 +147,7 @@ class Evaluator:
         self._backends: dict[str, Any] = {}
         self._centroids = _LRU(CENTROID_LRU)
         self._pitch = _LRU(CENTROID_LRU)
+        self._scales = _LRU(CENTROID_LRU)
         self._embedding_cache: EmbeddingCache | None = None
 
     # backends -------------------------------------------------------------------------------------------
@@ -221,6 +222,17 @@ class Evaluator:
         if bad:
             raise BadInputError(f"speaker {speaker.name!r} clip {bad[0]}")
         return self._centroids.remember(speaker, metrics.centroid(np.stack(list(embeddings.values()))))
+
+    def shift_scale(self, source: SpeakerSet, target: SpeakerSet) -> metrics.ShiftScale | str:
+        """The identity shift's endpoints for this speaker pair, or why there are none (one clip only)."""
+        key = (source, target)
+        if key not in self._scales:
+            clips = [np.stack(list(self.embed_files(s.clips).values())) for s in (source, target)]
+            try:
+                self._scales.remember(key, metrics.shift_scale(*clips))
+            except BadInputError as exc:
+                self._scales.remember(key, f"not calibrated: {exc}")
+        return self._scales[key]
 
     def speaker_pitch(self, speaker: SpeakerSet) -> prosody.PitchTrack:
         """The pooled F0 of a speaker's clips (for F0 shifts)."""
@@ -303,8 +315,14 @@ class Evaluator:
                     row.values["similarity"] = metrics.cosine(embedding, self.speaker_centroid(item.reference))
                 if item.source is not None and item.target is not None:
                     source, target = self.speaker_centroid(item.source), self.speaker_centroid(item.target)
-                    shift = metrics.identity_shift(embedding, source, target)
-                    row.values.update(identity_shift=shift.projection, identity_shift_cosine=shift.cosine_share,
+                    scale = self.shift_scale(item.source, item.target)
+                    shift = metrics.identity_shift(embedding, source, target,
+                                                   scale if isinstance(scale, metrics.ShiftScale) else None)
+                    row.values.update(identity_shift=shift.calibrated, identity_shift_raw=shift.projection,
+                                      identity_shift_scale=scale if isinstance(scale, str) else
+                                      f"leave-one-out place {scale.start:.4f} -> 0, {scale.end:.4f} -> 1 ("
+                                      f"{len(scale.source_models)} + {len(scale.target_models)} clips)",
+                                      identity_shift_cosine=shift.cosine_share,
                                       source_target_similarity=shift.baseline,
                                       target_score=metrics.cosine(embedding, target))
             except BadInputError as exc:
