@@ -28,6 +28,10 @@ def eval_command(
     batch_size: Annotated[int, typer.Option("--batch-size", help="clips per embedding / ASR batch")] = 16,
     device: DeviceOption = "auto",
     seed: SeedOption = 0,
+    calibration: Annotated[Path | None, typer.Option("--calibration", help="manifest whose speaker clips fit the "
+                                                                           "verifier's threshold (default: this "
+                                                                           "manifest's, scored clips excluded)")]
+    = None,
 ) -> None:
     """Score every clip of a manifest: similarity, identity shift, WER/CER, F0; writes items.csv + result.json."""
     config = ScoreConfig(scorers=tuple(s.strip() for s in scorers.split(",") if s.strip()), speaker=speaker,
@@ -35,7 +39,7 @@ def eval_command(
                          device=device, batch_size=batch_size, seed=seed).validated()
     total = len(read_manifest(manifest))
     with progress_bar("scoring", total) as advance:
-        payload = evaluate_manifest(manifest, config, out, advance)
+        payload = evaluate_manifest(manifest, config, out, advance, calibration)
     agg = payload["aggregates"]
     calibration = payload["verifier_calibration"]
 

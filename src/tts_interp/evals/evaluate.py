@@ -36,8 +36,11 @@ def csv_row(row: dict[str, Any], columns: tuple[str, ...], user: dict[str, str])
 
 
 def evaluate_manifest(manifest: Path, config: ScoreConfig, out_dir: Path,
-                      advance: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Score every row of `manifest`; returns the result.json payload."""
+                      advance: Callable[[int], None] | None = None, calibration: Path | None = None
+                      ) -> dict[str, Any]:
+    """Score every row of `manifest`; returns the result.json payload. The verifier's threshold is fitted on
+    the speaker clips of `calibration` (a manifest) if given, else on this manifest's, never on the clips
+    that are themselves scored."""
     started = time.time()
     entries = read_manifest(manifest)
     evaluator = Evaluator(config)
@@ -54,10 +57,12 @@ def evaluate_manifest(manifest: Path, config: ScoreConfig, out_dir: Path,
             rows.append(row)
             if advance is not None:
                 advance(1)
-    calibration = evaluator.calibrate(entries)
+    scored = [e.audio for e in entries if isinstance(e, EvalItem)]
+    fitted = (evaluator.calibrate(read_manifest(calibration), scored, f"--calibration manifest {calibration}")
+              if calibration is not None else evaluator.calibrate(entries, scored))
     payload = {"command": "eval", "manifest": str(manifest), "config": config.to_dict(),
-               "backends": evaluator.describe(), "verifier_calibration": calibration,
-               "aggregates": summarise(rows, calibration, config.seed), "items_csv": "items.csv",
+               "backends": evaluator.describe(), "verifier_calibration": fitted,
+               "aggregates": summarise(rows, fitted, config.seed), "items_csv": "items.csv",
                "failed_reasons": dict(Counter(str(r["error"]) for r in rows if r["status"] == "failed")),
                "seconds": round(time.time() - started, 2)}
     write_result(out_dir, payload)

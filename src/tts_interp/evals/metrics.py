@@ -189,9 +189,10 @@ def summary(values: Sequence[float], denominators: Sequence[float] | None = None
     """{n, value, ci95} for a mean of `values`, or the ratio sum(values)/sum(denominators)."""
     vals = np.asarray(values, dtype=np.float64)
     if len(vals) == 0:
-        return {"n": 0, "value": None, "ci95": None}
+        return {"n": 0, "value": None, "ci95": None, "no_ci_reason": "no items"}
     value = float(vals.mean()) if denominators is None else float(vals.sum() / max(np.sum(denominators), 1e-12))
-    return {"n": int(len(vals)), "value": value, "ci95": bootstrap_ci(vals, denominators, seed=seed)}
+    out = {"n": int(len(vals)), "value": value, "ci95": bootstrap_ci(vals, denominators, seed=seed)}
+    return out if len(vals) >= 2 else {**out, "no_ci_reason": f"fewer than 2 items (n={len(vals)})"}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from tts_interp.core.audio import load_audio
 from tts_interp.core.device import resolve_device
 from tts_interp.core.errors import BadInputError, TTSInterpError, UnknownNameError
 from tts_interp.core.paths import file_sha256
-from tts_interp.evals import metrics, prosody
+from tts_interp.evals import calibration, metrics, prosody
 from tts_interp.evals.asr import ASR_BACKENDS, load_asr_backend
 from tts_interp.evals.cache import EmbeddingCache
 from tts_interp.evals.items import BadRow, EvalItem, SpeakerSet
@@ -32,13 +32,12 @@ SCORERS = ("speaker", "asr", "prosody")
 CLIP_LEVEL = 0.999  # a sample at or above this magnitude is at full scale
 MAX_CLIPPED_SHARE = 0.01  # more than 1% of samples at full scale: the clip is clipped
 CENTROID_LRU = 256  # speaker models kept in memory at once
-CALIBRATION_BOOTSTRAP = 200
 
 ROW_COLUMNS = ("id", "status", "error", "audio", "wer", "cer", "similarity", "identity_shift",
-               "identity_shift_raw", "identity_shift_scale", "identity_shift_cosine", "source_target_similarity", "target_score", "f0_shift_semitones",
-               "f0_mean_hz", "f0_median_hz", "duration_s", "speech_s", "speaking_rate_wps", "word_errors",
-               "ref_words", "char_errors", "ref_chars", "hypothesis", "reference_normalized",
-               "hypothesis_normalized")
+               "identity_shift_raw", "identity_shift_scale", "identity_shift_cosine", "source_target_similarity",
+               "target_score", "f0_shift_semitones", "f0_mean_hz", "f0_median_hz", "duration_s", "speech_s",
+               "speaking_rate_wps", "word_errors", "ref_words", "char_errors", "ref_chars", "hypothesis",
+               "reference_normalized", "hypothesis_normalized")
 
 
 @dataclass(frozen=True)
@@ -324,7 +323,8 @@ class Evaluator:
                                       f"{len(scale.source_models)} + {len(scale.target_models)} clips)",
                                       identity_shift_cosine=shift.cosine_share,
                                       source_target_similarity=shift.baseline,
-                                      target_score=metrics.cosine(embedding, target))
+                                      target_score=calibration.acceptance_score(
+                                          embedding, np.stack(list(self.embed_files(item.target.clips).values()))))
             except BadInputError as exc:
                 row.fail(f"speaker: {exc}")
 
@@ -369,48 +369,21 @@ class Evaluator:
                 row.fail(f"prosody: {exc}")
 
     # calibration ----------------------------------------------------------------------------------------
-    def calibrate(self, entries: Iterable[EvalItem | BadRow]) -> dict[str, Any]:
-        """The verifier's own EER / minDCF on the run's speaker clips (reference, source, target).
-
-        Target trials: each clip against the centroid of its speaker's other clips; non-target trials: each
-        clip against the centroid of every other speaker. Needs 2+ speakers, one of them with 2+ clips.
-        """
+    def calibrate(self, entries: Iterable[EvalItem | BadRow], exclude: Iterable[Path] = (),
+                  source: str = "this run's reference/source/target clips (scored items' audio excluded)"
+                  ) -> dict[str, Any]:
+        """The verifier's EER / threshold / minDCF with CIs on the speaker clips of `entries`, leaving out the
+        clips in `exclude` (the scored items' audio); see evals/calibration.py."""
         speakers: dict[str, set[Path]] = {}
         for entry in entries:
             if isinstance(entry, EvalItem):
                 for s in entry.speaker_sets():
                     speakers.setdefault(s.name, set()).update(s.clips)
         if "speaker" not in self.config.scorers or not speakers:
-            return {"available": False, "reason": "no speaker clips in this run"}
+            return {"available": False, "threshold_source": source, "reason": "no speaker clips in this run"}
         try:
             embedded = self.embed_files(sorted({c for clips in speakers.values() for c in clips}))
         except TTSInterpError as exc:
-            return {"available": False, "reason": f"speaker backend unavailable: {exc}"}
-        good = {name: {c: embedded[c] for c in sorted(clips) if not isinstance(embedded[c], str)}
-                for name, clips in speakers.items()}
-        good = {name: clips for name, clips in good.items() if clips}
-        models = {name: metrics.centroid(np.stack(list(clips.values()))) for name, clips in good.items()}
-        target, nontarget = [], []
-        for name, clips in good.items():
-            for clip, embedding in clips.items():
-                others = [e for c, e in clips.items() if c != clip]
-                if others:
-                    target.append(metrics.cosine(embedding, metrics.centroid(np.stack(others))))
-                nontarget.extend(metrics.cosine(embedding, models[k]) for k in good
-                                 if k != name and clip not in good[k])
-        skipped = sum(isinstance(e, str) for e in embedded.values())
-        if not target or not nontarget:
-            return {"available": False, "n_speakers": len(good), "n_clips": sum(map(len, good.values())),
-                    "reason": "needs at least two speakers, one with two or more usable clips"}
-        scores = np.array(target + nontarget)
-        labels = np.array([True] * len(target) + [False] * len(nontarget))
-        eer, threshold = metrics.eer(scores, labels)
-        rng = np.random.default_rng(self.config.seed)
-        t_arr, n_arr = np.array(target), np.array(nontarget)
-        boot = [metrics.eer(np.concatenate([rng.choice(t_arr, len(t_arr)), rng.choice(n_arr, len(n_arr))]),
-                            labels)[0] for _ in range(CALIBRATION_BOOTSTRAP)]
-        return {"available": True, "eer": eer, "eer_ci95": [float(np.percentile(boot, 2.5)),
-                                                             float(np.percentile(boot, 97.5))],
-                "threshold": threshold, "min_dcf": metrics.min_dcf(scores, labels), "p_target": metrics.P_TARGET,
-                "n_target_trials": len(target), "n_nontarget_trials": len(nontarget), "n_speakers": len(good),
-                "n_clips": sum(map(len, good.values())), "n_clips_unusable": skipped}
+            return {"available": False, "threshold_source": source, "reason": f"speaker backend unavailable: {exc}"}
+        clips = {name: {c: embedded[c] for c in sorted(paths)} for name, paths in speakers.items()}
+        return calibration.calibrate(clips, set(exclude), self.config.seed, source)

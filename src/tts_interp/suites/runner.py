@@ -21,7 +21,7 @@ from tts_interp.core.fingerprint import StaleResultError, differences
 from tts_interp.core.results import write_json, write_result
 from tts_interp.evals.aggregate import summarise
 from tts_interp.evals.evaluate import csv_row
-from tts_interp.evals.items import user_columns
+from tts_interp.evals.items import EvalItem, user_columns
 from tts_interp.evals.scoring import ROW_COLUMNS, Evaluator
 from tts_interp.suites.spec import Suite, WorkItem, in_shard, load_suite, realise
 from tts_interp.suites.store import ResultWriter, read_rows
@@ -96,7 +96,8 @@ def run_suite(suite_path: Path, out_dir: Path, shard: tuple[int, int] = (0, 1),
                 advance(1)
     finally:
         writer.close()
-    calibration = evaluator.calibrate(realise(w) for w in suite.items)
+    realised = [realise(w) for w in suite.items]
+    calibration = evaluator.calibrate(realised, [e.audio for e in realised if isinstance(e, EvalItem)])
     write_json(out_dir / CALIBRATION_FILE, calibration)
     payload = {"command": "suite run", "suite": suite.name, "fingerprint": suite.fingerprint(),
                "shard": f"{shard[0]}/{shard[1]}", "n_items_suite": len(suite.items), "n_items_shard": n_mine,
