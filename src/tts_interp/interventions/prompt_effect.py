@@ -2,7 +2,9 @@
 
 Two prompts with the same text are teacher-forced on the same codes. Per layer and frame we compare their
 lens distributions (Jensen-Shannon divergence) and their residuals (cosine similarity and relative L2
-distance, |a - b| / mean(|a|, |b|)); per layer the frame average comes with a bootstrap CI over frames.
+distance, |a - b| / mean(|a|, |b|)); per layer the frame average comes with a moving-block bootstrap CI over
+the frames of this one utterance (consecutive frames are autocorrelated, so an i.i.d. frame resample would
+give intervals that are far too narrow).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 import torch
 
 from tts_interp.interventions.lens import ResidualPass, talker_lens_logits
-from tts_interp.interventions.stats import bootstrap_mean_ci, js, log_probs
+from tts_interp.interventions.stats import block_bootstrap_mean_ci, block_length, js, log_probs
 from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter
 
 MEASURES = ("lens_js", "cosine", "relative_l2")
@@ -30,11 +32,11 @@ class PromptEffect:
 
     def layer_rows(self) -> list[dict[str, Any]]:
         """One row per layer: each measure's frame mean with its 95% bootstrap CI."""
-        summaries = {name: bootstrap_mean_ci(values, self.n_boot) for name, values in self.per_frame.items()}
+        summaries = {name: block_bootstrap_mean_ci(values, self.n_boot) for name, values in self.per_frame.items()}
         rows = []
         for layer in range(next(iter(self.per_frame.values())).shape[0]):
             row: dict[str, Any] = {"layer": layer}
-            for name, (mean, low, high) in summaries.items():
+            for name, (mean, low, high, _) in summaries.items():
                 row.update({name: float(mean[layer]), f"{name}_ci_low": float(low[layer]),
                             f"{name}_ci_high": float(high[layer])})
             rows.append(row)
@@ -42,7 +44,9 @@ class PromptEffect:
 
     def to_json(self) -> dict[str, Any]:
         return {"differs": self.differs, "frames": int(next(iter(self.per_frame.values())).shape[1]),
-                "ci": f"95% percentile bootstrap over frames ({self.n_boot} resamples, seed 0)",
+                "ci": "95% circular moving-block bootstrap over the frames of one utterance (block length "
+                      + ", ".join(f"{k} {block_length(v)}" for k, v in self.per_frame.items())
+                      + f" frames, from the autocorrelation; {self.n_boot} resamples, seed 0)",
                 "relative_l2": "|a - b| / mean(|a|, |b|)", "lens_js": "Jensen-Shannon divergence (nats)",
                 "layers": self.layer_rows()}
 

@@ -65,3 +65,40 @@ def bootstrap_mean_ci(values: np.ndarray, n_boot: int = 1000, level: float = 0.9
     boots = values[..., picks].mean(-1)  # (..., n_boot)
     tail = (1.0 - level) / 2.0
     return mean, np.quantile(boots, tail, axis=-1), np.quantile(boots, 1.0 - tail, axis=-1)
+
+
+def block_length(values: np.ndarray) -> int:
+    """A block length for the moving-block bootstrap of autocorrelated series (..., n): the first lag where
+    the mean autocorrelation drops below 0.1, at least n^(1/3) and at most n // 2."""
+    values = np.asarray(values, dtype=np.float64)
+    n = values.shape[-1]
+    if n < 4:
+        return 1
+    centred = values.reshape(-1, n) - values.reshape(-1, n).mean(-1, keepdims=True)
+    var = np.maximum((centred**2).sum(-1), 1e-300)
+    floor, cap = int(np.ceil(n ** (1 / 3))), n // 2
+    for lag in range(1, cap + 1):
+        if float(np.mean((centred[:, lag:] * centred[:, :-lag]).sum(-1) / var)) < 0.1:
+            return int(min(cap, max(floor, lag)))
+    return cap
+
+
+def block_bootstrap_mean_ci(values: np.ndarray, n_boot: int = 1000, level: float = 0.95, seed: int = 0,
+                            block: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Mean over the last axis with a circular moving-block bootstrap CI (blocks of `block` consecutive
+    frames keep the autocorrelation that an i.i.d. resample of frames would destroy); also the block used.
+    With few independent stretches (n / block ~ 10) it still under-covers somewhat (about 80% for a nominal
+    95% on AR(1), phi 0.9, n 200), far less than an i.i.d. frame bootstrap (about 30%).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    n = values.shape[-1]
+    block = block or block_length(values)
+    mean = values.mean(-1)
+    if n < 2:
+        return mean, mean.copy(), mean.copy(), block
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, n, size=(n_boot, -(-n // block)))
+    picks = ((starts[..., None] + np.arange(block)) % n).reshape(n_boot, -1)[:, :n]
+    boots = values[..., picks].mean(-1)
+    tail = (1.0 - level) / 2.0
+    return mean, np.quantile(boots, tail, axis=-1), np.quantile(boots, 1.0 - tail, axis=-1), block
