@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tts_interp.interventions.probing import ProbeTask, evaluate, split_speakers
+from tts_interp.interventions.codebooks.probing import ProbeTask, evaluate, split_speakers
 
 
 def _frame_task(seed: int = 0) -> tuple[ProbeTask, np.ndarray, np.ndarray]:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tts_interp.interventions.prompt_effect import PromptEffect
-from tts_interp.interventions.stats import block_bootstrap_mean_ci, bootstrap_mean_ci
+from tts_interp.core.stats import block_bootstrap_ci, block_length, bootstrap_ci
+from tts_interp.interventions.talker.prompt_effect import PromptEffect
 
 
 def _ar1(n: int, phi: float, rng: np.random.Generator) -> np.ndarray:
@@ -23,8 +23,9 @@ def _ar1(n: int, phi: float, rng: np.random.Generator) -> np.ndarray:
 def test_block_bootstrap_covers_the_mean_of_an_autocorrelated_series() -> None:
     rng = np.random.default_rng(0)
     series = np.stack([_ar1(200, 0.9, rng) for _ in range(120)])  # true mean 0
-    _, low, high, block = block_bootstrap_mean_ci(series, n_boot=300)
-    _, naive_low, naive_high = bootstrap_mean_ci(series, n_boot=300)
+    block = block_length(series)
+    _, low, high = np.array([block_bootstrap_ci(row, block, n_boot=300) for row in series]).T
+    _, naive_low, naive_high = bootstrap_ci(series, n_boot=300)
     covered = np.mean((low <= 0) & (0 <= high))
     naive = np.mean((naive_low <= 0) & (0 <= naive_high))
     assert naive < 0.5 and covered > 0.75, (naive, covered)

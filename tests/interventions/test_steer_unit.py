@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import torch
 
-from tts_interp.interventions.prompts import prepare_checked
 from tts_interp.interventions.steering import calibrate
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
+from tts_interp.interventions.talker.prompts import prepare_checked
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.runs import generate
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.engine import Read
-from tts_interp.tracing.runs import generate
 from tts_interp.tracing.selection import Selection
 
 SITE = "talker.layer.1.resid_out"
