@@ -36,8 +36,12 @@ def status(out: DirArgument) -> None:
 
 @suite_app.command("report")
 def report(out: DirArgument) -> None:
-    """Merge all shards into OUT/items.csv and OUT/result.json (aggregates with n and 95% CIs)."""
+    """Merge all shards into OUT/items.csv and OUT/result.json (aggregates with n and 95% CIs) and write
+    OUT/report.html (the `tts-interp report` page)."""
+    from tts_interp.report.html_report import build_report
+
     payload = suite_report(out)
     agg = payload["aggregates"]
+    page = build_report(out)
     print_done(out, {"complete": payload["complete"], "items": f"{agg['n_items']} ({agg['n_failed']} failed)",
-                     "pending": payload["n_pending"]})
+                     "pending": payload["n_pending"], "report": page})
