@@ -73,7 +73,7 @@ def column_values(driver: Any, header_text: str) -> list[str]:
 def screenshot(driver: Any, name: str) -> Path:
     """A full-page PNG under the test artifacts folder."""
     height = int(driver.execute_script("return document.documentElement.scrollHeight"))
-    driver.set_window_size(1280, min(max(height, 800), 12000))
+    driver.set_window_size(1600, min(max(height, 800), 12000))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
     driver.save_screenshot(str(path))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5rem auto;max-width:1200px;
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5rem auto;max-width:96vw;
  padding:0 1rem;color:#1d2330;background:#fbfbfd}
 h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #d9dce3;padding-bottom:.2rem;margin-top:2rem}
 h3{font-size:1rem;margin-top:1.2rem}

@@ -2,7 +2,7 @@
 
 Scored rows are joined with what made their audio: an eval's manifest rows (reference clips) and, when the
 manifest came from a sweep command (steer, patch), that run's cells (alpha, layers, segment); a suite's
-work items (their spec and, for experiment cells, their config). With two swept axes such as alpha and
+work items (their spec and, for experiment cells, their config and the clips they were scored against). With two swept axes such as alpha and
 layer, the page shows the grid of identity shift (or similarity) and WER, each cell with n and a 95% CI.
 """
 
@@ -22,18 +22,25 @@ ITEM_METRICS = ("wer", "cer", "similarity", "identity_shift", "identity_shift_co
                 "f0_shift_semitones", "duration_s")
 X_AXES = ("alpha", "strength")
 Y_AXES = ("layer", "layers", "t_range", "segment", "site", "codebooks")
+OTHER_SETTINGS = ("seed", "speaker", "direction", "text", "instruct")
+
+
+def _scalar(value: Any) -> Any:
+    """A setting as one table value: a one-element list as its element, a list of scalars as 'a,b', numbers
+    parsed from strings (so '3' and 3 are one layer); None for anything nested."""
+    if isinstance(value, list) and all(not isinstance(v, (Mapping, list)) for v in value):
+        value = value[0] if len(value) == 1 else ",".join(str(v) for v in value)
+    if isinstance(value, (Mapping, list)):
+        return None
+    return number(value) if isinstance(value, str) else value
 
 
 def _config_of(source: Mapping[str, Any]) -> dict[str, Any]:
-    """The scalar settings of a cell or work item (and of its `config` block), layers parsed as numbers."""
-    flat = {k: v for k, v in source.items() if not isinstance(v, (Mapping, list))}
+    """The scalar settings of a cell or work item, and of its `config` block (which wins)."""
     config = source.get("config")
-    if isinstance(config, Mapping):
-        flat.update({k: v for k, v in config.items() if not isinstance(v, (Mapping, list))})
-    for key in ("layer", "layers", "alpha"):
-        if key in flat:
-            flat[key] = number(flat[key]) if isinstance(flat[key], str) else flat[key]
-    return flat
+    merged = {**source, **(config if isinstance(config, Mapping) else {})}
+    flat = {k: _scalar(v) for k, v in merged.items() if k != "config"}
+    return {k: v for k, v in flat.items() if v is not None}
 
 
 def _grids(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -49,7 +56,7 @@ def _grids(rows: Sequence[Mapping[str, Any]]) -> str:
 def items_table(run: RunDir, rows: Sequence[Mapping[str, Any]], refs: Mapping[str, Mapping[str, list[str]]]) -> str:
     """One row per scored item: status, its settings that vary, every metric it has, its audio and refs."""
     metrics = [m for m in ITEM_METRICS if any(r.get(m) is not None for r in rows)]
-    varying = [a for a in X_AXES + Y_AXES if axes_of(rows, [a])]
+    varying = [a for a in X_AXES + Y_AXES + OTHER_SETTINGS if axes_of(rows, [a])]
     columns = ["id", "status"] + varying + metrics + ["audio (cell beside its reference clips)"]
     body = []
     for row in rows:
@@ -110,7 +117,8 @@ def render_suite(run: RunDir) -> list[str]:
     for row in rows:
         spec = specs.get(row.get("work_id"), {})
         joined.append({**_config_of(spec), **row, "id": row.get("work_id", row.get("id"))})
-        refs[str(row.get("work_id"))] = reference_clips(spec, run.path)
+        scored = row.get("scored")  # experiment cells record what was scored, paths relative to OUT
+        refs[str(row.get("work_id"))] = reference_clips(scored if isinstance(scored, Mapping) else spec, run.path)
     aggregates = run.result.get("aggregates") or summarise(rows, calibration, (run.result.get("config") or {})
                                                            .get("seed", 0))
     pending = len([w for w in items if w["id"] not in {r.get("work_id") for r in rows}])
