@@ -101,3 +101,17 @@ def test_every_command_that_writes_a_result_has_a_renderer() -> None:
                  "suite report", "hspace direction", "hspace edit", "hspace sweep", "codes ablate", "codes swap",
                  "codes stats", "codes probe"}
     assert made_here <= set(RENDERERS)
+
+
+def test_grid_cells_average_over_seeds_with_n_and_ci_and_suite_configs_flatten() -> None:
+    from tts_interp.report.kinds_eval import _config_of
+    from tts_interp.report.sections import grid
+
+    spec = {"config": {"layer": [3], "alpha": 2.0, "seed": 1, "target": {"speaker": "cleo"}}, "inputs": {}}
+    assert _config_of(spec) == {"layer": 3, "alpha": 2.0, "seed": 1}
+    rows = [{"alpha": a, "layer": layer, "seed": s, "identity_shift": a * 0.1 + layer + s * 0.01}
+            for a in (0, 2) for layer in (1, 3) for s in (0, 1)]
+    text = grid(rows, "alpha", "layer", "identity_shift", "shift")
+    expected = summary([2 * 0.1 + 3, 2 * 0.1 + 3 + 0.01])
+    cell = text.split("layer = 3")[1].split("</tr>")[0].split("<td")[2]
+    assert f"{expected['value']:.4g}" in cell and "n=2" in cell and f"{expected['ci95'][1]:.3g}" in cell
