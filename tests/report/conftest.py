@@ -30,7 +30,7 @@ def steer_dir(voicedesign, runs: Path) -> Path:
     from tts_interp.interventions.directions import Direction, save_direction
     from tts_interp.interventions.generation import RunConfig
     from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
-    from tts_interp.models.qwen3_tts.adapter import GenerationSettings
+    from tts_interp.models.qwen3_tts.settings import GenerationSettings
     from tts_interp.tracing.selection import Selection
 
     generator = torch.Generator().manual_seed(1)
@@ -47,7 +47,7 @@ def steer_dir(voicedesign, runs: Path) -> Path:
 def steer_eval_dir(steer_dir: Path, runs: Path) -> Path:
     """The steer cells scored as an identity edit from the plain run toward a real voice (jm_kumo)."""
     from tts_interp.evals.evaluate import evaluate_manifest
-    from tts_interp.evals.scoring import ScoreConfig
+    from tts_interp.evals.score_config import ScoreConfig
 
     cells = json.loads((steer_dir / "result.json").read_text())["cells"]
     target = [str(FIXTURES / f"kokoro_jm_kumo_s{i}.flac") for i in (1, 2)]
@@ -62,7 +62,7 @@ def steer_eval_dir(steer_dir: Path, runs: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def lens_dir(voicedesign, runs: Path) -> Path:
-    from tts_interp.interventions.lens_experiment import run_lens
+    from tts_interp.interventions.talker.lens_experiment import run_lens
     from tts_interp.report.talker_plots import plot_lens
 
     codes = torch.randint(0, 2048, (6, 16), generator=torch.Generator().manual_seed(0))
