@@ -74,6 +74,7 @@ def screenshot(driver: Any, name: str) -> Path:
     """A full-page PNG under the test artifacts folder."""
     height = int(driver.execute_script("return document.documentElement.scrollHeight"))
     driver.set_window_size(1600, min(max(height, 800), 12000))
+    driver.execute_script("window.scrollTo(0, 0)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
     driver.save_screenshot(str(path))
