@@ -1,8 +1,11 @@
-"""Running a suite: skip finished work items, score the rest of this shard, append rows as they finish.
+"""Running a suite: skip finished work items, run and score the rest of this shard, append rows as they finish.
 
 OUT/ holds: suite.yaml (a copy), suite.json (name, fingerprint, scoring), work_items.jsonl (the expanded
-items), results/shard-i-of-n.jsonl (rows), calibration.json (the verifier's EER on the suite's speaker
-clips), runs/shard-i-of-n.json (last run of each shard). `status` and `report` only read these.
+items), directions/<name>/ (directions the suite built), cells/<id>/ and refs/<hash>/ (audio and run
+files of experiment cells and their shared reference runs), results/shard-i-of-n.jsonl (rows),
+calibration.json (the verifier's EER on the suite's speaker clips), runs/shard-i-of-n.json (last run of
+each shard). The driver is the only writer, whichever executor runs the cells. `status` and `report` only
+read these.
 """
 
 from __future__ import annotations
@@ -15,12 +18,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tts_interp.core.errors import BadInputError
+from tts_interp.core.errors import BadInputError, TTSInterpError
 from tts_interp.core.results import write_json, write_result
 from tts_interp.evals.aggregate import summarise
 from tts_interp.evals.evaluate import csv_value
 from tts_interp.evals.scoring import ROW_COLUMNS, Evaluator
-from tts_interp.suites.spec import Suite, WorkItem, in_shard, load_suite, realise
+from tts_interp.suites.dispatch import plan_jobs, run_direction_stage, scored_items, write_outputs
+from tts_interp.suites.execute import execute_batch
+from tts_interp.suites.executors import Job, make_executor
+from tts_interp.suites.spec import Suite, WorkItem, in_shard, load_suite
 from tts_interp.suites.store import ResultWriter, read_rows
 
 STATE_FILE, WORK_FILE, CALIBRATION_FILE = "suite.json", "work_items.jsonl", "calibration.json"
@@ -62,10 +68,10 @@ def pending_items(suite: Suite, out_dir: Path, shard: tuple[int, int]) -> tuple[
     return [w for w in mine if w.id not in done], len(mine)
 
 
-def run_suite(suite_path: Path, out_dir: Path, shard: tuple[int, int] = (0, 1),
-              on_total: Callable[[int], None] | None = None,
+def run_suite(suite_path: Path, out_dir: Path, shard: tuple[int, int] = (0, 1), executor: str = "local",
+              address: str | None = None, on_total: Callable[[int], None] | None = None,
               advance: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Score this shard's unfinished items, appending each row as it finishes; returns the run summary."""
+    """Run and score this shard's unfinished items on `executor`, appending each row as it finishes."""
     started = time.time()
     suite_path, out_dir = Path(suite_path), Path(out_dir)
     suite = load_suite(suite_path)
@@ -73,22 +79,36 @@ def run_suite(suite_path: Path, out_dir: Path, shard: tuple[int, int] = (0, 1),
     todo, n_mine = pending_items(suite, out_dir, shard)
     if on_total is not None:
         on_total(len(todo))
-    evaluator = Evaluator(suite.scoring)
+    engine = make_executor(executor, address)
     writer = ResultWriter(out_dir, shard)
-    failed = 0
-    try:
-        for work, row in zip(todo, evaluator.score(realise(w) for w in todo), strict=True):
-            writer.append({"work_id": work.id, "kind": work.kind, **row})
-            failed += row["status"] == "failed"
+    counts = {"scored": 0, "failed": 0}
+
+    def finished(job: Job, results: list[dict[str, Any]]) -> None:
+        for result in results:
+            write_outputs(out_dir, result["files"])
+            writer.append(result["row"])
+            counts["scored"] += 1
+            counts["failed"] += result["row"]["status"] == "failed"
             if advance is not None:
                 advance(1)
+
+    try:
+        lost = run_direction_stage(suite, todo, out_dir, engine)
+        if lost:
+            raise TTSInterpError(f"the direction stage failed ({lost[0].label}: {lost[0].reason}); nothing else ran")
+        lost = engine.map(execute_batch, plan_jobs(suite, todo, out_dir), finished)
+        executor_info = engine.describe()
     finally:
         writer.close()
-    calibration = evaluator.calibrate(realise(w) for w in suite.items)
+        engine.close()
+    evaluator = Evaluator(suite.scoring)
+    calibration = evaluator.calibrate(scored_items(read_rows(out_dir)[0], out_dir))
     write_json(out_dir / CALIBRATION_FILE, calibration)
     payload = {"command": "suite run", "suite": suite.name, "fingerprint": suite.fingerprint(),
                "shard": f"{shard[0]}/{shard[1]}", "n_items_suite": len(suite.items), "n_items_shard": n_mine,
-               "n_already_done": n_mine - len(todo), "n_scored_now": len(todo), "n_failed_now": failed,
+               "n_already_done": n_mine - len(todo), "n_scored_now": counts["scored"],
+               "n_failed_now": counts["failed"], "n_lost_now": len(todo) - counts["scored"],
+               "lost_jobs": [{"job": x.label, "reason": x.reason} for x in lost[:50]], "executor": executor_info,
                "config": suite.scoring.to_dict(), "backends": evaluator.describe(), "verifier_calibration": calibration,
                "seconds": round(time.time() - started, 2)}
     write_json(out_dir / "runs" / f"shard-{shard[0]}-of-{shard[1]}.json", payload)
