@@ -20,15 +20,16 @@ def run(suite: Annotated[Path, typer.Argument(help="suite YAML file")], out: Out
         shard: Annotated[str, typer.Option("--shard", help="i/n: run the i-th of n shards")] = "0/1",
         executor: Annotated[str, typer.Option("--executor", help="local (in this process) or ray")] = "local",
         address: Annotated[str | None, typer.Option(
-            "--address", help="Ray cluster to join (HOST:PORT or auto); default: a private local cluster")] = None
-        ) -> None:
+            "--address", help="Ray cluster to join (HOST:PORT or auto); default: a private local cluster")] = None,
+        retry_failed: Annotated[bool, typer.Option("--retry-failed", help="also rerun items whose row failed "
+                                                                         "(`suite status` lists why)")] = False) -> None:
     """Run and score the suite's unfinished items (this shard's), appending each row as it finishes."""
     shard_pair = parse_shard(shard)
     with progress_bar(f"suite shard {shard} ({executor})", None) as advance:
-        payload = run_suite(suite, out, shard_pair, executor, address, advance=advance)
+        payload = run_suite(suite, out, shard_pair, executor, address, advance=advance, retry_failed=retry_failed)
     print_done(out, {"shard": payload["shard"], "scored now": payload["n_scored_now"],
-                     "already done": payload["n_already_done"], "failed now": payload["n_failed_now"],
-                     "lost now (rerun to retry)": payload["n_lost_now"]})
+                     "retried": payload["n_retried"], "already done": payload["n_already_done"],
+                     "failed now": payload["n_failed_now"], "lost now (rerun to retry)": payload["n_lost_now"]})
 
 
 @suite_app.command("status")

@@ -15,6 +15,7 @@ from typing import Any
 
 from tts_interp.core.audio import write_wav
 from tts_interp.core.errors import BadInputError
+from tts_interp.core.fingerprint import fingerprint, weights_provenance
 from tts_interp.core.paths import file_sha256
 from tts_interp.evals.items import EvalItem, SpeakerSet
 from tts_interp.suites import fields
@@ -29,9 +30,9 @@ HSPACE = {"model": REQUIRED, "text": REQUIRED, "direction": REQUIRED, "alpha": R
           "dtype": "float32"}
 
 
-def _check_codec_common(config: dict[str, Any]) -> dict[str, Any]:
+def _check_codec_common(config: dict[str, Any], base: Path) -> dict[str, Any]:
     out = dict(config)
-    fields.string(config, "codec")
+    out.update(fields.model_weights(config, "codec", base))
     out["codebooks"] = sorted(set(fields.integers(config, "codebooks")))
     fields.string(config, "text", optional=True)
     fields.string(config, "device")
@@ -39,7 +40,7 @@ def _check_codec_common(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_ablate(config: dict[str, Any], base: Path) -> dict[str, Any]:
-    out = _check_codec_common(config)
+    out = _check_codec_common(config, base)
     out["audio"], out["audio_sha256"] = fields.input_file(config, "audio", base)
     fields.choice(config, "mode", ("zero", "mean"))
     return out
@@ -48,7 +49,7 @@ def _check_ablate(config: dict[str, Any], base: Path) -> dict[str, Any]:
 def _check_swap(config: dict[str, Any], base: Path) -> dict[str, Any]:
     from tts_interp.interventions.codebooks import ALIGNMENTS
 
-    out = _check_codec_common(config)
+    out = _check_codec_common(config, base)
     for name in ("a", "b"):
         out[name], out[f"{name}_sha256"] = fields.input_file(config, name, base)
     fields.choice(config, "align", ALIGNMENTS)
@@ -109,7 +110,8 @@ def _run_swap(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produce
 
 def _check_hspace(config: dict[str, Any], base: Path) -> dict[str, Any]:
     out = dict(config)
-    for name in ("model", "text", "direction", "device", "dtype"):
+    out.update(fields.model_weights(config, "model", base))
+    for name in ("text", "direction", "device", "dtype"):
         fields.string(config, name)
     out["alpha"] = fields.number(config, "alpha")
     if config.get("speaker") is not None:
@@ -146,11 +148,14 @@ def _run_hspace(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produ
                   {"role": "plain sample (suite reference)"})
 
     plain_key = {"model": key, "request": request.to_json(), "settings": settings.to_json()}
-    plain = SpeakerSet(f"denoiser@{config['model']}", (ctx.reference(plain_key, produce),))
+    voice = fingerprint({"model": config["model"], "speaker": config.get("speaker"),
+                         "ref_audio": config.get("ref_audio_sha256")})[:8]
+    plain = SpeakerSet(f"denoiser@{voice}", (ctx.reference(plain_key, produce),))
     audio = ctx.cell_dir / "audio.wav"
     item = EvalItem(work_id, audio, config["text"], reference=plain)
     return Produced(item, {"mel_frames": result["mel_frames"], "audio_seconds": result["seconds"],
-                           "audio_sha256": file_sha256(audio)})
+                           "audio_sha256": file_sha256(audio),
+                           "weights": weights_provenance(session.model, session.adapter.checkpoint)})
 
 
 AUDIO_KINDS = {

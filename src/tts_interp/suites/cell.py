@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tts_interp.core.fingerprint import fingerprint
 from tts_interp.evals.items import BadRow, EvalItem
-from tts_interp.suites.grid import config_hash
 
 MODELS_PER_PROCESS = 4
 MEMO_PER_PROCESS = 64
@@ -65,18 +65,18 @@ class CellContext:
 
     def model(self, kind: str, key: Mapping[str, Any], load: Callable[[], Any]) -> Any:
         """A loaded model (session, codec), made once per process for the same kind and key."""
-        return _MODELS.get_or_make(f"{kind}:{config_hash(dict(key))}", load)
+        return _MODELS.get_or_make(f"{kind}:{fingerprint(dict(key))}", load)
 
     def memo(self, kind: str, key: Mapping[str, Any], make: Callable[[], Any]) -> Any:
         """A deterministic intermediate (a calibration, a cached source run), made once per process."""
-        return _MEMO.get_or_make(f"{kind}:{config_hash(dict(key))}", make)
+        return _MEMO.get_or_make(f"{kind}:{fingerprint(dict(key))}", make)
 
     def reference(self, key: Mapping[str, Any], produce: Callable[[Path], None]) -> Path:
         """A reference run shared by cells: `produce(dir)` writes it once per process; returns its audio.wav.
 
         It lands in OUT/refs/<hash of key>/, so every cell that needs the same run points at one file.
         """
-        rel = f"refs/{config_hash(dict(key))}"
+        rel = f"refs/{fingerprint(dict(key))}"
 
         def make() -> dict[str, bytes]:
             produce(self.scratch / rel)

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from tts_interp.core.errors import BadInputError
+from tts_interp.core.fingerprint import fingerprint
 from tts_interp.core.results import write_json
 from tts_interp.suites import fields
 from tts_interp.suites.cell import read_tree
-from tts_interp.suites.grid import config_hash
 
 BUILD_FIELDS = ("model", "method", "text", "a", "b", "sites", "max_new_tokens", "device", "dtype")
 BUILD_DEFAULTS = {"sites": "talker.layer.*.resid_out", "max_new_tokens": 40, "device": "auto", "dtype": "float32",
@@ -89,7 +89,7 @@ def parse_directions(data: Any, base: Path) -> dict[str, DirectionSource]:
             raise BadInputError(f"{where}: 'text' must be a string or a list of strings, got {texts!r}")
         recipe["a"] = _check_voices(recipe.get("a"), "a", base)
         recipe["b"] = _check_voices(recipe["b"], "b", base) if recipe["b"] else []
-        out[name] = DirectionSource(name, None, recipe, config_hash(recipe))
+        out[name] = DirectionSource(name, None, recipe, fingerprint(recipe))
     return out
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.core.paths import file_sha256
+from tts_interp.core.fingerprint import content_hash, weights_provenance
 
 
 def string(config: Mapping[str, Any], name: str, optional: bool = False) -> str | None:
@@ -70,10 +70,25 @@ def input_file(config: Mapping[str, Any], name: str, base: Path) -> tuple[str, s
     path = path if path.is_absolute() else (base / path).resolve()
     if not path.is_file():
         raise BadInputError(f"field {name!r}: file {path} does not exist")
-    return str(path), file_sha256(path)
+    return str(path), content_hash(path)
 
 
 def unknown(mapping: Mapping[str, Any], valid: tuple[str, ...], where: str) -> None:
     bad = sorted(set(mapping) - set(valid))
     if bad:
         raise BadInputError(f"{where}: unknown key(s) {bad}; valid: {', '.join(valid)}")
+
+
+def model_weights(config: Mapping[str, Any], name: str, base: Path) -> dict[str, Any]:
+    """A model or codec field; a local checkpoint directory is made absolute and its weights hashed.
+
+    Built-in ids and hub ids stay names (a built-in's weights are fixed by its id; a hub id's snapshot is
+    recorded by the run's own result.json and the row's `weights`).
+    """
+    value = string(config, name)
+    path = Path(value).expanduser()
+    path = path if path.is_absolute() else (base / path)
+    if not path.exists():
+        return {name: value}
+    return {name: str(path.resolve()),
+            f"{name}_weights_sha256": weights_provenance(value, path.resolve())["weights_sha256"]}

@@ -9,26 +9,15 @@ same cell always gets the same id and any change to what it computes gives a new
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from tts_interp.core.errors import BadInputError
+from tts_interp.core.fingerprint import fingerprint
 
 REQUIRED = object()  # the default of a field that every cell must state
 ENTRY_KEYS = ("kind", "grid")
-
-
-def canonical_json(value: Any) -> str:
-    """One JSON text per value (sorted keys, no spaces), the input of every hash here."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def config_hash(value: Any, length: int = 16) -> str:
-    """A short SHA-256 of a JSON-able configuration."""
-    return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:length]
 
 
 def expand_grid(entry: Mapping[str, Any], fields: Mapping[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -60,4 +49,4 @@ def expand_grid(entry: Mapping[str, Any], fields: Mapping[str, Any], kind: str) 
 
 def cell_id(kind: str, config: Mapping[str, Any], scoring: Mapping[str, Any]) -> str:
     """The stable id of a cell: its kind and the hash of its full configuration and the scoring config."""
-    return f"{kind}-{config_hash({'kind': kind, 'config': config, 'scoring': scoring})}"
+    return f"{kind}-{fingerprint({'kind': kind, 'config': config, 'scoring': scoring})}"

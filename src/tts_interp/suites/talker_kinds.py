@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from tts_interp.core.errors import BadInputError
+from tts_interp.core.fingerprint import fingerprint, weights_provenance
 from tts_interp.core.paths import file_sha256
 from tts_interp.evals.items import EvalItem, SpeakerSet
 from tts_interp.suites import fields
 from tts_interp.suites.cell import CellContext, ExperimentKind, Produced
-from tts_interp.suites.grid import REQUIRED, config_hash
+from tts_interp.suites.grid import REQUIRED
 
 VOICE_FIELDS = ("speaker", "instruct", "ref_audio", "ref_text", "language")
 COMMON = {"model": REQUIRED, "text": REQUIRED, "speaker": None, "instruct": None, "ref_audio": None,
@@ -53,7 +54,7 @@ def _other_voice(config: dict[str, Any], name: str, base: Path) -> dict[str, Any
 def check_common(config: dict[str, Any], base: Path) -> dict[str, Any]:
     """Types of the model, prompt, voice and decoding fields; files resolved and hashed."""
     out = dict(config)
-    fields.string(config, "model")
+    out.update(fields.model_weights(config, "model", base))
     fields.string(config, "text")
     out.update(_check_voice({k: config[k] for k in VOICE_FIELDS if config.get(k) is not None}, base, "prompt"))
     out["target"] = _other_voice(config, "target", base)
@@ -129,7 +130,7 @@ def voice_set(config: dict[str, Any], voice: dict[str, Any], clip: Path) -> Spea
     """A speaker set of one clip, named by model + voice (so calibration pools one voice's clips)."""
     label = voice.get("speaker") or ("instruct" if voice.get("instruct") else "ref" if voice.get("ref_audio")
                                      else "default")
-    return SpeakerSet(f"{label}@{config_hash({'model': config['model'], **voice}, 8)}", (clip,))
+    return SpeakerSet(f"{label}@{fingerprint({'model': config['model'], **voice})[:8]}", (clip,))
 
 
 def plain_reference(ctx: CellContext, session: Any, run_cfg: Any, run: Any = None) -> Path:
@@ -153,8 +154,10 @@ def _target_set(ctx: CellContext, session: Any, config: dict[str, Any]) -> Speak
     return voice_set(config, voice, plain_reference(ctx, session, run_config(config, voice)))
 
 
-def _outputs(result: dict[str, Any], audio: Path) -> dict[str, Any]:
-    return {"frames": result["frames"], "audio_seconds": result["seconds"], "audio_sha256": file_sha256(audio)}
+def _outputs(session: Any, result: dict[str, Any], audio: Path) -> dict[str, Any]:
+    """A cell's own numbers: frames, length, the audio's hash, and the weights it ran on."""
+    return {"frames": result["frames"], "audio_seconds": result["seconds"], "audio_sha256": file_sha256(audio),
+            "weights": weights_provenance(session.adapter.model_id, session.adapter.checkpoint)}
 
 
 def _run_generate(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produced:
@@ -164,7 +167,7 @@ def _run_generate(work_id: str, config: dict[str, Any], ctx: CellContext) -> Pro
     result = generate_to_dir(session, run_config(config, _voice_of(config)), ctx.cell_dir)
     audio = ctx.cell_dir / "audio.wav"
     item = EvalItem(work_id, audio, config["text"], reference=_target_set(ctx, session, config))
-    return Produced(item, _outputs(result, audio))
+    return Produced(item, _outputs(session, result, audio))
 
 
 def _run_steer(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produced:
@@ -207,7 +210,7 @@ def _run_steer(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
     target = _target_set(ctx, session, config)
     item = EvalItem(work_id, audio, config["text"], reference=plain, source=plain if target else None, target=target)
     codes = torch.as_tensor(np.load(ctx.cell_dir / "codes.npy"))
-    return Produced(item, {**_outputs(result, audio),
+    return Produced(item, {**_outputs(session, result, audio),
                            "code0_agreement_with_plain": code_agreement(codes, calibration.run.codes),
                            "alpha_unit_mean_norm": {s: calibration.mean_norm[s] for s in sites}})
 
@@ -254,7 +257,7 @@ def _run_patch(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
     plain_b = voice_set(config, voice_b, plain_reference(ctx, session, cfg_b))
     plain_a = voice_set(config, voice_a, plain_reference(ctx, session, cfg_a))
     item = EvalItem(work_id, audio, config["text"], source=plain_b, target=plain_a)
-    return Produced(item, {**_outputs(result, audio), **metrics, "patched_positions": int(write.value.shape[0]),
+    return Produced(item, {**_outputs(session, result, audio), **metrics, "patched_positions": int(write.value.shape[0]),
                            "forced_frames": n_frames})
 
 
