@@ -45,6 +45,11 @@ _MODELS = LRU(MODELS_PER_PROCESS)
 _MEMO = LRU(MEMO_PER_PROCESS)
 
 
+def cached_model(kind: str, key: Mapping[str, Any], load: Callable[[], Any]) -> Any:
+    """A loaded model (session, codec), made once per process for the same kind and key."""
+    return _MODELS.get_or_make(f"{kind}:{fingerprint(dict(key))}", load)
+
+
 def read_tree(root: Path, prefix: str) -> dict[str, bytes]:
     """Every file under `root` as {prefix/relative path: bytes} (no prefix: paths relative to `root`)."""
     lead = f"{prefix}/" if prefix else ""
@@ -65,7 +70,7 @@ class CellContext:
 
     def model(self, kind: str, key: Mapping[str, Any], load: Callable[[], Any]) -> Any:
         """A loaded model (session, codec), made once per process for the same kind and key."""
-        return _MODELS.get_or_make(f"{kind}:{fingerprint(dict(key))}", load)
+        return cached_model(kind, key, load)
 
     def memo(self, kind: str, key: Mapping[str, Any], make: Callable[[], Any]) -> Any:
         """A deterministic intermediate (a calibration, a cached source run), made once per process."""

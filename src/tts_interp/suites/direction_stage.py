@@ -20,7 +20,7 @@ from tts_interp.core.errors import BadInputError
 from tts_interp.core.fingerprint import fingerprint
 from tts_interp.core.results import write_json
 from tts_interp.suites import fields
-from tts_interp.suites.cell import read_tree
+from tts_interp.suites.cell import cached_model, read_tree
 
 BUILD_FIELDS = ("model", "method", "text", "a", "b", "sites", "max_new_tokens", "device", "dtype")
 BUILD_DEFAULTS = {"sites": "talker.layer.*.resid_out", "max_new_tokens": 40, "device": "auto", "dtype": "float32",
@@ -104,7 +104,8 @@ def build_direction(recipe: dict[str, Any]) -> dict[str, bytes]:
         return [PromptRequest(text=text, **{k: v for k, v in voice.items() if not k.endswith("_sha256")})
                 for text in recipe["text"] for voice in voices]
 
-    session = Session(recipe["model"], recipe["device"], recipe["dtype"])
+    key = {"model": recipe["model"], "device": recipe["device"], "dtype": recipe["dtype"]}
+    session = cached_model("talker", key, lambda: Session(**key))  # the cells on this worker reuse it
     with tempfile.TemporaryDirectory(prefix="tts-interp-direction-") as tmp:
         run_direction(session, requests(recipe["a"]), requests(recipe["b"]), [recipe["sites"]], Selection(),
                       recipe["method"], Path(tmp), max_new_tokens=recipe["max_new_tokens"])
