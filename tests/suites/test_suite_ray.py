@@ -12,8 +12,8 @@ import psutil
 import torch
 
 from tts_interp.interventions.directions import load_direction
-
 from tts_interp.suites.runner import run_suite
+
 
 def _rows(out: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (out / "results" / "shard-0-of-1.jsonl").read_text().splitlines()]
