@@ -11,6 +11,7 @@ Cells reference a direction by name; their ids carry the direction's identity.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,7 +129,7 @@ def store_built(source: DirectionSource, out: Path, files: dict[str, bytes]) -> 
     for rel, data in files.items():
         target = directory / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # shards may build it at once
         tmp.write_bytes(data)
         tmp.replace(target)
     write_json(directory / STAGE_FILE, {"name": source.name, "recipe": source.digest, "build": source.build})

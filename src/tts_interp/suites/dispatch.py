@@ -1,12 +1,13 @@
 """From pending work items to executor jobs and back: the direction stage, batching, and writing outputs.
 
-Only the driver calls these. Jobs carry everything a worker needs (items, scoring config, direction
-bytes), so workers never read OUT; their files come back and are written here, before the row that
+Only the driver calls these. Jobs carry everything a worker needs (items, scoring config, direction and
+input-file bytes), so workers never read OUT or the driver's files; their files come back and are written here, before the row that
 points at them, each file through a temporary name and a rename.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from tts_interp.suites.direction_stage import DirectionSource, built_files, dire
 from tts_interp.suites.execute import execute_direction
 from tts_interp.suites.executors import Job, LocalExecutor, Lost, RayExecutor
 from tts_interp.suites.experiments import EXPERIMENT_KINDS
+from tts_interp.suites.inputs import pack_files
 from tts_interp.suites.spec import Suite, WorkItem
 
 
@@ -51,10 +53,10 @@ def plan_jobs(suite: Suite, todo: Sequence[WorkItem], out_dir: Path) -> list[Job
     jobs: list[Job] = []
     batch: list[WorkItem] = []
 
-    def job(items: list[WorkItem], inputs: dict[str, bytes]) -> Job:
+    def job(items: list[WorkItem], inputs: dict[str, bytes], files: dict[str, bytes] | None = None) -> Job:
         resources = suite.resources.get(items[0].kind, {"num_cpus": 1.0, "num_gpus": 0.0})
         payload = {"items": [w.to_json() for w in items], "scoring": scoring, "inputs": inputs,
-                   "num_threads": int(resources["num_cpus"])}
+                   "files": files or {}, "num_threads": int(resources["num_cpus"])}
         return Job(items[0].id if len(items) == 1 else f"{items[0].id}+{len(items) - 1}", payload,
                    resources["num_cpus"], resources["num_gpus"])
 
@@ -64,7 +66,7 @@ def plan_jobs(suite: Suite, todo: Sequence[WorkItem], out_dir: Path) -> list[Job
             if "direction" in work.spec["inputs"]:
                 source = suite.directions[work.spec["inputs"]["direction"]["name"]]
                 inputs["direction"] = _direction_bytes(source, out_dir)
-            jobs.append(job([work], inputs))
+            jobs.append(job([work], inputs, pack_files(work.spec["config"])))
             continue
         batch.append(work)
         if len(batch) == suite.scoring.batch_size:
@@ -85,7 +87,7 @@ def write_outputs(out_dir: Path, files: dict[str, bytes]) -> None:
         if rel.startswith("refs/") and target.is_file():
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # shards may write the same ref
         tmp.write_bytes(data)
         tmp.replace(target)
 

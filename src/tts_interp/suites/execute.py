@@ -20,6 +20,7 @@ from tts_interp.evals.items import BadRow, EvalItem, SpeakerSet
 from tts_interp.evals.scoring import Evaluator, ScoreConfig
 from tts_interp.suites.cell import LRU, CellContext, Produced, read_tree
 from tts_interp.suites.experiments import EXPERIMENT_KINDS
+from tts_interp.suites.inputs import unpack_files
 from tts_interp.suites.spec import WorkItem, realise
 
 _EVALUATORS = LRU(2)
@@ -55,12 +56,13 @@ def scored_json(item: EvalItem | BadRow, scratch: Path) -> dict[str, Any]:
             "source": speaker(item.source), "target": speaker(item.target)}
 
 
-def _produce(work: WorkItem, ctx: CellContext) -> Produced:
+def _produce(work: WorkItem, ctx: CellContext, files: dict[str, bytes]) -> Produced:
     if work.kind not in EXPERIMENT_KINDS:
         return Produced(realise(work), {})
     ctx.cell_dir.mkdir(parents=True, exist_ok=True)
+    config = unpack_files(work.spec["config"], files, ctx.scratch / "inputs" / "files")
     try:
-        return EXPERIMENT_KINDS[work.kind].run(work.id, work.spec["config"], ctx)
+        return EXPERIMENT_KINDS[work.kind].run(work.id, config, ctx)
     except TTSInterpError as exc:
         return Produced(BadRow(work.id, "", f"{work.kind}: {exc}"), {})
 
@@ -81,7 +83,7 @@ def execute_batch(payload: dict[str, Any]) -> list[dict[str, Any]]:
         produced = []
         for work in works:
             ctx = CellContext(work.id, scratch, inputs)
-            produced.append(_produce(work, ctx))
+            produced.append(_produce(work, ctx, payload.get("files", {})))
         rows = evaluator.score_batch([p.item for p in produced])
         out = []
         for work, made, row in zip(works, produced, rows, strict=True):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.core.fingerprint import fingerprint, weights_provenance
+from tts_interp.core.fingerprint import content_hash, fingerprint, weights_provenance
 from tts_interp.core.paths import file_sha256
 from tts_interp.evals.items import EvalItem, SpeakerSet
 from tts_interp.suites import fields
@@ -133,6 +133,14 @@ def voice_set(config: dict[str, Any], voice: dict[str, Any], clip: Path) -> Spea
     return SpeakerSet(f"{label}@{fingerprint({'model': config['model'], **voice})[:8]}", (clip,))
 
 
+def run_key(run_cfg: Any) -> dict[str, Any]:
+    """A run's config with its reference clip named by content, not path (inputs land in scratch folders)."""
+    key = run_cfg.to_json()
+    if key["prompt"].get("ref_audio"):
+        key["prompt"]["ref_audio"] = content_hash(key["prompt"]["ref_audio"])
+    return key
+
+
 def plain_reference(ctx: CellContext, session: Any, run_cfg: Any, run: Any = None) -> Path:
     """The plain run of `run_cfg` under OUT/refs/ (generated here unless `run` is given); its audio path."""
     from tts_interp.interventions.generation import generate_to_dir, write_generation
@@ -144,7 +152,7 @@ def plain_reference(ctx: CellContext, session: Any, run_cfg: Any, run: Any = Non
         else:
             write_generation(directory, session, run_cfg, run, role)
 
-    return ctx.reference({"plain": run_cfg.to_json()}, produce)
+    return ctx.reference({"plain": run_key(run_cfg)}, produce)
 
 
 def _target_set(ctx: CellContext, session: Any, config: dict[str, Any]) -> SpeakerSet | None:
@@ -198,7 +206,7 @@ def _run_steer(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
     plain_cfg = run_config(config, voice)
     prompt = prepare_checked(adapter, plain_cfg.prompt)
     check_segments(selection, prompt.segments)
-    calibration = ctx.memo("calibration", {"run": plain_cfg.to_json(), "sites": sites},
+    calibration = ctx.memo("calibration", {"run": run_key(plain_cfg), "sites": sites},
                            lambda: calibrate(session, prompt, plain_cfg.settings, sites))
     plain = voice_set(config, voice, plain_reference(ctx, session, plain_cfg, calibration.run))
     cell = SteerCell(config["alpha"], tuple(layers))
@@ -239,7 +247,7 @@ def _run_patch(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
     pair = prepare_pair(adapter, cfg_a.prompt, cfg_b.prompt)
     check_alignable(pair.a.segments, pair.b.segments, config["segment"], config["rule"])
     cell = PatchCell(config["site_kind"], config["layer"], config["segment"])
-    key = {"a": cfg_a.to_json(), "b": cfg_b.to_json()}
+    key = {"a": run_key(cfg_a), "b": run_key(cfg_b)}
     codes = ctx.memo("patch-codes", key, lambda: experiment_codes(session, pair.b, None, config["max_new_tokens"])[0])
     source_run = ctx.memo("patch-source", {**key, "site": cell.site},
                           lambda: teacher_force(session.engine, adapter, pair.a, codes, reads=[Read(cell.site)]))
