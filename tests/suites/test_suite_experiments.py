@@ -102,3 +102,5 @@ def test_local_run_steers_scores_and_resumes(local_run, steer_suite_path: Path) 
     assert suite_status(out)["n_done"] == 4
     report = suite_report(out)
     assert report["complete"] and report["aggregates"]["identity_shift_mean"]["n"] == 4
+    header, *lines = (out / "items.csv").read_text().splitlines()
+    assert header.startswith("work_id,kind,alpha,layer,") and len(lines) == 4  # the grid's axes are columns

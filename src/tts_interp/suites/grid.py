@@ -10,11 +10,11 @@ same cell always gets the same id and any change to what it computes gives a new
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.core.fingerprint import fingerprint
+from tts_interp.core.fingerprint import canonical_json, fingerprint
 
 REQUIRED = object()  # the default of a field that every cell must state
 ENTRY_KEYS = ("kind", "grid")
@@ -50,3 +50,15 @@ def expand_grid(entry: Mapping[str, Any], fields: Mapping[str, Any], kind: str) 
 def cell_id(kind: str, config: Mapping[str, Any], scoring: Mapping[str, Any]) -> str:
     """The stable id of a cell: its kind and the hash of its full configuration and the scoring config."""
     return f"{kind}-{fingerprint({'kind': kind, 'config': config, 'scoring': scoring})}"
+
+
+def grid_columns(items: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    """{field: {work id: value}} for every config field that is not the same in every experiment cell."""
+    configs = {w.id: w.spec["config"] for w in items if isinstance(w.spec.get("config"), dict)}
+    out = {}
+    for name in sorted({k for config in configs.values() for k in config}):
+        values = {work_id: config.get(name) for work_id, config in configs.items()}
+        if len({canonical_json(v) for v in values.values()}) > 1:
+            out[name] = {work_id: "" if v is None else v if isinstance(v, (str, int, float)) else canonical_json(v)
+                         for work_id, v in values.items()}
+    return out

@@ -28,6 +28,7 @@ from tts_interp.evals.scoring import ROW_COLUMNS, Evaluator
 from tts_interp.suites.dispatch import plan_jobs, run_direction_stage, scored_items, write_outputs
 from tts_interp.suites.execute import execute_batch
 from tts_interp.suites.executors import Job, make_executor
+from tts_interp.suites.grid import grid_columns
 from tts_interp.suites.spec import Suite, WorkItem, in_shard, load_suite
 from tts_interp.suites.store import ResultWriter, read_rows
 
@@ -151,11 +152,13 @@ def suite_report(out_dir: Path) -> dict[str, Any]:
     calibration_path = out_dir / CALIBRATION_FILE
     calibration = (json.loads(calibration_path.read_text()) if calibration_path.is_file()
                    else {"available": False, "reason": "no calibration.json yet: no shard has finished a run"})
+    axes = grid_columns(items)
     with open(out_dir / "items.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=("work_id", "kind") + ROW_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=("work_id", "kind", *axes) + ROW_COLUMNS)
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: csv_value(row.get(k)) for k in writer.fieldnames})
+            values = {k: csv_value(row.get(k)) for k in ("work_id", "kind") + ROW_COLUMNS}
+            writer.writerow({**values, **{name: axes[name].get(row["work_id"], "") for name in axes}})
     pending = [w.id for w in items if w.id not in {r["work_id"] for r in rows}]
     payload = {"command": "suite report", "suite": state["name"], "fingerprint": state["fingerprint"],
                "config": state["scoring"], "complete": not pending, "n_pending": len(pending),
