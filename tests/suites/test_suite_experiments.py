@@ -65,11 +65,13 @@ def test_bad_experiment_entries_fail_with_one_clear_line(tmp_path: Path, change,
         load_suite(path)
 
 
-def test_unknown_executor_or_stray_address_is_refused() -> None:
-    with pytest.raises(UnknownNameError, match="local, ray"):
-        make_executor("dask")
+def test_unknown_executor_or_stray_address_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    path = steer_suite(tmp_path)
+    with pytest.raises(UnknownNameError, match="unknown executor 'dask'; valid: local, ray"):
+        run_suite(path, tmp_path / "out", executor="dask")
     with pytest.raises(BadInputError, match="--address"):
         make_executor("local", "127.0.0.1:6379")
+    assert not (tmp_path / "out").exists()
 
 
 def test_local_run_steers_scores_and_resumes(local_run, steer_suite_path: Path) -> None:

@@ -30,6 +30,8 @@ def run(suite: Annotated[Path, typer.Argument(help="suite YAML file")], out: Out
     print_done(out, {"shard": payload["shard"], "scored now": payload["n_scored_now"],
                      "retried": payload["n_retried"], "already done": payload["n_already_done"],
                      "failed now": payload["n_failed_now"], "lost now (rerun to retry)": payload["n_lost_now"]})
+    for lost in payload["lost_jobs"][:3]:
+        console.print(f"  [yellow]lost[/yellow] {lost['job']}: {lost['reason']}")
 
 
 @suite_app.command("status")

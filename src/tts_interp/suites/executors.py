@@ -124,12 +124,15 @@ class RayExecutor:
             self.ray.shutdown()
 
 
-def make_executor(name: str, address: str | None = None) -> LocalExecutor | RayExecutor:
-    """The executor called `name`; an address only makes sense for Ray."""
+def check_executor(name: str, address: str | None = None) -> None:
+    """Refuse an unknown executor, or an address given to the local one (before anything is written)."""
     if name not in EXECUTORS:
         raise UnknownNameError("executor", name, EXECUTORS)
-    if name == "local":
-        if address:
-            raise BadInputError(f"--address {address!r} is for --executor ray; the local executor runs in-process")
-        return LocalExecutor()
-    return RayExecutor(address)
+    if name == "local" and address:
+        raise BadInputError(f"--address {address!r} is for --executor ray; the local executor runs in-process")
+
+
+def make_executor(name: str, address: str | None = None) -> LocalExecutor | RayExecutor:
+    """The executor called `name` (Ray: joined or started now)."""
+    check_executor(name, address)
+    return LocalExecutor() if name == "local" else RayExecutor(address)

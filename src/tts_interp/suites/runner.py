@@ -27,7 +27,7 @@ from tts_interp.evals.evaluate import csv_value
 from tts_interp.evals.scoring import ROW_COLUMNS, Evaluator
 from tts_interp.suites.dispatch import plan_jobs, run_direction_stage, scored_items, write_outputs
 from tts_interp.suites.execute import execute_batch
-from tts_interp.suites.executors import Job, make_executor
+from tts_interp.suites.executors import Job, check_executor, make_executor
 from tts_interp.suites.grid import grid_columns
 from tts_interp.suites.spec import Suite, WorkItem, in_shard, load_suite
 from tts_interp.suites.store import ResultWriter, read_rows
@@ -87,6 +87,7 @@ def run_suite(suite_path: Path, out_dir: Path, shard: tuple[int, int] = (0, 1), 
     started = time.time()
     suite_path, out_dir = Path(suite_path), Path(out_dir)
     suite = load_suite(suite_path)
+    check_executor(executor, address)
     _claim_out_dir(suite, suite_path, out_dir)
     todo, n_mine, n_retried = pending_items(suite, out_dir, shard, retry_failed)
     if on_total is not None:
