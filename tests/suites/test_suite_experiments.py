@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from suite_files import steer_suite  # the folder has no __init__: pytest puts it on sys.path
 
 from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.suites.executors import make_executor
 from tts_interp.suites.runner import run_suite, suite_report, suite_status
 from tts_interp.suites.spec import load_suite
-
-from .conftest import steer_suite
 
 
 def _ids(path: Path) -> dict[float, set[str]]:

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import torch
 import yaml
+from suite_files import MODEL  # the folder has no __init__: pytest puts it on sys.path
 
 from tts_interp.suites.runner import run_suite
-
-from .conftest import MODEL
 
 SPEECH = Path(__file__).resolve().parents[1] / "fixtures" / "speech"
 DENOISER = "tiny-grad-tts-multispeaker"
