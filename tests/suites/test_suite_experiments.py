@@ -90,10 +90,10 @@ def test_local_run_steers_scores_and_resumes(local_run, steer_suite_path: Path) 
         if alpha[row["work_id"]] == 0.0:  # alpha 0 is the plain run bit for bit: no move toward the target
             assert row["cell"]["code0_agreement_with_plain"] == 1.0
             assert (out / row["audio"]).read_bytes() == (out / plain).read_bytes()
-            assert row["identity_shift"] == pytest.approx(0.0, abs=1e-6)
+            assert row["identity_shift_raw"] == pytest.approx(0.0, abs=1e-6)
             assert row["similarity"] == pytest.approx(1.0, abs=1e-6)
         else:  # a strong push changes the codes, and the shift toward the target is measured
-            assert row["cell"]["code0_agreement_with_plain"] < 1.0 and row["identity_shift"] is not None
+            assert row["cell"]["code0_agreement_with_plain"] < 1.0 and row["identity_shift_raw"] is not None
     assert sorted(alpha.values()) == [0.0, 0.0, 4.0, 4.0]
     assert len({r["scored"]["source"]["clips"][0] for r in rows}) == 1  # one shared plain run under refs/
     assert len(list((out / "refs").iterdir())) == 2  # the plain run and the target voice's run
@@ -102,6 +102,6 @@ def test_local_run_steers_scores_and_resumes(local_run, steer_suite_path: Path) 
     assert again["n_scored_now"] == 0 and again["n_already_done"] == 4
     assert suite_status(out)["n_done"] == 4
     report = suite_report(out)
-    assert report["complete"] and report["aggregates"]["identity_shift_mean"]["n"] == 4
+    assert report["complete"] and report["aggregates"]["identity_shift_raw_mean"]["n"] == 4
     header, *lines = (out / "items.csv").read_text().splitlines()
     assert header.startswith("work_id,kind,alpha,layer,") and len(lines) == 4  # the grid's axes are columns

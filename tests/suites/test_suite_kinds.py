@@ -46,7 +46,7 @@ def test_talker_and_codec_kinds_run_and_are_scored(tmp_path: Path, private_cache
     suite = {
         "name": "kinds", "scoring": {"scorers": ["speaker", "prosody"], "device": "cpu"},
         "items": [
-            {"kind": "generate", **talker, "target": {"speaker": "cleo"}},
+            {"kind": "generate", **talker, "target": {"speaker": "cleo"}, "reference_seeds": 2},
             {"kind": "patch", **talker, "greedy": True, "source": {"speaker": "cleo"}, "layer": 1,
              "segment": "frames"},
             {"kind": "codes-ablate", "codec": "tiny-qwen12hz", "audio": str(clip_a), "codebooks": [0, 1]},
@@ -54,12 +54,14 @@ def test_talker_and_codec_kinds_run_and_are_scored(tmp_path: Path, private_cache
         ],
     }
     by_kind = _run(tmp_path / "talker-codes", suite, 4)
-    assert by_kind["generate"][0]["similarity"] is not None  # against the target voice's plain run
+    generated = by_kind["generate"][0]
+    assert generated["similarity"] is not None  # against the target voice's plain runs, at seeds 0 and 1
+    assert len(set(generated["scored"]["reference"]["clips"])) == 2
     patch = by_kind["patch"][0]
     assert patch["cell"]["patched_positions"] > 0 and "kl_recovery" in patch["cell"]
-    assert patch["identity_shift"] is not None  # from this voice's plain run toward the source voice's
+    assert patch["identity_shift_raw"] is not None  # from this voice's plain run toward the source voice's
     assert by_kind["codes-ablate"][0]["similarity"] is not None and by_kind["codes-ablate"][0]["cell"]["frames"] > 0
-    assert by_kind["codes-swap"][0]["identity_shift"] is not None
+    assert by_kind["codes-swap"][0]["identity_shift_raw"] is not None
 
 
 def test_hspace_edit_cells_run_and_strength_zero_is_the_plain_sample(tmp_path: Path, private_cache: None) -> None:

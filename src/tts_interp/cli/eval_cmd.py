@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tts_interp.cli.common import DeviceOption, OutOption, SeedOption, print_done, progress_bar
+from tts_interp.core.errors import BadInputError
 from tts_interp.evals.evaluate import evaluate_manifest
 from tts_interp.evals.items import read_manifest
 from tts_interp.evals.scoring import SCORERS, ScoreConfig
@@ -27,6 +28,10 @@ def eval_command(
     batch_size: Annotated[int, typer.Option("--batch-size", help="clips per embedding / ASR batch")] = 16,
     device: DeviceOption = "auto",
     seed: SeedOption = 0,
+    calibration: Annotated[Path | None, typer.Option("--calibration", help="manifest whose speaker clips fit the "
+                                                                           "verifier's threshold (default: this "
+                                                                           "manifest's, scored clips excluded)")]
+    = None,
 ) -> None:
     """Score every clip of a manifest: similarity, identity shift, WER/CER, F0; writes items.csv + result.json."""
     config = ScoreConfig(scorers=tuple(s.strip() for s in scorers.split(",") if s.strip()), speaker=speaker,
@@ -34,7 +39,7 @@ def eval_command(
                          device=device, batch_size=batch_size, seed=seed).validated()
     total = len(read_manifest(manifest))
     with progress_bar("scoring", total) as advance:
-        payload = evaluate_manifest(manifest, config, out, advance)
+        payload = evaluate_manifest(manifest, config, out, advance, calibration)
     agg = payload["aggregates"]
     calibration = payload["verifier_calibration"]
 
@@ -48,3 +53,6 @@ def eval_command(
                      "similarity": show(agg["similarity_mean"]), "identity shift": show(agg["identity_shift_mean"]),
                      "verifier EER": f"{calibration['eer']:.3f}" if calibration.get("available")
                      else f"n/a ({calibration.get('reason')})"})
+    if agg["n_items"] and agg["n_failed"] == agg["n_items"]:
+        reason, count = max(payload["failed_reasons"].items(), key=lambda kv: kv[1])
+        raise BadInputError(f"every item failed ({agg['n_items']}); most common reason ({count}x): {reason}")

@@ -1,7 +1,8 @@
 """What gets scored: an item (audio + optional text and speaker clips) and the JSONL manifest that lists them.
 
-Manifest rows: `id`, `audio`, optional `text`, `reference`, `source`, `target`. A speaker field is a path,
-a list of paths, or `{"speaker": NAME, "clips": [...]}`; paths are relative to the manifest. Speakers are
+Manifest rows: `id`, `audio`, optional `text`, `reference`, `source`, `target`; any other field is the
+user's own (a label, a pair id, a weight), carried through to items.csv unchanged. A speaker field is a
+path, a list of paths, or `{"speaker": NAME, "clips": [...]}`; paths are relative to the manifest. Speakers are
 told apart by NAME where given, else by their set of clips (name them for an exact verifier EER).
 """
 
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ class EvalItem:
     reference: SpeakerSet | None = None
     source: SpeakerSet | None = None
     target: SpeakerSet | None = None
+    fields: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)  # the user's own columns
 
     def speaker_sets(self) -> list[SpeakerSet]:
         return [s for s in (self.reference, self.source, self.target) if s is not None]
@@ -79,9 +82,6 @@ def parse_item(row: Any, base: Path) -> EvalItem:
     """One manifest row (a dict) as an EvalItem; BadInputError names what is wrong with it."""
     if not isinstance(row, dict):
         raise BadInputError(f"a manifest row must be a JSON object, got {type(row).__name__}")
-    unknown = sorted(set(row) - set(KNOWN_FIELDS))
-    if unknown:
-        raise BadInputError(f"unknown field(s) {unknown}; valid: {', '.join(KNOWN_FIELDS)}")
     item_id = row.get("id")
     if not isinstance(item_id, (str, int)) or isinstance(item_id, bool) or str(item_id).strip() == "":
         raise BadInputError(f"field 'id' is missing or not a string/number: {item_id!r}")
@@ -91,7 +91,16 @@ def parse_item(row: Any, base: Path) -> EvalItem:
     if text is not None and not isinstance(text, str):
         raise BadInputError(f"field 'text' must be a string, got {text!r}")
     speakers = {f: parse_speaker(row[f], base, f) for f in SPEAKER_FIELDS if row.get(f) is not None}
-    return EvalItem(id=str(item_id), audio=_resolve(row["audio"], base, "field 'audio'"), text=text, **speakers)
+    extra = {str(k): v for k, v in row.items() if k not in KNOWN_FIELDS}
+    return EvalItem(id=str(item_id), audio=_resolve(row["audio"], base, "field 'audio'"), text=text, **speakers,
+                    fields=extra)
+
+
+def user_columns(fields: Iterable[dict[str, Any]], taken: tuple[str, ...]) -> dict[str, str]:
+    """The user's own manifest fields in order of first appearance -> their items.csv column (prefixed
+    `manifest_` where the name is one of the project's own output columns)."""
+    names = dict.fromkeys(k for row_fields in fields for k in row_fields)
+    return {name: f"manifest_{name}" if name in taken else name for name in names}
 
 
 def read_manifest(path: Path) -> list[EvalItem | BadRow]:
@@ -125,4 +134,7 @@ def read_manifest(path: Path) -> list[EvalItem | BadRow]:
         entries.append(item)
     if not entries:
         raise BadInputError(f"manifest {path} has no rows")
+    if all(isinstance(e, BadRow) for e in entries):
+        raise BadInputError(f"manifest {path}: no row could be read ({len(entries)} tried; first: "
+                            f"{entries[0].reason})")
     return entries

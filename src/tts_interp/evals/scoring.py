@@ -20,7 +20,7 @@ from tts_interp.core.audio import load_audio
 from tts_interp.core.device import resolve_device
 from tts_interp.core.errors import BadInputError, TTSInterpError, UnknownNameError
 from tts_interp.core.paths import file_sha256
-from tts_interp.evals import metrics, prosody
+from tts_interp.evals import calibration, metrics, prosody
 from tts_interp.evals.asr import ASR_BACKENDS, load_asr_backend
 from tts_interp.evals.cache import EmbeddingCache
 from tts_interp.evals.items import BadRow, EvalItem, SpeakerSet
@@ -32,13 +32,12 @@ SCORERS = ("speaker", "asr", "prosody")
 CLIP_LEVEL = 0.999  # a sample at or above this magnitude is at full scale
 MAX_CLIPPED_SHARE = 0.01  # more than 1% of samples at full scale: the clip is clipped
 CENTROID_LRU = 256  # speaker models kept in memory at once
-CALIBRATION_BOOTSTRAP = 200
 
 ROW_COLUMNS = ("id", "status", "error", "audio", "wer", "cer", "similarity", "identity_shift",
-               "identity_shift_cosine", "source_target_similarity", "target_score", "f0_shift_semitones",
-               "f0_mean_hz", "f0_median_hz", "duration_s", "speech_s", "speaking_rate_wps", "word_errors",
-               "ref_words", "char_errors", "ref_chars", "hypothesis", "reference_normalized",
-               "hypothesis_normalized")
+               "identity_shift_raw", "identity_shift_scale", "identity_shift_cosine", "source_target_similarity",
+               "target_score", "f0_shift_semitones", "f0_mean_hz", "f0_median_hz", "duration_s", "speech_s",
+               "speaking_rate_wps", "word_errors", "ref_words", "char_errors", "ref_chars", "hypothesis",
+               "reference_normalized", "hypothesis_normalized")
 
 
 @dataclass(frozen=True)
@@ -121,9 +120,7 @@ def missing_fields(item: EvalItem, scorers: Iterable[str]) -> list[str]:
         elif item.reference is None and item.source is None:
             reasons.append("scorer 'speaker' needs field 'reference' or fields 'source' and 'target'; the row "
                            "has none")
-    if "asr" in scorers and not item.text:
-        reasons.append("scorer 'asr' needs field 'text' (the words that should be heard); the row has none")
-    return reasons
+    return reasons  # a row without text simply gets no WER (it is not a failure)
 
 
 class _LRU(OrderedDict):
@@ -149,6 +146,7 @@ class Evaluator:
         self._backends: dict[str, Any] = {}
         self._centroids = _LRU(CENTROID_LRU)
         self._pitch = _LRU(CENTROID_LRU)
+        self._scales = _LRU(CENTROID_LRU)
         self._embedding_cache: EmbeddingCache | None = None
 
     # backends -------------------------------------------------------------------------------------------
@@ -225,6 +223,17 @@ class Evaluator:
             raise BadInputError(f"speaker {speaker.name!r} clip {bad[0]}")
         return self._centroids.remember(speaker, metrics.centroid(np.stack(list(embeddings.values()))))
 
+    def shift_scale(self, source: SpeakerSet, target: SpeakerSet) -> metrics.ShiftScale | str:
+        """The identity shift's endpoints for this speaker pair, or why there are none (one clip only)."""
+        key = (source, target)
+        if key not in self._scales:
+            clips = [np.stack(list(self.embed_files(s.clips).values())) for s in (source, target)]
+            try:
+                self._scales.remember(key, metrics.shift_scale(*clips))
+            except BadInputError as exc:
+                self._scales.remember(key, f"not calibrated: {exc}")
+        return self._scales[key]
+
     def speaker_pitch(self, speaker: SpeakerSet) -> prosody.PitchTrack:
         """The pooled F0 of a speaker's clips (for F0 shifts)."""
         if speaker not in self._pitch:
@@ -264,7 +273,8 @@ class Evaluator:
         ready: list[tuple[EvalItem, _Row]] = []
         audio: dict[Path, np.ndarray] = {}
         for entry in entries:
-            row = _Row({c: None for c in ROW_COLUMNS} | {"id": entry.id, "audio": str(entry.audio)})
+            row = _Row({c: None for c in ROW_COLUMNS} | {"id": entry.id, "audio": str(entry.audio),
+                                                          "fields": getattr(entry, "fields", {})})
             rows.append(row)
             if isinstance(entry, BadRow):
                 row.fail(entry.reason)
@@ -305,10 +315,17 @@ class Evaluator:
                     row.values["similarity"] = metrics.cosine(embedding, self.speaker_centroid(item.reference))
                 if item.source is not None and item.target is not None:
                     source, target = self.speaker_centroid(item.source), self.speaker_centroid(item.target)
-                    shift = metrics.identity_shift(embedding, source, target)
-                    row.values.update(identity_shift=shift.projection, identity_shift_cosine=shift.cosine_share,
+                    scale = self.shift_scale(item.source, item.target)
+                    shift = metrics.identity_shift(embedding, source, target,
+                                                   scale if isinstance(scale, metrics.ShiftScale) else None)
+                    row.values.update(identity_shift=shift.calibrated, identity_shift_raw=shift.projection,
+                                      identity_shift_scale=scale if isinstance(scale, str) else
+                                      f"leave-one-out place {scale.start:.4f} -> 0, {scale.end:.4f} -> 1 ("
+                                      f"{len(scale.source_models)} + {len(scale.target_models)} clips)",
+                                      identity_shift_cosine=shift.cosine_share,
                                       source_target_similarity=shift.baseline,
-                                      target_score=metrics.cosine(embedding, target))
+                                      target_score=calibration.acceptance_score(
+                                          embedding, np.stack(list(self.embed_files(item.target.clips).values()))))
             except BadInputError as exc:
                 row.fail(f"speaker: {exc}")
 
@@ -353,48 +370,21 @@ class Evaluator:
                 row.fail(f"prosody: {exc}")
 
     # calibration ----------------------------------------------------------------------------------------
-    def calibrate(self, entries: Iterable[EvalItem | BadRow]) -> dict[str, Any]:
-        """The verifier's own EER / minDCF on the run's speaker clips (reference, source, target).
-
-        Target trials: each clip against the centroid of its speaker's other clips; non-target trials: each
-        clip against the centroid of every other speaker. Needs 2+ speakers, one of them with 2+ clips.
-        """
+    def calibrate(self, entries: Iterable[EvalItem | BadRow], exclude: Iterable[Path] = (),
+                  source: str = "this run's reference/source/target clips (scored items' audio excluded)"
+                  ) -> dict[str, Any]:
+        """The verifier's EER / threshold / minDCF with CIs on the speaker clips of `entries`, leaving out the
+        clips in `exclude` (the scored items' audio); see evals/calibration.py."""
         speakers: dict[str, set[Path]] = {}
         for entry in entries:
             if isinstance(entry, EvalItem):
                 for s in entry.speaker_sets():
                     speakers.setdefault(s.name, set()).update(s.clips)
         if "speaker" not in self.config.scorers or not speakers:
-            return {"available": False, "reason": "no speaker clips in this run"}
+            return {"available": False, "threshold_source": source, "reason": "no speaker clips in this run"}
         try:
             embedded = self.embed_files(sorted({c for clips in speakers.values() for c in clips}))
         except TTSInterpError as exc:
-            return {"available": False, "reason": f"speaker backend unavailable: {exc}"}
-        good = {name: {c: embedded[c] for c in sorted(clips) if not isinstance(embedded[c], str)}
-                for name, clips in speakers.items()}
-        good = {name: clips for name, clips in good.items() if clips}
-        models = {name: metrics.centroid(np.stack(list(clips.values()))) for name, clips in good.items()}
-        target, nontarget = [], []
-        for name, clips in good.items():
-            for clip, embedding in clips.items():
-                others = [e for c, e in clips.items() if c != clip]
-                if others:
-                    target.append(metrics.cosine(embedding, metrics.centroid(np.stack(others))))
-                nontarget.extend(metrics.cosine(embedding, models[k]) for k in good
-                                 if k != name and clip not in good[k])
-        skipped = sum(isinstance(e, str) for e in embedded.values())
-        if not target or not nontarget:
-            return {"available": False, "n_speakers": len(good), "n_clips": sum(map(len, good.values())),
-                    "reason": "needs at least two speakers, one with two or more usable clips"}
-        scores = np.array(target + nontarget)
-        labels = np.array([True] * len(target) + [False] * len(nontarget))
-        eer, threshold = metrics.eer(scores, labels)
-        rng = np.random.default_rng(self.config.seed)
-        t_arr, n_arr = np.array(target), np.array(nontarget)
-        boot = [metrics.eer(np.concatenate([rng.choice(t_arr, len(t_arr)), rng.choice(n_arr, len(n_arr))]),
-                            labels)[0] for _ in range(CALIBRATION_BOOTSTRAP)]
-        return {"available": True, "eer": eer, "eer_ci95": [float(np.percentile(boot, 2.5)),
-                                                             float(np.percentile(boot, 97.5))],
-                "threshold": threshold, "min_dcf": metrics.min_dcf(scores, labels), "p_target": metrics.P_TARGET,
-                "n_target_trials": len(target), "n_nontarget_trials": len(nontarget), "n_speakers": len(good),
-                "n_clips": sum(map(len, good.values())), "n_clips_unusable": skipped}
+            return {"available": False, "threshold_source": source, "reason": f"speaker backend unavailable: {exc}"}
+        clips = {name: {c: embedded[c] for c in sorted(paths)} for name, paths in speakers.items()}
+        return calibration.calibrate(clips, set(exclude), self.config.seed, source)

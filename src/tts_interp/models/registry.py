@@ -11,6 +11,7 @@ import torch
 from tts_interp.core.errors import UnknownNameError
 from tts_interp.models.f5tts import tiny as f5_tiny
 from tts_interp.models.gradtts import tiny as gradtts_tiny
+from tts_interp.models.hub import HUB_ID
 from tts_interp.models.qwen3_tts import tiny as qwen_tiny
 
 # checkpoint config.json model_type -> family
@@ -51,7 +52,10 @@ def family_of(model_id: str) -> str:
         if model_type in MODEL_TYPES:
             return MODEL_TYPES[model_type]
         raise UnknownNameError("model type", model_type, list(MODEL_TYPES))
-    return "qwen3-tts"
+    if not HUB_ID.match(model_id) and not Path(model_id).expanduser().is_dir():
+        raise UnknownNameError("model", model_id, [m.model_id for m in builtin_models()]
+                               + ["<a local checkpoint directory>", "<a hub id such as Qwen/Qwen3-TTS-12Hz-0.6B-Base>"])
+    return "qwen3-tts"  # a hub id: Qwen3-TTS checkpoints are the ones fetched by hub id
 
 
 def load_model(model_id: str, device: torch.device, dtype: torch.dtype):  # noqa: ANN201 - returns an adapter

@@ -23,7 +23,8 @@ from tts_interp.core.errors import BadInputError, TTSInterpError
 from tts_interp.core.fingerprint import StaleResultError, differences
 from tts_interp.core.results import write_json, write_result
 from tts_interp.evals.aggregate import summarise
-from tts_interp.evals.evaluate import csv_value
+from tts_interp.evals.evaluate import csv_row
+from tts_interp.evals.items import user_columns
 from tts_interp.evals.scoring import ROW_COLUMNS, Evaluator
 from tts_interp.suites.dispatch import plan_jobs, run_direction_stage, scored_items, write_outputs
 from tts_interp.suites.execute import execute_batch
@@ -115,7 +116,8 @@ def run_suite(suite_path: Path, out_dir: Path, shard: tuple[int, int] = (0, 1), 
         writer.close()
         engine.close()
     evaluator = Evaluator(suite.scoring)
-    calibration = evaluator.calibrate(scored_items(read_rows(out_dir)[0], out_dir))
+    scored = scored_items(read_rows(out_dir)[0], out_dir)
+    calibration = evaluator.calibrate(scored, [e.audio for e in scored])
     write_json(out_dir / CALIBRATION_FILE, calibration)
     payload = {"command": "suite run", "suite": suite.name, "fingerprint": suite.fingerprint(),
                "shard": f"{shard[0]}/{shard[1]}", "n_items_suite": len(suite.items), "n_items_shard": n_mine,
@@ -154,12 +156,13 @@ def suite_report(out_dir: Path) -> dict[str, Any]:
     calibration = (json.loads(calibration_path.read_text()) if calibration_path.is_file()
                    else {"available": False, "reason": "no calibration.json yet: no shard has finished a run"})
     axes = grid_columns(items)
+    columns = ("work_id", "kind") + ROW_COLUMNS
+    user = user_columns((r.get("fields") or {} for r in rows), columns + tuple(axes))
     with open(out_dir / "items.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=("work_id", "kind", *axes) + ROW_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=("work_id", "kind", *axes) + ROW_COLUMNS + tuple(user.values()))
         writer.writeheader()
         for row in rows:
-            values = {k: csv_value(row.get(k)) for k in ("work_id", "kind") + ROW_COLUMNS}
-            writer.writerow({**values, **{name: axes[name].get(row["work_id"], "") for name in axes}})
+            writer.writerow({**csv_row(row, columns, user), **{name: axes[name].get(row["work_id"], "") for name in axes}})
     pending = [w.id for w in items if w.id not in {r["work_id"] for r in rows}]
     payload = {"command": "suite report", "suite": state["name"], "fingerprint": state["fingerprint"],
                "config": state["scoring"], "complete": not pending, "n_pending": len(pending),

@@ -84,7 +84,7 @@ def _spec_of(item: EvalItem) -> dict[str, Any]:
 
     row = {"id": item.id, "audio": str(item.audio), "text": item.text, "reference": speaker(item.reference),
            "source": speaker(item.source), "target": speaker(item.target)}
-    return {k: v for k, v in row.items() if v is not None}
+    return {**item.fields, **{k: v for k, v in row.items() if v is not None}}
 
 
 def _expand_audio(entry: dict[str, Any], base: Path) -> list[WorkItem]:

@@ -1,7 +1,9 @@
 """Suite cells on autoregressive TTS talkers: generate, steer, patch (each scored by the eval harness).
 
 Every cell names a model, a prompt (text + voice: speaker, instruct or reference clip) and decoding
-settings; `target` (voice fields) names a second voice whose plain run is the identity-shift target.
+settings; `target` (voice fields) names a second voice whose plain runs are the identity-shift target.
+Reference voices are plain runs at the cell's seed and the next `reference_seeds - 1` seeds: with 2 or
+more, the eval harness calibrates the identity shift (leave-one-out ends); with 1, only the raw one.
 - generate: the plain run; scored against the target voice (similarity) when one is given.
 - steer: adds alpha x the direction at the given layer(s) (alpha in units of the site's mean norm on the
   plain run, as `tts-interp steer`); scored against the plain run (reference and identity-shift source).
@@ -25,7 +27,7 @@ from tts_interp.suites.grid import REQUIRED
 
 VOICE_FIELDS = ("speaker", "instruct", "ref_audio", "ref_text", "language")
 COMMON = {"model": REQUIRED, "text": REQUIRED, "speaker": None, "instruct": None, "ref_audio": None,
-          "ref_text": None, "language": "auto", "target": None, "seed": 0, "greedy": False, "max_new_tokens": 40,
+          "ref_text": None, "language": "auto", "target": None, "seed": 0, "greedy": False, "max_new_tokens": 40, "reference_seeds": 1,
           "device": "auto", "dtype": "float32"}
 STEER = {**COMMON, "direction": REQUIRED, "layer": REQUIRED, "alpha": REQUIRED, "op": "add",
          "site_kind": "resid", "component": 0, "segments": None, "frames": None}
@@ -61,6 +63,7 @@ def check_common(config: dict[str, Any], base: Path) -> dict[str, Any]:
     fields.integer(config, "seed")
     fields.boolean(config, "greedy")
     fields.integer(config, "max_new_tokens", minimum=1)
+    fields.integer(config, "reference_seeds", minimum=1)
     fields.string(config, "device")
     fields.string(config, "dtype")
     return out
@@ -107,14 +110,15 @@ def _voice_of(config: dict[str, Any], override: dict[str, Any] | None = None) ->
     return voice
 
 
-def run_config(config: dict[str, Any], voice: dict[str, Any], greedy: bool | None = None) -> Any:
+def run_config(config: dict[str, Any], voice: dict[str, Any], greedy: bool | None = None, seed_offset: int = 0
+               ) -> Any:
     """The RunConfig of this cell's prompt spoken in `voice`."""
     from tts_interp.interventions.generation import RunConfig
     from tts_interp.models.qwen3_tts.adapter import GenerationSettings
     from tts_interp.models.qwen3_tts.prompt import PromptRequest
 
     request = PromptRequest(text=config["text"], **{k: v for k, v in voice.items() if v is not None})
-    settings = GenerationSettings(max_new_tokens=config["max_new_tokens"], seed=config["seed"],
+    settings = GenerationSettings(max_new_tokens=config["max_new_tokens"], seed=config["seed"] + seed_offset,
                                   greedy=config["greedy"] if greedy is None else greedy)
     return RunConfig(config["model"], request, settings, config["device"], config["dtype"])
 
@@ -126,11 +130,18 @@ def session_of(ctx: CellContext, config: dict[str, Any]) -> Any:
     return ctx.model("talker", key, lambda: Session(**key))
 
 
-def voice_set(config: dict[str, Any], voice: dict[str, Any], clip: Path) -> SpeakerSet:
-    """A speaker set of one clip, named by model + voice (so calibration pools one voice's clips)."""
+def voice_set(ctx: CellContext, session: Any, config: dict[str, Any], voice: dict[str, Any],
+              greedy: bool | None = None, first: Path | None = None) -> SpeakerSet:
+    """Plain runs of `voice` at the cell's seed and the next `reference_seeds - 1` seeds (one run when greedy),
+    named by model + voice, so calibration pools a voice's clips and identity shift can be calibrated."""
+    greedy = config["greedy"] if greedy is None else greedy
+    clips = [first if n == 0 and first is not None else
+             plain_reference(ctx, session, run_config(config, voice, greedy, seed_offset=n))
+             for n in range(1 if greedy else config["reference_seeds"])]
+    stable = {**voice, "ref_audio": content_hash(voice["ref_audio"]) if voice.get("ref_audio") else None}
     label = voice.get("speaker") or ("instruct" if voice.get("instruct") else "ref" if voice.get("ref_audio")
                                      else "default")
-    return SpeakerSet(f"{label}@{fingerprint({'model': config['model'], **voice})[:8]}", (clip,))
+    return SpeakerSet(f"{label}@{fingerprint({'model': config['model'], **stable})[:8]}", tuple(clips))
 
 
 def run_key(run_cfg: Any) -> dict[str, Any]:
@@ -158,8 +169,7 @@ def plain_reference(ctx: CellContext, session: Any, run_cfg: Any, run: Any = Non
 def _target_set(ctx: CellContext, session: Any, config: dict[str, Any]) -> SpeakerSet | None:
     if config.get("target") is None:
         return None
-    voice = _voice_of(config, config["target"])
-    return voice_set(config, voice, plain_reference(ctx, session, run_config(config, voice)))
+    return voice_set(ctx, session, config, _voice_of(config, config["target"]))
 
 
 def _outputs(session: Any, result: dict[str, Any], audio: Path) -> dict[str, Any]:
@@ -208,7 +218,7 @@ def _run_steer(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
     check_segments(selection, prompt.segments)
     calibration = ctx.memo("calibration", {"run": run_key(plain_cfg), "sites": sites},
                            lambda: calibrate(session, prompt, plain_cfg.settings, sites))
-    plain = voice_set(config, voice, plain_reference(ctx, session, plain_cfg, calibration.run))
+    plain = voice_set(ctx, session, config, voice, first=plain_reference(ctx, session, plain_cfg, calibration.run))
     cell = SteerCell(config["alpha"], tuple(layers))
     writes = steering_writes(direction, cell, config["op"], selection, calibration, config["site_kind"],
                              config["component"])
@@ -262,8 +272,8 @@ def _run_patch(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
     result = generate_to_dir(session, cfg_b, ctx.cell_dir, writes=[generation_write(write, n_frames)],
                              extra={"patch": {"site": cell.site, "segment": cell.segment, **metrics}})
     audio = ctx.cell_dir / "audio.wav"
-    plain_b = voice_set(config, voice_b, plain_reference(ctx, session, cfg_b))
-    plain_a = voice_set(config, voice_a, plain_reference(ctx, session, cfg_a))
+    plain_b = voice_set(ctx, session, config, voice_b, greedy=True)
+    plain_a = voice_set(ctx, session, config, voice_a, greedy=True)
     item = EvalItem(work_id, audio, config["text"], source=plain_b, target=plain_a)
     return Produced(item, {**_outputs(session, result, audio), **metrics, "patched_positions": int(write.value.shape[0]),
                            "forced_frames": n_frames})

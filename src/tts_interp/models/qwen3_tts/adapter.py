@@ -34,7 +34,7 @@ HOP = 1920  # samples per frame at 24 kHz (12.5 Hz)
 class GenerationSettings:
     """Decoding settings. `greedy` turns off sampling in both the talker and the code predictor."""
 
-    max_new_tokens: int = 200
+    max_new_tokens: int = 200  # the most frames (12.5 per s); the talker runs one step more (talker_steps)
     greedy: bool = False
     seed: int = 0
     temperature: float = 0.9
@@ -45,8 +45,14 @@ class GenerationSettings:
     subtalker_top_k: int = 50
     subtalker_top_p: float = 1.0
 
+    @property
+    def talker_steps(self) -> int:
+        """Talker decoding steps for at most `max_new_tokens` frames: the last step only predicts the code-0
+        of a frame whose other codebooks are never made, so one step more than frames."""
+        return self.max_new_tokens + 1
+
     def talker_overrides(self) -> dict[str, Any]:
-        values = dict(max_new_tokens=self.max_new_tokens, do_sample=not self.greedy, top_k=self.top_k,
+        values = dict(max_new_tokens=self.talker_steps, do_sample=not self.greedy, top_k=self.top_k,
                       top_p=self.top_p, temperature=self.temperature, repetition_penalty=self.repetition_penalty,
                       subtalker_dosample=not self.greedy, subtalker_top_k=self.subtalker_top_k,
                       subtalker_top_p=self.subtalker_top_p, subtalker_temperature=self.subtalker_temperature)
@@ -310,8 +316,9 @@ class Qwen3TTSAdapter:
 
         `on_frame` is called once per generated frame (through a transformers streamer), for progress bars.
         """
-        if settings.max_new_tokens < 2:
-            raise BadInputError(f"max_new_tokens must be at least 2, got {settings.max_new_tokens}")
+        if settings.max_new_tokens < 1:
+            raise BadInputError(f"max_new_tokens (the most frames to generate) must be at least 1, got "
+                                f"{settings.max_new_tokens}")
         kwargs = dict(prompt.talker_kwargs)
         kwargs.update(settings.talker_overrides())
         if on_frame is not None:
@@ -340,11 +347,18 @@ class Qwen3TTSAdapter:
         return TracedCall(root=self.talker, fn=self._teacher_forced_forward, kwargs=kwargs, finish=lambda r: r)
 
     def check_codes(self, codes: torch.Tensor | np.ndarray) -> torch.Tensor:
-        """Validate a (frames, 16) code array: integer, in 0..2047, at least one frame."""
-        codes = torch.as_tensor(np.asarray(codes)).long()
-        if codes.ndim != 2 or codes.shape[1] != CODEBOOKS or codes.shape[0] < 1:
-            raise BadInputError(f"codes must have shape (frames, {CODEBOOKS}) with at least one frame, got "
-                                f"{tuple(codes.shape)}")
+        """Validate a (frames, 16) code array: integer dtype (never truncated floats), in 0..2047, >= 1 frame."""
+        if not isinstance(codes, torch.Tensor):
+            codes = np.asarray(codes)
+        shape = tuple(codes.shape)
+        if len(shape) != 2 or shape[1] != CODEBOOKS or shape[0] < 1:
+            raise BadInputError(f"codes must have shape (frames, {CODEBOOKS}) with at least one frame, got {shape}")
+        dtype = codes.dtype
+        integral = (not dtype.is_floating_point and not dtype.is_complex and dtype != torch.bool
+                    if isinstance(dtype, torch.dtype) else dtype.kind in "iu")
+        if not integral:
+            raise BadInputError(f"codes must be integers (codebook indices), got dtype {dtype}")
+        codes = torch.as_tensor(codes).long()
         if int(codes.min()) < 0 or int(codes.max()) > 2047:
             raise BadInputError(f"codes must lie in 0..2047, got {int(codes.min())}..{int(codes.max())}")
         return codes
