@@ -16,7 +16,8 @@ from tts_interp.evals import calibration, metrics
 from tts_interp.evals.aggregate import summarise
 from tts_interp.evals.evaluate import evaluate_manifest
 from tts_interp.evals.items import EvalItem, SpeakerSet
-from tts_interp.evals.scoring import Evaluator, ScoreConfig
+from tts_interp.evals.score_config import ScoreConfig
+from tts_interp.evals.scoring import Evaluator
 
 
 @pytest.fixture(scope="module")

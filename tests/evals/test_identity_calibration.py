@@ -11,7 +11,8 @@ from speech_data import KOKORO_VOICES, voice_clips
 
 from tts_interp.evals import metrics
 from tts_interp.evals.items import EvalItem, SpeakerSet
-from tts_interp.evals.scoring import Evaluator, ScoreConfig
+from tts_interp.evals.score_config import ScoreConfig
+from tts_interp.evals.scoring import Evaluator
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,10 @@ DENOISER = "tiny-grad-tts-multispeaker"
 
 def _hspace_direction(path: Path) -> Path:
     """A random unit h-space direction for the tiny multi-speaker Grad-TTS (the machinery, not a finding)."""
-    from tts_interp.interventions.hspace import DenoiserSession, Direction
+    from tts_interp.interventions.hspace.directions import Direction
+    from tts_interp.interventions.session import Session
 
-    session = DenoiserSession(DENOISER)
+    session = Session(DENOISER)
     vector = torch.nn.functional.normalize(torch.randn(1, session.site_dim("denoiser.hspace"),
                                                        generator=torch.Generator().manual_seed(0)), dim=1)
     return Direction(DENOISER, "denoiser.hspace", "mean_difference", vector, (float("nan"),), False, 10.0).save(path)

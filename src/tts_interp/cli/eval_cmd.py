@@ -7,16 +7,17 @@ from typing import Annotated
 
 import typer
 
-from tts_interp.cli.common import DeviceOption, OutOption, SeedOption, print_done, progress_bar
+from tts_interp.cli import options as opt
+from tts_interp.cli.common import print_done, progress_bar
 from tts_interp.core.errors import BadInputError
 from tts_interp.evals.evaluate import evaluate_manifest
 from tts_interp.evals.items import read_manifest
-from tts_interp.evals.scoring import SCORERS, ScoreConfig
+from tts_interp.evals.score_config import SCORERS, ScoreConfig
 
 
 def eval_command(
     manifest: Annotated[Path, typer.Option("--manifest", help="JSONL: id, audio, text, reference, source, target")],
-    out: OutOption,
+    out: opt.OutOption,
     speaker: Annotated[str, typer.Option("--speaker", help="resemblyzer | ecapa | wavlm-sv")] = "resemblyzer",
     speaker_model: Annotated[str | None, typer.Option("--speaker-model",
                                                       help="local dir or hub id (ecapa, wavlm-sv)")] = None,
@@ -26,8 +27,8 @@ def eval_command(
     scorers: Annotated[str, typer.Option("--scorers", help=f"comma-separated: {','.join(SCORERS)}")]
     = ",".join(SCORERS),
     batch_size: Annotated[int, typer.Option("--batch-size", help="clips per embedding / ASR batch")] = 16,
-    device: DeviceOption = "auto",
-    seed: SeedOption = 0,
+    device: opt.DeviceOption = "auto",
+    seed: opt.SeedOption = 0,
     calibration: Annotated[Path | None, typer.Option("--calibration", help="manifest whose speaker clips fit the "
                                                                            "verifier's threshold (default: this "
                                                                            "manifest's, scored clips excluded)")]
@@ -41,7 +42,7 @@ def eval_command(
     with progress_bar("scoring", total) as advance:
         payload = evaluate_manifest(manifest, config, out, advance, calibration)
     agg = payload["aggregates"]
-    calibration = payload["verifier_calibration"]
+    fitted = payload["verifier_calibration"]
 
     def show(entry: dict) -> str:
         if entry.get("value") is None:
@@ -51,8 +52,8 @@ def eval_command(
 
     print_done(out, {"items": f"{agg['n_items']} ({agg['n_failed']} failed)", "WER": show(agg["wer_corpus"]),
                      "similarity": show(agg["similarity_mean"]), "identity shift": show(agg["identity_shift_mean"]),
-                     "verifier EER": f"{calibration['eer']:.3f}" if calibration.get("available")
-                     else f"n/a ({calibration.get('reason')})"})
+                     "verifier EER": f"{fitted['eer']:.3f}" if fitted.get("available")
+                     else f"n/a ({fitted.get('reason')})"})
     if agg["n_items"] and agg["n_failed"] == agg["n_items"]:
         reason, count = max(payload["failed_reasons"].items(), key=lambda kv: kv[1])
         raise BadInputError(f"every item failed ({agg['n_items']}); most common reason ({count}x): {reason}")

@@ -14,13 +14,16 @@ CI is the wider of (a) a bootstrap that resamples items *and* trials and refits 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from tts_interp.core.errors import TTSInterpError
+from tts_interp.core.stats import percentile_interval, stratified_bootstrap
 from tts_interp.evals import metrics
+from tts_interp.evals.items import BadRow, EvalItem
 
 BOOTSTRAP = 200
 Z95 = 1.959964
@@ -59,8 +62,9 @@ def wilson(successes: int, n: int) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _percentiles(values: Sequence[float]) -> list[float]:
-    return [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))]
+def _percentiles(values: Any) -> list[float]:
+    low, high = percentile_interval(np.asarray(values, dtype=np.float64))
+    return [float(low), float(high)]
 
 
 def fit(target: Sequence[float], nontarget: Sequence[float], seed: int, source: str) -> dict[str, Any]:
@@ -69,18 +73,37 @@ def fit(target: Sequence[float], nontarget: Sequence[float], seed: int, source: 
     t_arr, n_arr = np.asarray(target), np.asarray(nontarget)
     labels = np.array([True] * len(t_arr) + [False] * len(n_arr))
     eer, threshold = metrics.eer(np.concatenate([t_arr, n_arr]), labels)
-    rng = np.random.default_rng(seed)
-    boots = []
-    for _ in range(BOOTSTRAP):
-        scores = np.concatenate([rng.choice(t_arr, len(t_arr)), rng.choice(n_arr, len(n_arr))])
-        boots.append((*metrics.eer(scores, labels), metrics.min_dcf(scores, labels)))
-    boot = np.array(boots)
+
+    def refit(t: np.ndarray, n: np.ndarray) -> tuple[float, float, float]:
+        scores = np.concatenate([t, n])
+        return (*metrics.eer(scores, labels), metrics.min_dcf(scores, labels))
+
+    boot = np.array(stratified_bootstrap([t_arr, n_arr], refit, BOOTSTRAP, np.random.default_rng(seed)))
     return {"available": True, "threshold_source": source, "eer": eer, "eer_ci95": _percentiles(boot[:, 0]),
             "threshold": threshold, "threshold_ci95": _percentiles(boot[:, 1]),
             "min_dcf": metrics.min_dcf(np.concatenate([t_arr, n_arr]), labels),
             "min_dcf_ci95": _percentiles(boot[:, 2]), "p_target": metrics.P_TARGET, "bootstrap": BOOTSTRAP,
             "n_target_trials": len(t_arr), "n_nontarget_trials": len(n_arr),
             "trials": {"target": t_arr.tolist(), "nontarget": n_arr.tolist()}}
+
+
+def verifier_calibration(evaluator: Any, entries: Iterable[EvalItem | BadRow], exclude: Iterable[Path],
+                         source: str) -> dict[str, Any]:
+    """The verifier's calibration on the speaker clips (reference, source, target) of `entries`, embedded by
+    `evaluator`, leaving out the clips in `exclude` (the scored items' audio)."""
+    speakers: dict[str, set[Path]] = {}
+    for entry in entries:
+        if isinstance(entry, EvalItem):
+            for s in entry.speaker_sets():
+                speakers.setdefault(s.name, set()).update(s.clips)
+    if "speaker" not in evaluator.config.scorers or not speakers:
+        return {"available": False, "threshold_source": source, "reason": "no speaker clips in this run"}
+    try:
+        embedded = evaluator.embed_files(sorted({c for clips in speakers.values() for c in clips}))
+    except TTSInterpError as exc:
+        return {"available": False, "threshold_source": source, "reason": f"speaker backend unavailable: {exc}"}
+    clips = {name: {c: embedded[c] for c in sorted(paths)} for name, paths in speakers.items()}
+    return calibrate(clips, set(exclude), evaluator.config.seed, source)
 
 
 def calibrate(speakers: Mapping[str, Mapping[Path, np.ndarray | str]], exclude: set[Path], seed: int,
@@ -118,13 +141,11 @@ def acceptance(scores: Sequence[float], calibration: Mapping[str, Any], seed: in
 
 
 def _refit_bootstrap(scores: np.ndarray, calibration: Mapping[str, Any], seed: int) -> list[float]:
-    rng = np.random.default_rng(seed)
     target, nontarget = (np.asarray(calibration["trials"][k]) for k in ("target", "nontarget"))
     labels = np.array([True] * len(target) + [False] * len(nontarget))
 
-    def draw(values: np.ndarray) -> np.ndarray:
-        return values[rng.integers(0, len(values), len(values))]
+    def rate(s: np.ndarray, t: np.ndarray, n: np.ndarray) -> float:
+        return float((s >= metrics.eer(np.concatenate([t, n]), labels)[1]).mean())
 
-    rates = [float((draw(scores) >= metrics.eer(np.concatenate([draw(target), draw(nontarget)]), labels)[1])
-                   .mean()) for _ in range(BOOTSTRAP)]
-    return _percentiles(rates)
+    return _percentiles(stratified_bootstrap([scores, target, nontarget], rate, BOOTSTRAP,
+                                             np.random.default_rng(seed)))

@@ -13,7 +13,8 @@ from typing import Any
 from tts_interp.core.results import write_result
 from tts_interp.evals.aggregate import summarise
 from tts_interp.evals.items import EvalItem, read_manifest, user_columns
-from tts_interp.evals.scoring import ROW_COLUMNS, Evaluator, ScoreConfig
+from tts_interp.evals.score_config import ROW_COLUMNS, ScoreConfig
+from tts_interp.evals.scoring import Evaluator
 
 
 def csv_value(value: Any) -> Any:

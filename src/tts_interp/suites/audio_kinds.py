@@ -47,7 +47,7 @@ def _check_ablate(config: dict[str, Any], base: Path) -> dict[str, Any]:
 
 
 def _check_swap(config: dict[str, Any], base: Path) -> dict[str, Any]:
-    from tts_interp.interventions.codebooks import ALIGNMENTS
+    from tts_interp.interventions.codebooks.edits import ALIGNMENTS
 
     out = _check_codec_common(config, base)
     for name in ("a", "b"):
@@ -92,7 +92,7 @@ def _run_ablate(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produ
 def _run_swap(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produced:
     import numpy as np
 
-    from tts_interp.interventions.codebooks import swap_codes
+    from tts_interp.interventions.codebooks.edits import swap_codes
 
     codec = _codec_of(ctx, config)
     swapped, info = swap_codes(codec, codec.encode_audio(config["a"]), codec.encode_audio(config["b"]),
@@ -131,11 +131,15 @@ def _check_hspace(config: dict[str, Any], base: Path) -> dict[str, Any]:
 
 
 def _run_hspace(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produced:
-    from tts_interp.interventions.hspace import DenoiserSession, Direction, edit, write_run
-    from tts_interp.models.denoiser import DenoiseRequest, SamplerSettings
+    from tts_interp.interventions.hspace.directions import Direction
+    from tts_interp.interventions.hspace.editing import edit, write_run
+    from tts_interp.interventions.session import Session
+    from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
+    from tts_interp.models.registry import check_capabilities
 
     key = {"model": config["model"], "device": config["device"], "dtype": config["dtype"]}
-    session = ctx.model("denoiser", key, lambda: DenoiserSession(**key))
+    check_capabilities(config["model"], ("denoise",))
+    session = ctx.model("denoiser", key, lambda: Session(**key))
     request = DenoiseRequest(config["text"], config.get("speaker"), config.get("ref_audio"), config.get("ref_text"))
     settings = SamplerSettings(steps=config["steps"], seed=config["seed"])
     direction = Direction.load(ctx.inputs["direction"])

@@ -97,7 +97,7 @@ def parse_directions(data: Any, base: Path) -> dict[str, DirectionSource]:
 def build_direction(recipe: dict[str, Any]) -> dict[str, bytes]:
     """Build one direction from its recipe (on whichever process the executor picks); its files as bytes."""
     from tts_interp.interventions.direction_experiment import run_direction
-    from tts_interp.interventions.generation import Session
+    from tts_interp.interventions.session import Session
     from tts_interp.models.qwen3_tts.prompt import PromptRequest
     from tts_interp.tracing.selection import Selection
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from tts_interp.core.errors import TTSInterpError
 from tts_interp.evals.items import BadRow, EvalItem, SpeakerSet
-from tts_interp.evals.scoring import Evaluator, ScoreConfig
+from tts_interp.evals.score_config import ScoreConfig
+from tts_interp.evals.scoring import Evaluator
 from tts_interp.suites.cell import LRU, CellContext, Produced, read_tree
 from tts_interp.suites.experiments import EXPERIMENT_KINDS
 from tts_interp.suites.inputs import unpack_files

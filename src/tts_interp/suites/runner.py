@@ -25,7 +25,8 @@ from tts_interp.core.results import write_json, write_result
 from tts_interp.evals.aggregate import summarise
 from tts_interp.evals.evaluate import csv_row
 from tts_interp.evals.items import user_columns
-from tts_interp.evals.scoring import ROW_COLUMNS, Evaluator
+from tts_interp.evals.score_config import ROW_COLUMNS
+from tts_interp.evals.scoring import Evaluator
 from tts_interp.suites.dispatch import plan_jobs, run_direction_stage, scored_items, write_outputs
 from tts_interp.suites.execute import execute_batch
 from tts_interp.suites.executors import Job, check_executor, make_executor

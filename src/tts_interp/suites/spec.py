@@ -22,7 +22,7 @@ import yaml
 from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.core.fingerprint import content_hash, fingerprint
 from tts_interp.evals.items import BadRow, EvalItem, parse_item, read_manifest
-from tts_interp.evals.scoring import ScoreConfig
+from tts_interp.evals.score_config import ScoreConfig
 from tts_interp.suites.direction_stage import DirectionSource, parse_directions
 from tts_interp.suites.experiments import EXPERIMENT_KINDS, expand_entry, parse_resources
 

@@ -91,8 +91,8 @@ def _check_steer(config: dict[str, Any], base: Path) -> dict[str, Any]:
 
 
 def _check_patch(config: dict[str, Any], base: Path) -> dict[str, Any]:
-    from tts_interp.interventions.alignment import UNEQUAL_RULES
     from tts_interp.interventions.patching import parse_kind
+    from tts_interp.interventions.talker.alignment import UNEQUAL_RULES
 
     out = check_common(config, base)
     out["source"] = _other_voice(config, "source", base)
@@ -114,8 +114,8 @@ def run_config(config: dict[str, Any], voice: dict[str, Any], greedy: bool | Non
                ) -> Any:
     """The RunConfig of this cell's prompt spoken in `voice`."""
     from tts_interp.interventions.generation import RunConfig
-    from tts_interp.models.qwen3_tts.adapter import GenerationSettings
     from tts_interp.models.qwen3_tts.prompt import PromptRequest
+    from tts_interp.models.qwen3_tts.settings import GenerationSettings
 
     request = PromptRequest(text=config["text"], **{k: v for k, v in voice.items() if v is not None})
     settings = GenerationSettings(max_new_tokens=config["max_new_tokens"], seed=config["seed"] + seed_offset,
@@ -123,9 +123,12 @@ def run_config(config: dict[str, Any], voice: dict[str, Any], greedy: bool | Non
     return RunConfig(config["model"], request, settings, config["device"], config["dtype"])
 
 
-def session_of(ctx: CellContext, config: dict[str, Any]) -> Any:
-    from tts_interp.interventions.generation import Session
+def session_of(ctx: CellContext, config: dict[str, Any], *needs: str) -> Any:
+    """The cell's model, loaded once per process; a family without `needs` is refused before loading."""
+    from tts_interp.interventions.session import Session
+    from tts_interp.models.registry import check_capabilities
 
+    check_capabilities(config["model"], ("generate", *needs))
     key = {"model": config["model"], "device": config["device"], "dtype": config["dtype"]}
     return ctx.model("talker", key, lambda: Session(**key))
 
@@ -194,8 +197,6 @@ def _run_steer(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
 
     from tts_interp.interventions.directions import load_direction
     from tts_interp.interventions.generation import generate_to_dir
-    from tts_interp.interventions.lens import talker_site
-    from tts_interp.interventions.prompts import prepare_checked
     from tts_interp.interventions.steering import (
         SteerCell,
         calibrate,
@@ -203,6 +204,8 @@ def _run_steer(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
         code_agreement,
         steering_writes,
     )
+    from tts_interp.interventions.talker.prompts import prepare_checked
+    from tts_interp.models.qwen3_tts.sites import talker_site
     from tts_interp.tracing.selection import Selection, check_segments
 
     session = session_of(ctx, config)
@@ -216,8 +219,8 @@ def _run_steer(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
     plain_cfg = run_config(config, voice)
     prompt = prepare_checked(adapter, plain_cfg.prompt)
     check_segments(selection, prompt.segments)
-    calibration = ctx.memo("calibration", {"run": run_key(plain_cfg), "sites": sites},
-                           lambda: calibrate(session, prompt, plain_cfg.settings, sites))
+    calibration = ctx.memo("calibration", {"run": run_key(plain_cfg), "sites": sites, "on": selection.to_json()},
+                           lambda: calibrate(session, prompt, plain_cfg.settings, sites, selection))
     plain = voice_set(ctx, session, config, voice, first=plain_reference(ctx, session, plain_cfg, calibration.run))
     cell = SteerCell(config["alpha"], tuple(layers))
     writes = steering_writes(direction, cell, config["op"], selection, calibration, config["site_kind"],
@@ -234,9 +237,7 @@ def _run_steer(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
 
 
 def _run_patch(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produced:
-    from tts_interp.interventions.alignment import check_alignable
     from tts_interp.interventions.generation import generate_to_dir
-    from tts_interp.interventions.lens import talker_support
     from tts_interp.interventions.patching import (
         PatchCell,
         code0_logp,
@@ -244,11 +245,13 @@ def _run_patch(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
         patch_write,
         recovery,
     )
-    from tts_interp.interventions.prompts import experiment_codes, prepare_pair
+    from tts_interp.interventions.talker.alignment import check_alignable
+    from tts_interp.interventions.talker.lens import talker_support
+    from tts_interp.interventions.talker.prompts import experiment_codes, prepare_pair
+    from tts_interp.models.qwen3_tts.runs import teacher_force
     from tts_interp.tracing.engine import Read
-    from tts_interp.tracing.runs import teacher_force
 
-    session = session_of(ctx, config)
+    session = session_of(ctx, config, "teacher_force")
     adapter = session.adapter
     if not 0 <= config["layer"] < adapter.n_layers:
         raise BadInputError(f"field 'layer' is {config['layer']}; valid: 0..{adapter.n_layers - 1}")
