@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from tts_interp.cli.common import console
 from tts_interp.cli.errors import run_guarded
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Mechanistic interventions on text-to-speech models: trace, lens, patch, steer, "
                        "ablate codebooks, and score the audio.")
 
@@ -15,9 +17,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 def main() -> None:
     """Console-script entry: run the app; input errors are one red line and exit 2, internal errors one line
     naming a log file with the traceback and exit 1 (cli/errors.py)."""
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.set_verbosity_error()  # keep generate()'s chatter (pad_token_id etc.) off the console
+    # keep generate()'s chatter (pad_token_id etc.) off the console; transformers reads this when it loads, so
+    # --help never has to import it
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     run_guarded(app, console)
 
 
@@ -44,3 +46,7 @@ app.command("patch")(patch_cmd.patch)
 app.command("direction")(direction_cmd.direction)
 app.command("steer")(steer_cmd.steer)
 app.add_typer(hspace_cmd.app, name="hspace")
+
+from tts_interp.cli.report_cmd import report  # noqa: E402
+
+app.command("report")(report)
