@@ -8,9 +8,11 @@ told apart by NAME where given, else by their set of clips (name them for an exa
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,21 +105,49 @@ def user_columns(fields: Iterable[dict[str, Any]], taken: tuple[str, ...]) -> di
     return {name: f"manifest_{name}" if name in taken else name for name in names}
 
 
+def _csv_value(text: str) -> Any:
+    """A CSV cell: JSON lists/objects (speaker fields, labels) are parsed, anything else stays a string."""
+    if text[:1] in "[{":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+    return text
+
+
+def _raw_rows(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, row) of a JSONL manifest, or of a .csv one (header row; empty cells are absent); a row
+    that does not parse comes as the message saying why."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInputError(f"manifest {path} is not UTF-8 text: {exc.reason}") from None
+    if path.suffix.lower() == ".csv":
+        for number, row in enumerate(csv.DictReader(io.StringIO(text)), 2):
+            if None in row:
+                yield number, f"line {number} has more cells than the header"
+            else:
+                yield number, {k: _csv_value(v) for k, v in row.items() if k and v not in (None, "")}
+        return
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, f"line {number} is not JSON: {exc.msg}"
+
+
 def read_manifest(path: Path) -> list[EvalItem | BadRow]:
-    """Read a JSONL manifest; rows that cannot be parsed come back as BadRow (the run goes on)."""
+    """Read a JSONL (or .csv) manifest; rows that cannot be parsed come back as BadRow (the run goes on)."""
     path = Path(path)
     if not path.is_file():
         raise BadInputError(f"manifest {path} does not exist")
     entries: list[EvalItem | BadRow] = []
     seen: set[str] = set()
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
+    for number, row in _raw_rows(path):
         fallback = f"line-{number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            entries.append(BadRow(fallback, "", f"line {number} is not JSON: {exc.msg}"))
+        if isinstance(row, str):
+            entries.append(BadRow(fallback, "", row))
             continue
         try:
             item = parse_item(row, path.parent)
