@@ -12,9 +12,10 @@ from tts_interp.core.errors import UnknownNameError
 from tts_interp.models.f5tts import tiny as f5_tiny
 from tts_interp.models.gradtts import tiny as gradtts_tiny
 from tts_interp.models.qwen3_tts import tiny as qwen_tiny
+from tts_interp.models.whisper import builtin as whisper_builtin
 
 # checkpoint config.json model_type -> family
-MODEL_TYPES = {"qwen3_tts": "qwen3-tts", "grad-tts": "grad-tts", "f5-tts": "f5-tts"}
+MODEL_TYPES = {"qwen3_tts": "qwen3-tts", "grad-tts": "grad-tts", "f5-tts": "f5-tts", "whisper": "whisper"}
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ def builtin_models() -> list[BuiltinModel]:
             for v in qwen_tiny.VARIANTS]
     gradtts = [BuiltinModel(k, "grad-tts", text) for k, (text, _) in gradtts_tiny.BUILTINS.items()]
     f5 = [BuiltinModel(k, "f5-tts", text) for k, (text, _) in f5_tiny.BUILTINS.items()]
-    return qwen + gradtts + f5
+    whisper = [BuiltinModel(whisper_builtin.BUILTIN_ID, "whisper", whisper_builtin.NOTE + " (ASR; feature discovery)")]
+    return qwen + gradtts + f5 + whisper
 
 
 def family_of(model_id: str) -> str:
@@ -45,6 +47,8 @@ def family_of(model_id: str) -> str:
         return "grad-tts"
     if model_id.startswith(f5_tiny.BUILTIN_PREFIX):
         return "f5-tts"
+    if model_id == whisper_builtin.BUILTIN_ID or model_id.startswith("openai/whisper-"):
+        return "whisper"
     config = Path(model_id).expanduser() / "config.json"
     if config.is_file():
         model_type = json.loads(config.read_text()).get("model_type", "")
@@ -69,4 +73,8 @@ def load_model(model_id: str, device: torch.device, dtype: torch.dtype):  # noqa
         from tts_interp.models.f5tts.adapter import F5TTSAdapter
 
         return F5TTSAdapter.load(model_id, device, dtype)
+    if family == "whisper":
+        from tts_interp.models.whisper.adapter import WhisperAdapter
+
+        return WhisperAdapter.load(model_id, device, dtype)
     raise UnknownNameError("model family", family, sorted(set(MODEL_TYPES.values())))
