@@ -102,7 +102,7 @@ def dataset_clips(path: Path) -> Iterator[Clip]:
         raise BadInputError(f"dataset {path} has no readable clips")
     for utt in dataset.utterances:
         phones = tuple(read_alignment(utt.alignment)) if utt.alignment else None
-        yield Clip(utt.utt_id, load_audio(utt.path, SAMPLE_RATE), utt.text, phones)
+        yield Clip(utt.utt_id, load_audio(utt.path, SAMPLE_RATE).samples, utt.text, phones)
 
 
 def iter_corpus(source: str, seed: int = 0, limit: int | None = None) -> Iterator[Clip]:

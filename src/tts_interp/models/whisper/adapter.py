@@ -28,6 +28,10 @@ SAMPLE_RATE = 16_000
 HUB_IDS = ["openai/whisper-tiny.en", "openai/whisper-base.en", "openai/whisper-small.en", "openai/whisper-medium.en",
            "openai/whisper-tiny", "openai/whisper-base", "openai/whisper-small", "openai/whisper-medium",
            "openai/whisper-large-v3"]
+# Encoder/decoder sizes of the released checkpoints (d_model, layers, heads, ffn), for random-weight runs that
+# measure speed and memory of larger sizes without their weights; all take 80 mel bins (not large-v3's 128).
+RANDOM_SIZES = {"tiny": (384, 4, 6, 1536), "base": (512, 6, 8, 2048), "small": (768, 12, 12, 3072),
+                "medium": (1024, 24, 16, 4096), "large": (1280, 32, 20, 5120)}
 EncoderEdit = Callable[[torch.Tensor], torch.Tensor]  # (B, T, D) activation -> replacement, same shape
 
 
@@ -54,8 +58,8 @@ class WhisperAdapter:
 
     @classmethod
     def load(cls, model_id: str, device: torch.device | None = None, dtype: torch.dtype = torch.float32,
-             weights: str = "trained") -> WhisperAdapter:
-        """Load by id; `weights="random"` re-initialises every tensor (seed 0) for speed/memory checks only."""
+             ) -> WhisperAdapter:
+        """Load the built-in id, a local checkpoint directory or a hub id (through the Hugging Face cache)."""
         from transformers import WhisperForConditionalGeneration, WhisperProcessor
 
         from tts_interp.models.hub import resolve_checkpoint
@@ -66,19 +70,35 @@ class WhisperAdapter:
         if not (Path(local) / "preprocessor_config.json").is_file():
             raise BadInputError(f"{model_id}: {local} is not a Whisper checkpoint (no preprocessor_config.json)")
         processor = WhisperProcessor.from_pretrained(str(local))
-        if weights == "random":
-            torch.manual_seed(0)
-            model = WhisperForConditionalGeneration(WhisperForConditionalGeneration.config_class.from_pretrained(local))
-        else:
-            model = WhisperForConditionalGeneration.from_pretrained(str(local), dtype=dtype)
-        model = model.to(device=device, dtype=dtype).eval()
+        model = WhisperForConditionalGeneration.from_pretrained(str(local), dtype=dtype).to(device).eval()
         stamp = Path(local) / STAMP_FILE
-        provenance = {"model_id": model_id, "checkpoint": str(local), "weights": weights,
+        provenance = {"model_id": model_id, "checkpoint": str(local), "weights": "trained",
                       "transformers": version("transformers"),
                       **(json.loads(stamp.read_text()) if stamp.is_file() else {"source": "Hugging Face cache / local"})}
-        if weights == "random":
-            provenance["note"] = "random weights (seed 0): for speed and memory only, never a finding"
         return cls(model_id, model, processor, device, provenance)
+
+    @classmethod
+    def random(cls, size: str, device: torch.device | None = None, dtype: torch.dtype = torch.float32,
+               ) -> WhisperAdapter:
+        """`whisper-{size}` with random weights (seed 0) and tiny.en's tokenizer: speed and memory only."""
+        from transformers import WhisperConfig, WhisperForConditionalGeneration, WhisperProcessor
+
+        from tts_interp.core.errors import UnknownNameError
+
+        if size not in RANDOM_SIZES:
+            raise UnknownNameError("random Whisper size", size, RANDOM_SIZES)
+        d_model, layers, heads, ffn = RANDOM_SIZES[size]
+        local = builtin.builtin_dir()
+        base = WhisperConfig.from_pretrained(local)
+        config = WhisperConfig(**{**base.to_dict(), "d_model": d_model, "encoder_layers": layers,
+                                  "decoder_layers": layers, "encoder_attention_heads": heads,
+                                  "decoder_attention_heads": heads, "encoder_ffn_dim": ffn, "decoder_ffn_dim": ffn})
+        torch.manual_seed(0)
+        model = WhisperForConditionalGeneration(config).to(device=device or torch.device("cpu"), dtype=dtype).eval()
+        provenance = {"model_id": f"random-whisper-{size}", "weights": "random",
+                      "note": "random weights (seed 0): for speed and memory only, never a finding"}
+        return cls(f"random-whisper-{size}", model, WhisperProcessor.from_pretrained(str(local)),
+                   device or torch.device("cpu"), provenance)
 
     def sites(self) -> dict[str, SiteSpec]:
         return dict(self._sites)
