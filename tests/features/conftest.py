@@ -3,22 +3,15 @@ the session's private cache) and one aligned corpus scanned once at encoder laye
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
+from feature_data import SCAN_SITE, scan_corpus
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "speech"
-SCAN_SITE = "encoder.layer.2.mlp.act"
-
-
-def scan_corpus():  # noqa: ANN201 - an iterator of Clips
-    from tts_interp.interventions.features.corpus import iter_corpus
-
-    return itertools.chain(iter_corpus("espeak:12"), iter_corpus("nonspeech:6"))
 
 
 @pytest.fixture(scope="session")

@@ -72,3 +72,14 @@ def test_whisper_asr_backend_runs_offline_on_the_builtin(whisper_tiny, english_f
     [text] = backend.transcribe([english_fixtures[1][1]])
     assert "turned sharply" in text.lower()
     assert json.dumps(backend.describe()["provenance"])  # provenance travels into result.json
+
+
+def test_decoder_steps_line_up_with_the_greedy_tokens(whisper_tiny, english_fixtures) -> None:
+    _, audio, _ = english_fixtures[1]
+    features, _ = whisper_tiny.features([audio])
+    hidden, _ = whisper_tiny.run_encoder(features)
+    [tokens] = whisper_tiny.greedy(hidden)
+    saved = whisper_tiny.run_decoder(hidden, tokens, ["decoder.out", "decoder.layer.3.resid_out"])
+    assert saved["decoder.out"].shape == (1, len(tokens) + 2, 384)
+    predicted = whisper_tiny.model.proj_out(saved["decoder.out"][0, 1:-1]).argmax(-1).tolist()
+    assert predicted == tokens  # step s reads token s of the prompt+transcript and predicts token s+1

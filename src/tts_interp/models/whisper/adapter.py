@@ -162,6 +162,25 @@ class WhisperAdapter:
                 hidden = self._traced.output.last_hidden_state.save()
         return hidden, dict(saved)
 
+    def run_decoder(self, hidden: torch.Tensor, tokens: list[int], reads: Sequence[str]) -> dict[str, torch.Tensor]:
+        """Decoder sites over one teacher-forced transcript: row s is decoder step s (the step that reads the
+        s-th token of `[<|startoftranscript|>, <|notimestamps|>, *tokens]` and predicts the next)."""
+        from nnsight import NNsight
+
+        specs = [self.site(name) for name in reads]
+        if any(spec.clock == ENCODER_CLOCK for spec in specs):
+            raise BadInputError(f"run_decoder reads decoder sites; got {list(reads)}")
+        ids = torch.tensor([[builtin.SOT, builtin.NO_TIMESTAMPS, *tokens]], device=self.device)
+        decoder = NNsight(self.model.model.decoder)
+        saved = {}
+        with torch.no_grad(), decoder.trace(input_ids=ids, encoder_hidden_states=hidden[:1], use_cache=False):
+            for spec in sorted(specs, key=lambda s: s.order):
+                envoy = decoder.layer_norm if spec.module_path == "decoder.layer_norm" else _envoy(
+                    decoder, spec.module_path.removeprefix("decoder."))
+                value = envoy.output if spec.output_index is None else envoy.output[spec.output_index]
+                saved[spec.name] = value.clone().save()
+        return dict(saved)
+
     def greedy(self, hidden: torch.Tensor) -> list[list[int]]:
         """Greedy token ids (no special tokens) decoded from encoder outputs (B, T, D)."""
         from transformers.modeling_outputs import BaseModelOutput
