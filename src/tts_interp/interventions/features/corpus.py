@@ -1,7 +1,8 @@
 """Corpora for feature discovery: clips with, where known, words and a phoneme under every frame.
 
 Sources: `espeak[:N]` (N Harvard sentences spoken by espeak-ng voices, phoneme and word timings from the
-synthesiser itself), `nonspeech[:N]` (silence, noise, tones, music-like clips, and the same mixed under
+synthesiser itself), `espeak-long[:N]` (N clips of 7 sentences each, about 20 s: ten times the frames per
+30 s encoder window, for training SAEs), `nonspeech[:N]` (silence, noise, tones, music-like clips, and the same mixed under
 espeak speech at chosen SNRs), or a dataset path (a manifest or folder read by `data.datasets`, with the
 alignments it names). Clips are produced lazily, one at a time, so a pass over a corpus holds one batch.
 """
@@ -45,6 +46,7 @@ HARVARD = (
 )
 VOICES = ("en-us", "en-us+f2", "en-us+m3", "en+f3", "en-us+m7", "en+f4")
 NONSPEECH_SNRS = (20.0, 5.0)
+SENTENCES_PER_LONG_CLIP = 7
 
 
 @dataclass(frozen=True)
@@ -66,14 +68,17 @@ def _count(source: str, default: int) -> int:
     return int(count) if count else default
 
 
-def espeak_clips(n: int, seed: int = 0) -> Iterator[Clip]:
-    """`n` Harvard sentences, voices in rotation, rates 150-185 wpm (seeded)."""
+def espeak_clips(n: int, seed: int = 0, sentences: int = 1) -> Iterator[Clip]:
+    """`n` clips of `sentences` Harvard sentences each, voices in rotation, rates 150-185 wpm (seeded)."""
     from tts_interp.data.espeak_speech import synthesize
 
     rng = np.random.default_rng(seed)
+    name = "espeak" if sentences == 1 else "espeaklong"
     for i in range(n):
-        text, voice = HARVARD[i % len(HARVARD)], VOICES[(i + i // len(HARVARD)) % len(VOICES)]
-        spoken = synthesize(text, voice, int(rng.integers(150, 186)), clip_id=f"espeak{i:04d}_{voice}")
+        first = i * sentences
+        text = " ".join(HARVARD[(first + j) % len(HARVARD)] for j in range(sentences))
+        voice = VOICES[(i + first // len(HARVARD)) % len(VOICES)]
+        spoken = synthesize(text, voice, int(rng.integers(150, 186)), clip_id=f"{name}{i:04d}_{voice}")
         yield Clip(spoken.clip_id, spoken.audio, text, tuple(spoken.phones), tuple(spoken.words))
 
 
@@ -109,11 +114,13 @@ def iter_corpus(source: str, seed: int = 0, limit: int | None = None) -> Iterato
     """The clips of `source` (see the module docstring), at most `limit` of them."""
     if source.split(":")[0] == "espeak":
         clips = espeak_clips(_count(source, len(HARVARD)), seed)
+    elif source.split(":")[0] == "espeak-long":
+        clips = espeak_clips(_count(source, 6), seed, SENTENCES_PER_LONG_CLIP)
     elif source.split(":")[0] == "nonspeech":
         clips = nonspeech_clips(_count(source, 20), seed)
     elif Path(source).exists():
         clips = dataset_clips(Path(source))
     else:
-        raise BadInputError(f"corpus {source!r} is neither espeak[:N], nonspeech[:N] nor an existing "
-                            "manifest or folder")
+        raise BadInputError(f"corpus {source!r} is neither espeak[:N], espeak-long[:N], nonspeech[:N] nor an "
+                            "existing manifest or folder")
     return itertools.islice(clips, limit) if limit else clips
