@@ -15,6 +15,7 @@ from pathlib import Path
 from tts_interp.core.results import write_result
 from tts_interp.evals.metrics import edit_counts, summary
 from tts_interp.evals.normalize import get_normalizer
+from tts_interp.interventions.features.activations import clip_batches
 from tts_interp.interventions.features.corpus import Clip
 from tts_interp.interventions.features.edits import Condition, make_edit
 from tts_interp.interventions.features.sae import load_sae
@@ -37,8 +38,6 @@ def transcribe_with_edits(adapter, clips: Iterable[Clip], conditions: Sequence[C
                           batch_size: int = 8, normalizer: str = "whisper", meta: dict | None = None,
                           on_batch: Callable[[int], None] | None = None) -> dict:
     """Clean and edited greedy transcripts of every clip; per-item counts and aggregate WER/CER with CIs."""
-    from tts_interp.interventions.features.activations import _batches
-
     normalize = get_normalizer(normalizer)
     saes = {e.sae: load_sae(Path(e.sae)) for c in conditions for e in c.edits if e.sae}
     out_dir = Path(out_dir)
@@ -46,7 +45,7 @@ def transcribe_with_edits(adapter, clips: Iterable[Clip], conditions: Sequence[C
     items_path = out_dir / "items.jsonl"
     items_path.write_text("")
     rows: list[dict] = []
-    for batch in _batches(clips, batch_size):
+    for batch in clip_batches(clips, batch_size):
         audio = [c.audio for _, c in batch]
         features, valid = adapter.features(audio)
         clean_hidden, _ = adapter.run_encoder(features)

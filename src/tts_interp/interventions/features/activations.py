@@ -36,7 +36,7 @@ class ClipActivations:
         return frame_labels(list(self.clip.words), self.valid, FRAME_RATE) if self.clip.words else [None] * self.valid
 
 
-def _batches(clips: Iterable[Clip], size: int) -> Iterator[list[tuple[int, Clip]]]:
+def clip_batches(clips: Iterable[Clip], size: int) -> Iterator[list[tuple[int, Clip]]]:
     batch: list[tuple[int, Clip]] = []
     for index, clip in enumerate(clips):
         batch.append((index, clip))
@@ -51,7 +51,7 @@ def stream_activations(adapter, clips: Iterable[Clip], sites: Sequence[str], bat
                        edits: dict[str, Callable] | None = None,
                        on_batch: Callable[[int], None] | None = None) -> Iterator[ClipActivations]:
     """Run the encoder on `clips` in batches; yield each clip's real-frame activations at `sites`."""
-    for batch in _batches(clips, batch_size):
+    for batch in clip_batches(clips, batch_size):
         features, valid = adapter.features([c.audio for _, c in batch])
         _, saved = adapter.run_encoder(features, reads=list(sites), edits=edits)
         for row, ((index, clip), n) in enumerate(zip(batch, valid, strict=True)):

@@ -101,14 +101,14 @@ def train_sae(shard_dir: Path, config: SAEConfig, on_step: Callable[[int, dict],
         if on_step and (step % 100 == 0 or step == config.steps - 1):
             with torch.no_grad():
                 x_hat = trainer.ae(x)
-            on_step(step, {"mse": float((x - x_hat).square().sum(1).mean() / x.shape[1] ** 0)})
+            on_step(step, {"mse_scaled": float((x - x_hat).square().mean())})
     return SAE(trainer.ae.eval(), scale, config).eval()
 
 
 @torch.no_grad()
 def evaluate_sae(sae: SAE, shard_dir: Path, batch_size: int = 4096) -> dict:
     """Held-out fraction of variance explained, L0, dead features (never active on held-out rows)."""
-    residual, total_sq, total, count, l0 = 0.0, 0.0, None, 0, 0.0
+    residual, total_sq, count, l0 = 0.0, 0.0, 0, 0.0
     fired = torch.zeros(sae.config.dict_size, dtype=torch.bool)
     sums = None
     for x in iter_rows(shard_dir, "heldout", batch_size):

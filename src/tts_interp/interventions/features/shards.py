@@ -16,6 +16,7 @@ from safetensors.torch import load_file, save_file
 
 from tts_interp.core.errors import BadInputError
 from tts_interp.core.results import write_json
+from tts_interp.interventions.features.activations import clip_batches
 from tts_interp.interventions.features.corpus import Clip
 
 HELDOUT_EVERY = 5
@@ -39,9 +40,7 @@ def write_shards(adapter, clips: Iterable[Clip], site: str, out_dir: Path, rows_
             shards.append(name)
             pending = {k: [] for k in pending}
 
-    from tts_interp.interventions.features.activations import _batches
-
-    for batch in _batches(clips, batch_size):
+    for batch in clip_batches(clips, batch_size):
         features, valid = adapter.features([c.audio for _, c in batch])
         _, saved = adapter.run_encoder(features, reads=[site])
         for row, ((index, clip), n) in enumerate(zip(batch, valid, strict=True)):

@@ -63,8 +63,12 @@ def build(directory: Path) -> dict[str, Any]:
     """Write the transformers checkpoint of tiny.en into `directory`; return the stamp's details."""
     import torch
     from safetensors.torch import save_file
-    from transformers import (WhisperFeatureExtractor, WhisperForConditionalGeneration, WhisperProcessor,
-                              WhisperTokenizerFast)
+    from transformers import (
+        WhisperFeatureExtractor,
+        WhisperForConditionalGeneration,
+        WhisperProcessor,
+        WhisperTokenizerFast,
+    )
 
     from tts_interp.core.paths import file_sha256
     from tts_interp.models.whisper.ct2 import read_ct2, to_transformers
