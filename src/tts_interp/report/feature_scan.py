@@ -58,7 +58,7 @@ def write_snippets(scan: ScanResult, units: list[int], clips: Iterable[Clip], ad
     order = sorted(needed)
     for item in stream_activations(adapter, chosen, [scan.site], batch_size=8):
         acts = item.acts[scan.site]
-        traces[order[item.index]] = (item.clip.audio, unit_fn(acts) if unit_fn else acts)
+        traces[order[item.index]] = (item.clip.audio, unit_fn(acts).detach() if unit_fn else acts)
     pictures = []
     half, frames_half = int(HALF_WINDOW * SAMPLE_RATE), int(round(HALF_WINDOW / FRAME_SECONDS))
     for unit, pairs in wanted.items():

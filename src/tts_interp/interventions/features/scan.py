@@ -71,7 +71,7 @@ def scan_units(adapter, clips: Iterable[Clip], site: str, unit_fn: Callable[[tor
     result: ScanResult | None = None
     for item in stream_activations(adapter, clips, [site], batch_size, on_batch=on_batch):
         acts = item.acts[site]
-        units = unit_fn(acts) if unit_fn else acts
+        units = unit_fn(acts).detach() if unit_fn else acts
         if result is None:
             result = ScanResult(site, UnitStats(units.shape[1], k), labelled=LabelledFrames(max_labelled),
                                 kinds=LabelledFrames(max_labelled))
