@@ -12,14 +12,24 @@ from conftest import FIXTURES
 from tts_interp.cli.app import main
 
 
-def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
-    monkeypatch.setattr(sys, "argv", ["tts-interp", "features", *args])
+def run_cli(monkeypatch, capsys, *args: str, command: str = "features") -> tuple[int, str]:
+    monkeypatch.setattr(sys, "argv", ["tts-interp", command, *args])
     code = 0
     try:
         main()
     except SystemExit as exc:
         code = int(exc.code or 0)
-    return code, capsys.readouterr().err
+    captured = capsys.readouterr()
+    return code, captured.err + captured.out
+
+
+def test_whisper_is_listed_with_its_sites(monkeypatch, capsys, whisper_tiny) -> None:
+    code, text = run_cli(monkeypatch, capsys, command="models")
+    assert code == 0 and "whisper-tiny.en" in text
+    code, text = run_cli(monkeypatch, capsys, "--model", "whisper-tiny.en", "--json", command="sites")
+    sites = {s["name"]: s for s in json.loads(text[text.index("{"):])["sites"]}
+    assert code == 0 and sites["encoder.layer.2.mlp.act"]["dim"] == 1536
+    assert sites["encoder.layer.2.mlp.act"]["clock"] == "encoder_frame" and sites["decoder.out"]["clock"] == "decoder_token"
 
 
 @pytest.fixture

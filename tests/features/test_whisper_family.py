@@ -31,7 +31,7 @@ def test_greedy_tokens_match_faster_whisper(whisper_tiny, english_fixtures) -> N
 
     from tts_interp.models.whisper.builtin import NO_TIMESTAMPS, SOT, source_dir
 
-    clips = [audio for _, audio, _ in english_fixtures[:8]]
+    clips = [audio for _, audio, _ in english_fixtures[:5]]  # 4 recorded clips and one Kokoro clip
     reference = WhisperModel(str(source_dir()), device="cpu", compute_type="float32", cpu_threads=1)
     features = np.stack([pad_or_trim(reference.feature_extractor(c)) for c in clips])
     expected = reference.model.generate(reference.encode(features), [[SOT, NO_TIMESTAMPS]] * len(clips), beam_size=1,

@@ -87,8 +87,14 @@ def sae(model: ModelOption = "whisper-tiny.en", site: SiteOption = "encoder.laye
     config = SAEConfig(kind, dict_size, k, l1, 1e-3, steps, batch, seed, site)
     corpus = _corpus(data, seed)
     with progress_bar(f"training {kind} SAE", steps) as advance:
+        done = [0]
+
+        def on_step(step: int, _: dict) -> None:
+            advance(step + 1 - done[0])
+            done[0] = step + 1
+
         payload = run_sae(adapter, corpus, data, config, out, meta={"model": adapter.describe(), "seed": seed},
-                          on_step=lambda step, _: advance(100 if step % 100 == 0 and step else 0))
+                          on_step=on_step)
     held = payload["heldout"]
     print_done(out, {"held-out frames": held["n_frames"], "FVE": f"{held['fve']:.3f}", "L0": f"{held['l0']:.1f}",
                      "dead": held["dead_features"],
