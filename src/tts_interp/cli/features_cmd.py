@@ -12,28 +12,22 @@ from typing import Annotated
 
 import typer
 
-from tts_interp.cli.common import DeviceOption, OutOption, SeedOption, print_done, progress_bar, status
+from tts_interp.cli import options as opt
+from tts_interp.cli.common import print_done, progress_bar, status
 
 app = typer.Typer(no_args_is_help=True, help="Neurons and SAE features of Whisper's encoder: top-activating "
                                              "audio, phoneme purity, ablation and steering during transcription.")
-ModelOption = Annotated[str, typer.Option("-m", "--model", help="whisper-tiny.en (built in), openai/whisper-*, "
-                                                                "or a local checkpoint directory")]
-SiteOption = Annotated[str, typer.Option("--site", help="encoder.layer.{i}.mlp.act | .mlp_out | .attn_out | "
-                                                        ".resid_out | encoder.out")]
-DataOption = Annotated[str, typer.Option("--data", help="espeak[:N] | nonspeech[:N] | A+B | manifest or folder")]
-BatchOption = Annotated[int, typer.Option("--batch-size", help="clips per encoder pass")]
-SaeOption = Annotated[Path | None, typer.Option("--sae", help="a saved SAE directory: units are its features")]
-UnitsOption = Annotated[str, typer.Option("--units", help="unit indices, comma-separated")]
-FramesOption = Annotated[str | None, typer.Option("--frames", help="encoder frames START:STOP (20 ms); "
-                                                                   "default every real frame")]
+DEFAULT_MODEL = "whisper-tiny.en"
 
 
 def _loaded(model: str, device: str):  # noqa: ANN202
+    import torch
+
     from tts_interp.core.device import resolve_device
-    from tts_interp.models.whisper.adapter import WhisperAdapter
+    from tts_interp.models.registry import load_model
 
     with status(f"loading {model}"):
-        return WhisperAdapter.load(model, resolve_device(device))
+        return load_model(model, resolve_device(device), torch.float32, needs=("transcribe",))
 
 
 def _corpus(data: str, seed: int):  # noqa: ANN202
@@ -47,10 +41,10 @@ def _count(corpus) -> int:  # noqa: ANN001
     return sum(1 for _ in corpus())
 
 
-def neurons(model: ModelOption = "whisper-tiny.en", site: SiteOption = "encoder.layer.2.mlp.act",
-            data: DataOption = "espeak:40+nonspeech:10", out: OutOption = Path("features_out"),
-            sae: SaeOption = None, k: Annotated[int, typer.Option("--k", help="top frames kept per unit")] = 20,
-            batch_size: BatchOption = 8, seed: SeedOption = 0, device: DeviceOption = "cpu") -> None:
+def neurons(model: opt.ModelOption = DEFAULT_MODEL, site: opt.EncoderSiteOption = "encoder.layer.2.mlp.act",
+            data: opt.CorpusOption = "espeak:40+nonspeech:10", out: opt.OutOption = Path("features_out"),
+            sae: opt.SaeOption = None, k: Annotated[int, typer.Option("--k", help="top frames kept per unit")] = 20,
+            batch_size: opt.BatchOption = 8, seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu") -> None:
     """Top-k positive/negative frames of every neuron (or SAE feature), purity, noise units, snippets."""
     from tts_interp.interventions.features.sae import load_sae
     from tts_interp.report.feature_scan import run_unit_scan
@@ -69,15 +63,15 @@ def neurons(model: ModelOption = "whisper-tiny.en", site: SiteOption = "encoder.
                      "purest": ", ".join(f"{p['unit']}:{p['phoneme']}={p['purity']:.2f}" for p in payload["purest"])})
 
 
-def sae(model: ModelOption = "whisper-tiny.en", site: SiteOption = "encoder.layer.2.resid_out",
-        data: DataOption = "espeak:40+nonspeech:10", out: OutOption = Path("sae_out"),
+def sae(model: opt.ModelOption = DEFAULT_MODEL, site: opt.EncoderSiteOption = "encoder.layer.2.resid_out",
+        data: opt.CorpusOption = "espeak:40+nonspeech:10", out: opt.OutOption = Path("sae_out"),
         kind: Annotated[str, typer.Option("--kind", help="topk | l1")] = "topk",
         dict_size: Annotated[int, typer.Option("--dict-size", help="features")] = 1536,
         k: Annotated[int, typer.Option("--k", help="topk: active features per frame")] = 32,
         l1: Annotated[float, typer.Option("--l1", help="l1: sparsity penalty")] = 0.04,
         steps: Annotated[int, typer.Option("--steps", help="training steps")] = 2000,
         batch: Annotated[int, typer.Option("--batch", help="rows per training step")] = 512,
-        seed: SeedOption = 0, device: DeviceOption = "cpu") -> None:
+        seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu") -> None:
     """Train an SAE from streamed activations; held-out FVE/L0/dead features, faithfulness, feature purity."""
     from tts_interp.interventions.features.sae import SAEConfig
     from tts_interp.report.sae_run import run_sae
@@ -124,23 +118,25 @@ def _edit_command(op: str, model: str, site: str, units: str, data: str, out: Pa
                      "changed items": first["changed_items"]})
 
 
-def ablate(model: ModelOption = "whisper-tiny.en", site: SiteOption = "encoder.layer.2.mlp.act", units: UnitsOption = "0",
-           data: DataOption = "espeak:20", out: OutOption = Path("ablate_out"), sae: SaeOption = None,
+def ablate(model: opt.ModelOption = DEFAULT_MODEL, site: opt.EncoderSiteOption = "encoder.layer.2.mlp.act",
+           units: opt.UnitsOption = "0",
+           data: opt.CorpusOption = "espeak:20", out: opt.OutOption = Path("ablate_out"), sae: opt.SaeOption = None,
            scale: Annotated[float, typer.Option("--scale", help="multiply instead of zeroing (1 = no-op)")] = 0.0,
-           frames: FramesOption = None,
+           frames: opt.EncoderFramesOption = None,
            random_controls: Annotated[int, typer.Option("--random-controls", help="also ablate this many random "
                                                                                   "units of similar density")] = 0,
-           batch_size: BatchOption = 8, seed: SeedOption = 0, device: DeviceOption = "cpu") -> None:
+           batch_size: opt.BatchOption = 8, seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu") -> None:
     """Transcribe with neurons/SAE features zeroed (or scaled); WER/CER vs clean per item with CIs."""
     _edit_command("ablate" if scale == 0 else "scale", model, site, units, data, out, sae, scale, frames,
                   random_controls, batch_size, seed, device)
 
 
-def steer(model: ModelOption = "whisper-tiny.en", site: SiteOption = "encoder.layer.2.mlp.act", units: UnitsOption = "0",
-          data: DataOption = "espeak:20", out: OutOption = Path("steer_out"), sae: SaeOption = None,
+def steer(model: opt.ModelOption = DEFAULT_MODEL, site: opt.EncoderSiteOption = "encoder.layer.2.mlp.act",
+          units: opt.UnitsOption = "0",
+          data: opt.CorpusOption = "espeak:20", out: opt.OutOption = Path("steer_out"), sae: opt.SaeOption = None,
           alpha: Annotated[float, typer.Option("--alpha", help="added times the unit's direction")] = 5.0,
-          frames: FramesOption = None, batch_size: BatchOption = 8, seed: SeedOption = 0,
-          device: DeviceOption = "cpu") -> None:
+          frames: opt.EncoderFramesOption = None, batch_size: opt.BatchOption = 8, seed: opt.SeedOption = 0,
+          device: opt.DeviceOption = "cpu") -> None:
     """Transcribe with alpha times a neuron's axis / SAE feature's decoder direction added; WER/CER vs clean."""
     _edit_command("steer", model, site, units, data, out, sae, alpha, frames, 0, batch_size, seed, device)
 

@@ -1,4 +1,4 @@
-"""Resolving site names (`talker.layer.3.resid_out`, `talker.layer.*.resid_out`) to an adapter's SiteSpecs.
+"""Resolving site names (`decoder.layer.3.resid_out`, `decoder.layer.*.resid_out`) to an adapter's SiteSpecs.
 
 Indexed groups are `layer`, `block` (DiT blocks), `down` and `up` (U-Net levels), with an optional kind after
 the index, possibly dotted (`denoiser.block.*.out`, `encoder.layer.2.mlp.act`). Unknown names fail with the
@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 from tts_interp.core.errors import OutOfRangeError, UnknownNameError
-from tts_interp.models.base import SiteSpec
+from tts_interp.tracing.spec import SiteSpec
 
 LAYER_SITE = re.compile(r"^(?P<prefix>.+)\.(?P<group>layer|block|down|up)\.(?P<index>[^.]+)(?:\.(?P<kind>.+))?$")
 
@@ -21,7 +21,7 @@ def _name(prefix: str, group: str, index: object, kind: str | None) -> str:
 
 
 def site_patterns(sites: Iterable[str]) -> list[str]:
-    """Compress site names into patterns such as `talker.layer.{0..27}.resid_out`."""
+    """Compress site names into patterns such as `decoder.layer.{0..27}.resid_out`."""
     layered: dict[tuple[str, str, str | None], list[int]] = {}
     plain: list[str] = []
     for name in sites:

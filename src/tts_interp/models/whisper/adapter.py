@@ -18,11 +18,12 @@ import numpy as np
 import torch
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.models.base import SiteSpec
 from tts_interp.models.builtin_cache import STAMP_FILE
 from tts_interp.models.whisper import builtin
+from tts_interp.models.whisper.clocks import CLOCKS, PHASES
 from tts_interp.models.whisper.sites import ENCODER_CLOCK, valid_frames, whisper_sites
 from tts_interp.tracing.sites import resolve_site
+from tts_interp.tracing.spec import SiteSpec
 
 SAMPLE_RATE = 16_000
 HUB_IDS = ["openai/whisper-tiny.en", "openai/whisper-base.en", "openai/whisper-small.en", "openai/whisper-medium.en",
@@ -46,6 +47,10 @@ class WhisperAdapter:
     """One loaded Whisper model: sites, log-mel features, traced encoder, greedy transcription."""
 
     family = "whisper"
+    capabilities = frozenset({"transcribe"})
+    clocks = CLOCKS
+    phases = PHASES
+    sample_rate = SAMPLE_RATE
 
     def __init__(self, model_id: str, model: Any, processor: Any, device: torch.device, provenance: dict):
         self.model_id, self.model, self.processor, self.device = model_id, model, processor, device

