@@ -61,6 +61,7 @@ def test_scale_one_is_a_no_op_on_every_transcript(monkeypatch, capsys, tmp_path,
     (["--units", "1", "--site", "encoder.layer.7.mlp.act"], "valid: 0..3"),
     (["--units", "x"], "--units 'x'"),
     (["--units", "1", "--data", "nowhere:3"], "neither espeak[:N]"),
+    (["--units", "1", "-m", "tiny-grad-tts"], "grad-tts cannot transcribe"),
 ])
 def test_bad_input_is_one_line(monkeypatch, capsys, tmp_path, two_clips, whisper_tiny, args, needle) -> None:
     code, err = run_cli(monkeypatch, capsys, "ablate", "--data", str(two_clips), "--out", str(tmp_path / "o"), *args)

@@ -83,3 +83,19 @@ def test_decoder_steps_line_up_with_the_greedy_tokens(whisper_tiny, english_fixt
     assert saved["decoder.out"].shape == (1, len(tokens) + 2, 384)
     predicted = whisper_tiny.model.proj_out(saved["decoder.out"][0, 1:-1]).argmax(-1).tolist()
     assert predicted == tokens  # step s reads token s of the prompt+transcript and predicts token s+1
+
+
+def test_clocks_map_selections_to_real_frames_and_token_steps() -> None:
+    from tts_interp.core.errors import BadInputError
+    from tts_interp.models.whisper.clocks import CLOCKS, PHASES
+    from tts_interp.tracing.clock import RunShape, targets_for
+    from tts_interp.tracing.selection import Selection
+    from tts_interp.tracing.spec import SegmentMap
+
+    shape = RunShape("transcribe", 0, 155, SegmentMap(()), clocks=CLOCKS, phases=PHASES["transcribe"])
+    [target] = targets_for("encoder_frame", Selection(frames=(150, None)), shape)
+    assert target.occurrence == 0 and target.seq == (150, 151, 152, 153, 154)  # never past the 155 real frames
+    assert len(targets_for("encoder_frame", Selection(), shape)[0].seq) == 155
+    assert targets_for("decoder_token", Selection(frames=(2, 4)), shape)[0].seq == (2, 3)
+    with pytest.raises(BadInputError, match="selected by frames only"):
+        targets_for("encoder_frame", Selection(segments=("text",)), shape)
