@@ -5,6 +5,11 @@ each starts. That gives a phoneme under every 20 ms frame without any forced ali
 synthesiser's own. The speech is formant synthesis (robotic but intelligible to Whisper); voices vary by
 espeak-ng variant (`en-us+f2`, ...) and rate. Labels are espeak's ASCII phoneme mnemonics with stress marks
 and allophone digits removed (`'3:` -> `3:`, `@2` -> `@`); pauses (`_`) are silence.
+
+Not bit-reproducible: espeak-ng's voice source differs slightly from call to call (the same sentence twice:
+same length and phoneme timings, log-spectrogram correlation about 0.98; neither `espeak_ng_SetRandSeed`,
+libc `srand` nor re-initialising the library made it repeat), so statistics over these clips vary in the
+second decimal between runs.
 """
 
 from __future__ import annotations
