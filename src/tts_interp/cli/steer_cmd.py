@@ -13,9 +13,7 @@ from tts_interp.cli.model_cmds import run_config
 from tts_interp.cli.talker_common import parse_layers, parse_names, selection_of
 from tts_interp.core.errors import BadInputError
 from tts_interp.interventions.session import Session
-from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
 from tts_interp.models.registry import check_capabilities
-from tts_interp.report.talker_plots import plot_steer
 
 
 def steer(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
@@ -33,6 +31,9 @@ def steer(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
           language: opt.LanguageOption = "auto", seed: opt.SeedOption = 0, greedy: opt.GreedyOption = False,
           max_new_tokens: opt.MaxFramesOption = 200, device: opt.DeviceOption = "auto", dtype: opt.DtypeOption = "float32") -> None:
     """Steered generations, one run directory per (alpha, layer) cell, plus cells.csv and an eval manifest."""
+    from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
+    from tts_interp.report.talker_plots import plot_steer
+
     config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy, max_new_tokens,
                         device, dtype)
     layer_list = parse_layers(layers)
