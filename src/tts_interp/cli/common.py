@@ -15,6 +15,11 @@ if TYPE_CHECKING:
 console = Console(stderr=True)
 
 
+def say_stale(message: str) -> None:
+    """Tell the user a stale result is being recomputed (one yellow line on stderr)."""
+    console.print(f"[yellow]stale:[/yellow] {message}", highlight=False, soft_wrap=True)
+
+
 def _progress() -> Progress:
     """The one progress-bar layout of the CLI, on stderr (rich.progress loads here, not at --help)."""
     from rich.progress import (

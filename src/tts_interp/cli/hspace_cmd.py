@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tts_interp.cli import options as opt
-from tts_interp.cli.common import print_done, progress_bar, status
+from tts_interp.cli.common import print_done, progress_bar, say_stale, status
 from tts_interp.core.errors import BadInputError
 from tts_interp.interventions.session import Session
 from tts_interp.models.registry import check_capabilities
@@ -150,7 +150,8 @@ def sweep_cmd(model: opt.ModelOption, out: opt.OutOption,
               t_ranges: Annotated[str, typer.Option("--t-ranges", help="comma-separated a:b ranges, e.g. 0:1,0.5:1")] = "0:1",
               text: opt.TextsOption = None, speaker: opt.SpeakerIndexOption = None, ref_audio: opt.RefAudioOption = None,
               ref_text: opt.RefTextOption = None, steps: opt.StepsOption = 10, seed: opt.SeedOption = 0,
-              device: opt.DeviceOption = "cpu", dtype: opt.DtypeOption = "float32") -> None:
+              device: opt.DeviceOption = "cpu", dtype: opt.DtypeOption = "float32",
+              on_stale: opt.OnStaleOption = "recompute") -> None:
     """Every prompt x direction x alpha x t-range (plus a plain reference per prompt): audio + rows.jsonl."""
     from tts_interp.interventions.hspace.directions import Direction
     from tts_interp.interventions.hspace.sweep import sweep, sweep_cells
@@ -168,7 +169,8 @@ def sweep_cmd(model: opt.ModelOption, out: opt.OutOption,
     values = _floats(alphas, "--alphas")
     total = len(sweep_cells(len(requests), loaded, values, spans, [session.is_conditioning(d.site) for d in loaded]))
     with progress_bar("sweeping", total) as advance:
-        summary = sweep(session, requests, loaded, values, spans, settings, Path(out), on_cell=advance)
+        summary = sweep(session, requests, loaded, values, spans, settings, Path(out), on_cell=advance,
+                        on_stale=say_stale, policy=on_stale)
     for item in summary["skipped"]:
         typer.echo(f"skipped {item['cell']}: {item['reason']}", err=True)
     print_done(Path(out), {"cells": summary["cells"], "finished": summary["finished"], "rows": "rows.jsonl"})

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tts_interp.cli import options as opt
-from tts_interp.cli.common import print_done, progress_bar, status
+from tts_interp.cli.common import print_done, progress_bar, say_stale, status
 from tts_interp.cli.talker_common import parse_layers, parse_names, request_of
 from tts_interp.interventions.session import Session
 from tts_interp.models.registry import check_capabilities
@@ -46,7 +46,7 @@ def patch(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, inst
     kinds, layer_list, segment_list = parse_names(sites) or ["resid"], parse_layers(layers), parse_names(segments)
     plan = plan_patch_sweep(session, source, target, kinds, layer_list, segment_list, unequal, metric)
     with progress_bar(f"patching {len(plan.cells)} cells (+ source and target passes)", plan.passes) as advance:
-        sweep = run_patch_sweep(session, plan, out, forced, max_new_tokens, advance, audio)
+        sweep = run_patch_sweep(session, plan, out, forced, max_new_tokens, advance, audio, say_stale)
     plots = plot_patch(out, sweep)
     best = max((r for r in sweep.rows if r[metric] is not None), key=lambda r: r[metric], default=None)
     print_done(out, {"cells": len(sweep.rows), "metric": metric,
