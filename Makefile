@@ -25,6 +25,7 @@ bench: setup
 	$(PY) benchmarks/hspace.py
 	$(PY) benchmarks/codes.py
 	$(PY) benchmarks/eval_throughput.py
+	$(PY) benchmarks/features.py
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks scripts

@@ -47,6 +47,10 @@ app.command("direction")(direction_cmd.direction)
 app.command("steer")(steer_cmd.steer)
 app.add_typer(hspace_cmd.app, name="hspace")
 
+from tts_interp.cli import features_cmd  # noqa: E402
+
+app.add_typer(features_cmd.app, name="features")
+
 from tts_interp.cli.report_cmd import report  # noqa: E402
 
 app.command("report")(report)

@@ -128,6 +128,7 @@ class Evaluator:
             chunk = pending[start:start + size]
             embeddings = backend.embed([clip for _, _, clip in chunk])
             for (path, digest, _), embedding in zip(chunk, embeddings, strict=True):
+                embedding = np.asarray(embedding, dtype=np.float32)  # as the cache keeps it: hit == miss
                 cache.put(digest, embedding)
                 out[path] = embedding
         return {path: out[path] for path in order}

@@ -24,6 +24,9 @@ Capability groups and the members they need:
 - `denoise`: `prepare(request)`, `timesteps(settings)`, `sampling_call(prompt, settings) -> TracedCall`,
   `vocode(mel)` (a sampler loop that calls the denoiser once per step).
 - `lens`: a vocabulary head that turns a residual into logits (Qwen3-TTS's codec head).
+- `transcribe`: speech in, text out (Whisper): `features(clips) -> (input, real frames)`,
+  `run_encoder(input, reads, edits)`, `greedy(hidden)`, `transcribe(clips, edits)`; its encoder sites are
+  what `tts-interp features` reads and edits.
 Experiments call `require(adapter, "teacher_force")` (or `Session(model, needs=...)`) and get one line naming the
 family and the missing capability instead of an AttributeError.
 """
@@ -36,7 +39,7 @@ from tts_interp.core.errors import BadInputError
 from tts_interp.tracing.clock import ClockFn
 from tts_interp.tracing.spec import SiteSpec
 
-CAPABILITIES = ("generate", "teacher_force", "denoise", "lens")
+CAPABILITIES = ("generate", "teacher_force", "denoise", "lens", "transcribe")
 
 
 class ModelAdapter(Protocol):
