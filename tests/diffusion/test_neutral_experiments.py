@@ -27,7 +27,7 @@ from tts_interp.tracing.selection import Selection
 
 HSPACE = "denoiser.hspace"
 RUN_MEMBERS = ("prepare", "check_request", "run", "layer_kinds", "layer_site", "n_layers", "deterministic_settings",
-               "write_run")
+               "aligned_settings", "write_run")
 
 
 def _speakers(*speakers: int) -> list[DenoiseRequest]:

@@ -1,8 +1,9 @@
 """Patching between two runs of any family with the `run` hook: the source run's activations at chosen sites
 replace the target run's, row for row, one cell per site and one with every site at once.
 
-Both runs use the same settings (so the same seed and noise); a site's rows line up only when both runs have as
-many of them (the same length), which is checked before any patched run. The teacher-forced, aligned talker
+Both runs use the same settings (so the same seed and noise), the target's aligned to the source's run where the
+family can force lengths (`aligned_settings`, e.g. Kokoro's durations); a site's rows line up only when both runs
+have as many of them, which is checked before any patched run. The teacher-forced, aligned talker
 patching with recovery metrics is Qwen3-TTS's own (patching.py, patch_sweep.py); this is what every family shares.
 """
 
@@ -49,6 +50,7 @@ def patch_between(session: Session, source: Any, target: Any, settings: Any, sit
     names = [spec.name for spec in resolve_sites(adapter.sites(), list(sites))]
     reads = [Read(name, selection) for name in names]
     source_run = adapter.run(session.engine, source, settings, reads=reads)
+    settings = adapter.aligned_settings(settings, source_run)
     target_run = adapter.run(session.engine, target, settings, reads=reads)
     for name in names:
         have, want = (int(r.store.get(name).values.shape[0]) for r in (source_run, target_run))

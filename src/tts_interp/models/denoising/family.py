@@ -37,6 +37,10 @@ class DenoiserFamily:
         """The default sampler at seed 0 (a denoiser's length comes from its text, not `max_frames`)."""
         return SamplerSettings()
 
+    def aligned_settings(self, settings: SamplerSettings, run: DenoiseRun) -> SamplerSettings:
+        """The same settings: a sampler's length follows the text (and durations the model predicts from it)."""
+        return settings
+
     def layer_sites(self: Any) -> list[str]:
         """The denoiser's sites in execution order, one per module (an alias such as F5's h-space is left out)."""
         specs = sorted((s for s in self.sites().values() if s.clock == "denoiser"), key=lambda s: s.order)

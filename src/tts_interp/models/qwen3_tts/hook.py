@@ -49,6 +49,11 @@ class Qwen3TTSRunHook:
         """Greedy decoding of at most `max_frames` frames."""
         return GenerationSettings(max_new_tokens=max_frames, greedy=True)
 
+    def aligned_settings(self, settings: GenerationSettings, run: GenerationRun) -> GenerationSettings:
+        """The same settings: a generation's length is its own (patching between prompts aligns segments instead,
+        teacher-forced, in interventions/patch_sweep.py)."""
+        return settings
+
     def layer_site(self, layer: int, kind: str = "resid_out") -> str:
         return talker_site(layer, kind)
 
