@@ -17,6 +17,7 @@ from tts_interp.interventions.direction_experiment import DIRECTION_FILE, run_di
 from tts_interp.interventions.directions import Direction
 from tts_interp.interventions.generation import RunConfig
 from tts_interp.interventions.patch_runs import ALL_SITES, patch_between
+from tts_interp.interventions.reading import collect_rows, prepare_runs
 from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
 from tts_interp.interventions.steering import calibrate, site_writes
 from tts_interp.models.base import CAPABILITIES
@@ -64,6 +65,17 @@ def test_direction_experiment_reads_denoiser_runs(multispeaker, settings, tmp_pa
                       settings=settings)
 
 
+def test_pooled_directions_take_each_run_as_one_sample(multispeaker, settings, tmp_path) -> None:
+    a, b = _speakers(0, 1), _speakers(2, 3)
+    found, payload = run_direction(multispeaker, a, b, [HSPACE], Selection(), "mean_diff", tmp_path, settings=settings,
+                                   pool_runs=True)
+    rows = {name: collect_rows(multispeaker, prepare_runs(multispeaker, group, Selection()), [HSPACE], Selection(),
+                               settings=settings)[HSPACE] for name, group in (("a", a), ("b", b))}
+    means = {name: torch.stack([run.mean(0) for run in runs]).mean(0) for name, runs in rows.items()}
+    assert payload["counts"]["rows_a"] == 2 and "one row per run" in payload["rows_from"]
+    assert torch.allclose(found.vectors[HSPACE], means["a"] - means["b"], atol=1e-5)
+
+
 def test_steering_writes_on_a_t_range_add_by_the_mean_norm_and_project_out_fully(multispeaker, settings) -> None:
     adapter = multispeaker.adapter
     prompt = adapter.prepare(DenoiseRequest("Hi there.", speaker=4))
@@ -86,6 +98,10 @@ def test_steering_writes_on_a_t_range_add_by_the_mean_norm_and_project_out_fully
     first = steps == steps.min()  # the first edited step's rows: no earlier edit changed their input
     assert 0 < int(first.sum()) < len(steps)
     assert torch.allclose(shift[first], torch.full_like(shift[first], calibration.mean_norm[HSPACE]), rtol=1e-4)
+    raw = adapter.run(multispeaker.engine, prompt, settings, reads=read,  # raw: alpha x the direction's own vector
+                      writes=site_writes(direction, [HSPACE], 2.0, "add", late, None, raw=True))
+    raw_shift = (raw.store.get(HSPACE).values - base) @ unit
+    assert torch.allclose(raw_shift[first], torch.full_like(raw_shift[first], 2.0), rtol=1e-4)
     removed = adapter.run(multispeaker.engine, prompt, settings, reads=read,
                           writes=site_writes(direction, [HSPACE], 1.0, "project_out", late, calibration))
     assert float((removed.store.get(HSPACE).values @ unit).abs().max()) < 1e-4

@@ -56,12 +56,13 @@ def _key(request: Any) -> str:
 def run_direction(session: Session, set_a: Sequence[Any], set_b: Sequence[Any],
                   sites: Sequence[str], selection: Selection, method: str, out_dir: Path,
                   codes: torch.Tensor | None = None, max_new_tokens: int = 50, n_components: int = 4,
-                  advance: Callable[[int], None] | None = None, settings: Any = None
+                  advance: Callable[[int], None] | None = None, settings: Any = None, pool_runs: bool = False
                   ) -> tuple[Direction, dict[str, Any]]:
     """Directions between set A and set B (B optional for PCA) at `sites`; `advance(1)` after each run.
 
     Any family with the `run` hook: rows are read teacher-forced on `codes`, or during plain runs with
-    `settings` (default: the family's deterministic settings, for Qwen3-TTS greedy decoding)."""
+    `settings` (default: the family's deterministic settings, for Qwen3-TTS greedy decoding). With `pool_runs`,
+    each run is one sample (the mean of its selected rows)."""
     adapter = session.adapter
     if method not in METHODS:
         raise UnknownNameError("direction method", method, METHODS)
@@ -72,14 +73,16 @@ def run_direction(session: Session, set_a: Sequence[Any], set_b: Sequence[Any],
                             "set its own instructs, speakers or reference clips")
     names = [spec.name for spec in resolve_sites(adapter.sites(), sites)]
     prompts_a, prompts_b = prepare_runs(session, set_a, selection), prepare_runs(session, set_b, selection)
-    rows_a = collect_rows(session, prompts_a, names, selection, codes, max_new_tokens, advance, settings)
-    rows_b = collect_rows(session, prompts_b, names, selection, codes, max_new_tokens, advance, settings) if set_b else {}
+    read = dict(codes=codes, max_new_tokens=max_new_tokens, advance=advance, settings=settings, pool=pool_runs)
+    rows_a = collect_rows(session, prompts_a, names, selection, **read)
+    rows_b = collect_rows(session, prompts_b, names, selection, **read) if set_b else {}
     counts = {"runs_a": len(set_a), "runs_b": len(set_b),
               "rows_a": int(sum(r.shape[0] for r in rows_a[names[0]])),
               "rows_b": int(sum(r.shape[0] for r in rows_b.get(names[0], [])))}
     info = {"counts": counts, "selection": selection.to_json(), "hidden_size": {n: adapter.sites()[n].dim for n in names},
             "set_a": [r.to_json() for r in set_a], "set_b": [r.to_json() for r in set_b],
-            "rows_from": _rows_from(adapter, codes, max_new_tokens, settings)}
+            "rows_from": _rows_from(adapter, codes, max_new_tokens, settings)
+            + ("; one row per run (the mean of its rows)" if pool_runs else "")}
     direction = compute_direction(rows_a, rows_b, method, adapter.model_id, n_components, info)
     direction.weights = provenance(adapter.describe())
     out_dir = Path(out_dir)

@@ -28,9 +28,11 @@ def prepare_runs(session: Session, requests: Sequence[Any], selection: Selection
 
 def collect_rows(session: Session, prompts: Sequence[Any], sites: Sequence[str], selection: Selection,
                  codes: torch.Tensor | None = None, max_new_tokens: int = 50,
-                 advance: Callable[[int], None] | None = None, settings: Any = None) -> dict[str, list[torch.Tensor]]:
+                 advance: Callable[[int], None] | None = None, settings: Any = None, pool: bool = False
+                 ) -> dict[str, list[torch.Tensor]]:
     """Per site, one (rows, H) tensor per run: teacher-forced on `codes` if given, else read during a plain run
-    with `settings` (default: the family's deterministic settings, e.g. greedy decoding of `max_new_tokens`)."""
+    with `settings` (default: the family's deterministic settings, e.g. greedy decoding of `max_new_tokens`).
+    With `pool`, each run gives one row, the mean of its rows (runs, not rows, are then the samples)."""
     adapter = session.adapter
     require(adapter, "run", *(("teacher_force",) if codes is not None else ()))
     settings = settings if settings is not None else adapter.deterministic_settings(max_new_tokens)
@@ -42,8 +44,8 @@ def collect_rows(session: Session, prompts: Sequence[Any], sites: Sequence[str],
         else:
             store = adapter.run(session.engine, prompt, settings, reads=reads).store
         for site in sites:
-            per_site[site].append(store.get(site).values.float() if site in store.sites()
-                                  else torch.zeros(0, adapter.sites()[site].dim))
+            rows = store.get(site).values.float() if site in store.sites() else torch.zeros(0, adapter.sites()[site].dim)
+            per_site[site].append(rows.mean(0, keepdim=True) if pool and rows.shape[0] else rows)
         if advance:
             advance(1)
     return per_site

@@ -93,15 +93,18 @@ def calibrate(session: Session, prompt: Any, settings: Any, sites: Sequence[str]
 
 
 def site_writes(direction: Direction, sites: Sequence[str], alpha: float, op: str, selection: Selection,
-                calibration: Calibration | None, component: int = 0) -> list[Write]:
+                calibration: Calibration | None, component: int = 0, raw: bool = False) -> list[Write]:
     """The writes of one steered cell: one per site, `add` alpha x the site's mean norm x the unit direction, or
-    `project_out` alpha of the component along it."""
+    `project_out` alpha of the component along it. With `raw`, `add` writes alpha x the direction's own vector
+    (a mean difference: alpha 1 moves a run by the whole gap between the two sets; no calibration needed)."""
     if op not in STEER_OPS:
         raise UnknownNameError("steering operation", op, STEER_OPS)
     writes = []
     for site in sites:
         unit = direction.unit(site, component)
-        if op == "add":
+        if op == "add" and raw:
+            writes.append(Write(site, "add", direction.vectors[site], selection, alpha=alpha))
+        elif op == "add":
             if calibration is None:
                 raise ValueError("adding a direction needs a calibration (the site's mean norm)")
             writes.append(Write(site, "add", unit, selection, alpha=alpha * calibration.mean_norm[site]))
