@@ -141,3 +141,17 @@ def test_patching_a_run_with_itself_is_the_plain_run_and_another_voice_moves_it(
     longer = adapter.prepare(DenoiseRequest("Hi there, how are you today?", speaker=0))
     with pytest.raises(BadInputError, match="same length"):
         patch_between(multispeaker, longer, four, settings, [HSPACE])
+
+
+def test_f5_steers_a_dit_block_through_the_same_code(f5, ref_clip, settings) -> None:
+    adapter = f5.adapter
+    prompt = adapter.prepare(DenoiseRequest("Hi.", ref_audio=str(ref_clip), ref_text="A clip."))
+    site = adapter.layer_site(1)
+    direction = Direction(f5.model, "mean_diff", {site: torch.ones(f5.site_dim(site))})
+    calibration = calibrate(f5, prompt, settings, [site])
+    zero = adapter.run(f5.engine, prompt, settings, writes=site_writes(direction, [site], 0.0, "add", Selection(),
+                                                                       calibration))
+    assert torch.equal(zero.sampled.mel, calibration.run.sampled.mel)
+    moved = adapter.run(f5.engine, prompt, settings, writes=site_writes(direction, [site], 2.0, "add", Selection(),
+                                                                        calibration))
+    assert not torch.equal(moved.sampled.mel, calibration.run.sampled.mel)
