@@ -36,9 +36,8 @@ Capability groups and the members they need:
   a reproducible plain run when an experiment gives none: greedy decoding, or the default sampler at seed 0);
   `aligned_settings(settings, run)` (settings under which another prompt's run lines up row for row with `run`,
   for patching: a family that can force lengths (Kokoro's durations) does so; the others return `settings`);
-  `write_run(out_dir, run, config, extra) -> dict`
-  (the run's audio and result.json, as the family's generate writes them; `config`: the JSON of what was
-  asked for, or None).
+  `write_run(out_dir, run, config, extra) -> dict` (the run's audio and result.json, as the family's generate
+  writes them; `config`: the JSON of what was asked for, or None).
 Experiments call `require(adapter, "teacher_force")` (or `Session(model, needs=...)`) and get one line naming the
 family and the missing capability instead of an AttributeError.
 """
