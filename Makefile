@@ -21,9 +21,11 @@ demo: setup
 bench: setup
 	$(PY) benchmarks/trace_overhead.py
 	$(PY) benchmarks/lens_patch.py
+	$(PY) benchmarks/cli_startup.py
 	$(PY) benchmarks/hspace.py
 	$(PY) benchmarks/codes.py
 	$(PY) benchmarks/eval_throughput.py
+	$(PY) benchmarks/features.py
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks scripts

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import sys
+import os
 
 import typer
 
 from tts_interp.cli.common import console
-from tts_interp.core.errors import TTSInterpError
+from tts_interp.cli.errors import run_guarded
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Mechanistic interventions on text-to-speech models: trace, lens, patch, steer, "
                        "ablate codebooks, and score the audio.")
 
 
 def main() -> None:
-    """Console-script entry: run the app; user errors become one red line and exit code 2."""
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.set_verbosity_error()  # keep generate()'s chatter (pad_token_id etc.) off the console
-    try:
-        app()
-    except TTSInterpError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+    """Console-script entry: run the app; input errors are one red line and exit 2, internal errors one line
+    naming a log file with the traceback and exit 1 (cli/errors.py)."""
+    # keep generate()'s chatter (pad_token_id etc.) off the console; transformers reads this when it loads, so
+    # --help never has to import it
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    run_guarded(app, console)
 
 
 # Command registration: one line per command module.
@@ -49,3 +46,11 @@ app.command("patch")(patch_cmd.patch)
 app.command("direction")(direction_cmd.direction)
 app.command("steer")(steer_cmd.steer)
 app.add_typer(hspace_cmd.app, name="hspace")
+
+from tts_interp.cli import features_cmd  # noqa: E402
+
+app.add_typer(features_cmd.app, name="features")
+
+from tts_interp.cli.report_cmd import report  # noqa: E402
+
+app.command("report")(report)

@@ -4,11 +4,13 @@ Commands import this module as `opt` and annotate parameters with `opt.ModelOpti
 the groups below are what a command takes together. Nothing heavy is imported here, so `--help` stays fast.
 
 - model:   ModelOption, DeviceOption, DtypeOption
-- output:  OutOption, SeedOption
+- output:  OutOption, SeedOption, OnStaleOption
 - prompt (Qwen3-TTS): TextOption, InstructOption, SpeakerOption, RefAudioOption, RefTextOption, LanguageOption
 - decoding: GreedyOption, MaxFramesOption
 - selection: LayersOption, SegmentsOption, FramesOption, CodesOption
 - denoisers: TextsOption, SpeakerIndexOption, StepsOption, SiteOption, TRangeOption
+- features (Whisper encoder): EncoderSiteOption, CorpusOption, BatchOption, SaeOption, UnitsOption,
+  EncoderFramesOption
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ DtypeOption = Annotated[str, typer.Option("--dtype", help="float32 | bfloat16")]
 # output
 OutOption = Annotated[Path, typer.Option("--out", help="output directory (result.json is written there)")]
 SeedOption = Annotated[int, typer.Option("--seed", help="random seed (same seed + inputs = same codes)")]
+OnStaleOption = Annotated[str, typer.Option("--on-stale", help="a finished cell in --out made under another "
+                                                               "configuration: recompute (and say so) | refuse")]
 
 # prompt
 TextOption = Annotated[str, typer.Option("--text", "-t", help="the words to speak")]
@@ -59,3 +63,14 @@ SiteOption = Annotated[str, typer.Option("--site", help="denoiser.hspace (defaul
                                                         "denoiser.block.3.out, speaker_embedding (the baseline), ...")]
 TRangeOption = Annotated[str | None, typer.Option("--t-range", help="edit only steps with t in a:b (0 <= a <= b <= 1; "
                                                                     "Grad-TTS noise is t=1, F5-TTS noise t=0)")]
+
+# features (Whisper encoder)
+EncoderSiteOption = Annotated[str, typer.Option("--site", help="encoder.layer.{i}.mlp.act | .mlp_out | .attn_out | "
+                                                               ".resid_out | encoder.out")]
+CorpusOption = Annotated[str, typer.Option("--data", help="espeak[:N] | espeak-long[:N] | nonspeech[:N] | A+B | "
+                                                          "a manifest or folder")]
+BatchOption = Annotated[int, typer.Option("--batch-size", help="clips per encoder pass")]
+SaeOption = Annotated[Path | None, typer.Option("--sae", help="a saved SAE directory: units are its features")]
+UnitsOption = Annotated[str, typer.Option("--units", help="unit indices, comma-separated")]
+EncoderFramesOption = Annotated[str | None, typer.Option("--frames", help="encoder frames START:STOP (20 ms); "
+                                                                          "default every real frame")]

@@ -8,13 +8,10 @@ from typing import Annotated
 import typer
 
 from tts_interp.cli import options as opt
-from tts_interp.cli.common import print_done, progress_bar, status
+from tts_interp.cli.common import print_done, progress_bar, say_stale, status
 from tts_interp.cli.talker_common import parse_layers, parse_names, request_of
-from tts_interp.interventions.patch_sweep import plan_patch_sweep, run_patch_sweep
 from tts_interp.interventions.session import Session
-from tts_interp.interventions.talker.prompts import derive_request, load_codes
 from tts_interp.models.registry import check_capabilities
-from tts_interp.report.talker_plots import plot_patch
 
 
 def patch(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, instruct: opt.InstructOption = None,
@@ -35,6 +32,10 @@ def patch(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, inst
           codes: opt.CodesOption = None, max_new_tokens: opt.MaxFramesOption = 100, device: opt.DeviceOption = "auto",
           dtype: opt.DtypeOption = "float32") -> None:
     """Patch A's activations into B (the main prompt options) per layer x segment; teacher-forced, deterministic."""
+    from tts_interp.interventions.patch_sweep import plan_patch_sweep, run_patch_sweep
+    from tts_interp.interventions.talker.prompts import derive_request, load_codes
+    from tts_interp.report.talker_plots import plot_patch
+
     target = request_of(text, instruct, speaker, ref_audio, ref_text, language)
     source = derive_request(target, instruct=source_instruct, no_instruct=source_no_instruct, speaker=source_speaker,
                             ref_audio=str(source_ref_audio) if source_ref_audio else None, ref_text=source_ref_text)
@@ -45,7 +46,7 @@ def patch(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, inst
     kinds, layer_list, segment_list = parse_names(sites) or ["resid"], parse_layers(layers), parse_names(segments)
     plan = plan_patch_sweep(session, source, target, kinds, layer_list, segment_list, unequal, metric)
     with progress_bar(f"patching {len(plan.cells)} cells (+ source and target passes)", plan.passes) as advance:
-        sweep = run_patch_sweep(session, plan, out, forced, max_new_tokens, advance, audio)
+        sweep = run_patch_sweep(session, plan, out, forced, max_new_tokens, advance, audio, say_stale)
     plots = plot_patch(out, sweep)
     best = max((r for r in sweep.rows if r[metric] is not None), key=lambda r: r[metric], default=None)
     print_done(out, {"cells": len(sweep.rows), "metric": metric,

@@ -8,14 +8,12 @@ from typing import Annotated
 import typer
 
 from tts_interp.cli import options as opt
-from tts_interp.cli.common import print_done, progress_bar, status
+from tts_interp.cli.common import print_done, progress_bar, say_stale, status
 from tts_interp.cli.model_cmds import run_config
 from tts_interp.cli.talker_common import parse_layers, parse_names, selection_of
 from tts_interp.core.errors import BadInputError
 from tts_interp.interventions.session import Session
-from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
 from tts_interp.models.registry import check_capabilities
-from tts_interp.report.talker_plots import plot_steer
 
 
 def steer(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
@@ -31,8 +29,12 @@ def steer(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
           segments: opt.SegmentsOption = None, frames: opt.FramesOption = None, instruct: opt.InstructOption = None,
           speaker: opt.SpeakerOption = None, ref_audio: opt.RefAudioOption = None, ref_text: opt.RefTextOption = None,
           language: opt.LanguageOption = "auto", seed: opt.SeedOption = 0, greedy: opt.GreedyOption = False,
-          max_new_tokens: opt.MaxFramesOption = 200, device: opt.DeviceOption = "auto", dtype: opt.DtypeOption = "float32") -> None:
+          max_new_tokens: opt.MaxFramesOption = 200, device: opt.DeviceOption = "auto", dtype: opt.DtypeOption = "float32",
+          on_stale: opt.OnStaleOption = "recompute") -> None:
     """Steered generations, one run directory per (alpha, layer) cell, plus cells.csv and an eval manifest."""
+    from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
+    from tts_interp.report.talker_plots import plot_steer
+
     config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy, max_new_tokens,
                         device, dtype)
     layer_list = parse_layers(layers)
@@ -44,7 +46,7 @@ def steer(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
     plan = plan_steer_sweep(session, config, direction, layer_list, parse_names(alphas) or [], op,
                             selection_of(segments, frames), kind, component, together)
     with progress_bar(f"steering: plain run + {len(plan.cells)} cells", plan.runs) as advance:
-        sweep = run_steer_sweep(session, plan, out, advance)
+        sweep = run_steer_sweep(session, plan, out, advance, say_stale, on_stale)
     plots = plot_steer(out, sweep)
     print_done(out, {"cells": len(sweep.rows), "op": op, "deterministic": sweep.payload["deterministic"],
                      "manifest": str(Path(out) / "manifest.jsonl"), "plots": ", ".join(plots)})

@@ -12,7 +12,6 @@ rewritten after each cell, and a rerun into the same OUT reuses cells whose stee
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ import torch
 
 from tts_interp import __version__
 from tts_interp.core.errors import UnknownNameError
+from tts_interp.core.fingerprint import check_policy, content_hash, finished_cell, stamp, weights_provenance
 from tts_interp.core.results import write_csv, write_jsonl, write_result
 from tts_interp.interventions.directions import Direction, load_direction
 from tts_interp.interventions.generation import RunConfig
@@ -58,13 +58,13 @@ def _cell_spec(cell: SteerCell, op: str, kind: str, component: int, selection: S
             "selection": selection.to_json(), "direction": str(direction)}
 
 
-def _finished(cell_dir: Path, spec: dict[str, Any]) -> dict[str, Any] | None:
-    """The result of a cell already written with the same steering (for resuming), else None."""
-    path = cell_dir / "result.json"
-    if not (path.is_file() and (cell_dir / "codes.npy").is_file()):
-        return None
-    result = json.loads(path.read_text())
-    return result if result.get("steering") == json.loads(json.dumps(spec)) else None
+def _cell_config(plan: SteerPlan, spec: dict[str, Any], weights: dict[str, Any]) -> dict[str, Any]:
+    """Everything a cell's audio depends on: weights, the run config (prompt, seed, settings), the steering and
+    the direction file's content (a rewritten direction at the same path is another cell)."""
+    ref_audio = plan.config.prompt.ref_audio
+    return {"command": "steer", "weights": weights, "run": plan.config.to_json(), "steering": spec,
+            "direction_sha256": content_hash(plan.direction_path),
+            "ref_audio_sha256": content_hash(ref_audio) if ref_audio else None}
 
 
 def _agreement(cell_dir: Path, plain: Any) -> float | None:
@@ -128,17 +128,30 @@ def plan_steer_sweep(session: Session, config: RunConfig, direction_path: Path, 
 
 
 def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
-                    advance: Callable[[int], None] | None = None) -> SteerSweep:
-    """Generate the plain run, then one steered run per cell; `advance(1)` after each (`plan.runs` in all)."""
+                    advance: Callable[[int], None] | None = None, on_stale: Callable[[str], None] | None = None,
+                    policy: str = "recompute") -> SteerSweep:
+    """Generate the plain run, then one steered run per cell; `advance(1)` after each (`plan.runs` in all).
+
+    A cell already in `out_dir` is reused only if made under this exact configuration; otherwise it is
+    recomputed (`on_stale` says so) or, with policy "refuse", the sweep stops (core/fingerprint.py).
+    """
     adapter = session.adapter
     out_dir = Path(out_dir)
     advance = advance or (lambda n: None)
     config, direction, op, kind, selection = plan.config, plan.direction, plan.op, plan.kind, plan.selection
+    weights = weights_provenance(adapter.model_id, adapter.checkpoint)
+    specs = {cell.cell_id: _cell_spec(cell, op, kind, plan.component, selection, plan.direction_path)
+             for cell in plan.cells}
+    cell_configs = {cell_id: _cell_config(plan, spec, weights) for cell_id, spec in specs.items()}
+    if check_policy(policy) == "refuse":  # refuse before anything in out_dir is overwritten
+        for cell_id, cell_config in cell_configs.items():
+            finished_cell(out_dir / "cells" / cell_id, cell_config, (), policy)
     prompt = prepare_checked(adapter, config.prompt)
     sites = [adapter.layer_site(layer, kind) for layer in plan.layers]
-    calibration = calibrate(session, prompt, config.settings, sites)
-    adapter.write_run(out_dir / "plain", calibration.run, config.to_json(),
-                      {"role": "plain run: the steering calibration and the reference of every cell"})
+    calibration = calibrate(session, prompt, config.settings, sites, selection)
+    plain = adapter.write_run(out_dir / "plain", calibration.run, config.to_json(),
+                              {"role": "plain run: the steering calibration and the reference of every cell"})
+    run_files = tuple(plain["files"].values())  # what every cell directory holds (audio and codes or mel)
     advance(1)
     base: dict[str, Any] = {
         "command": "steer", "tts_interp_version": __version__, "model": adapter.describe(),
@@ -146,23 +159,24 @@ def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
                                                   "model": direction.model, "component": plan.component},
         "op": op, "kind": kind, "selection": selection.to_json(), "layers": plan.layers, "together": plan.together,
         "alphas": plan.alphas, "calibration": calibration.to_json(),
-        "alpha_unit": "add: alpha x the site's mean activation norm on the plain run (see calibration); "
+        "alpha_unit": "add: alpha x the site's mean activation norm on the plain run at the selected positions "
+                      "(see calibration.positions); "
                       "project_out: fraction of the component removed (1 = all)",
         "deterministic": "greedy decoding: same inputs, same codes" if getattr(config.settings, "greedy", False)
         else f"sampled with seed {config.settings.seed}: same seed and inputs, same outputs",
-        "files": {"cells": "cells.csv", "manifest": "manifest.jsonl", "plain": "plain/"},
+        "files": {"cells": "cells.csv", "manifest": "manifest.jsonl", "plain": "plain/"}, "weights": weights,
     }
     rows: list[dict[str, Any]] = []
     manifest: list[dict[str, Any]] = []
     cells = plan.cells
     for cell in cells:
         cell_dir = out_dir / "cells" / cell.cell_id
-        spec = _cell_spec(cell, op, kind, plan.component, selection, plan.direction_path)
-        result = _finished(cell_dir, spec)
+        spec, cell_config = specs[cell.cell_id], cell_configs[cell.cell_id]
+        result = finished_cell(cell_dir, cell_config, run_files, policy, on_stale)
         if result is None:
             writes = steering_writes(direction, cell, op, selection, calibration, kind, plan.component,
                                      adapter.layer_site)
-            result = generate_to_dir(session, config, cell_dir, writes, extra={"steering": spec})
+            result = generate_to_dir(session, config, cell_dir, writes, extra={"steering": spec, **stamp(cell_config)})
         rows.append({"id": cell.cell_id, "alpha": cell.alpha, "layers": "-".join(map(str, cell.layers)), "op": op,
                      "frames": result.get("frames", result.get("mel_frames")), "seconds": result["seconds"],
                      "code0_agreement_with_plain": _agreement(cell_dir, calibration.run),

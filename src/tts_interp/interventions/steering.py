@@ -1,18 +1,19 @@
 """Steering a run of any family with the `run` hook: add alpha x a unit direction, or project it out, at sites.
 
 `add` writes alpha * s * u, where u is the unit direction at the site and s the site's mean activation norm
-measured on a calibration run (a plain generation of the same prompt and settings, recorded in the result),
-so alpha means the same across layers and model sizes. `project_out` removes alpha times the component
-along u (alpha 1 = full erasure). Writes can be gated to prompt segments, frames, or both (a denoiser's to a
-t-range). Sites are named directly (`site_writes`) or as layers of a kind (`steering_writes`; the family's
-`layer_site` spells them, Qwen3-TTS's talker layers by default).
+measured on a calibration run (a plain run of the same prompt and settings, recorded in the result) over the
+positions the write selects (outlier and attention-sink positions of the prompt would otherwise skew the unit
+when only frames are steered), so alpha means the same across layers and model sizes. `project_out` removes
+alpha times the component along u (alpha 1 = full erasure). Writes can be gated to prompt segments, frames, or
+both (a denoiser's to a t-range). Sites are named directly (`site_writes`) or as layers of a kind
+(`steering_writes`; the family's `layer_site` spells them, Qwen3-TTS's talker layers by default).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -67,29 +68,38 @@ class SteerCell:
 
 @dataclass
 class Calibration:
-    """The plain run of the prompt and the mean activation norm per site (the alpha unit)."""
+    """The plain run of the prompt and the mean activation norm per site (the alpha unit) over the positions of
+    `selection`."""
 
     run: Any
     mean_norm: dict[str, float]
     rows: dict[str, int]
+    selection: Selection = field(default_factory=Selection)
 
     def to_json(self) -> dict[str, Any]:
         codes = getattr(self.run, "codes", None)  # autoregressive runs: how many frames the plain run made
         return {"run": "plain generation of the same prompt and settings",
                 **({"frames": int(codes.shape[0])} if codes is not None else {}),
+                "positions": self.selection.to_json(),
                 "sites": {s: {"mean_norm": self.mean_norm[s], "rows": self.rows[s]} for s in self.mean_norm}}
 
 
-def calibrate(session: Session, prompt: Any, settings: Any, sites: Sequence[str]) -> Calibration:
-    """Run the prompt plainly (the family's `run`), reading every position of `sites`; mean L2 norm of their rows
-    per site."""
+def calibrate(session: Session, prompt: Any, settings: Any, sites: Sequence[str],
+              selection: Selection | None = None) -> Calibration:
+    """Run the prompt plainly (the family's `run`), reading `sites` at the positions of `selection` (default:
+    every one); the mean L2 norm of those rows per site."""
     require(session.adapter, "run")
-    run = session.adapter.run(session.engine, prompt, settings, reads=[Read(site) for site in sites])
+    selection = selection or Selection()
+    run = session.adapter.run(session.engine, prompt, settings, reads=[Read(site, selection) for site in sites])
     norms, rows = {}, {}
     for site in sites:
-        values = run.store.get(site).values.float()
+        values = run.store.get(site).values.float() if site in run.store.sites() else torch.zeros(0, 1)
+        if values.shape[0] == 0:
+            raise BadInputError(f"the plain run has no position of {site} in the selection {selection.to_json()}, "
+                                "so the steering unit (mean norm there) cannot be measured; select positions "
+                                "the plain run reaches (e.g. fewer frames)")
         norms[site], rows[site] = float(values.norm(dim=-1).mean()), int(values.shape[0])
-    return Calibration(run, norms, rows)
+    return Calibration(run, norms, rows, selection)
 
 
 def site_writes(direction: Direction, sites: Sequence[str], alpha: float, op: str, selection: Selection,

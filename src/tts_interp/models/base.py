@@ -25,6 +25,9 @@ Capability groups and the members they need:
 - `denoise`: `prepare(request)`, `timesteps(settings)`, `sampling_call(prompt, settings) -> TracedCall`,
   `vocode(mel)` (a sampler loop that calls the denoiser once per step).
 - `lens`: a vocabulary head that turns a residual into logits (Qwen3-TTS's codec head).
+- `transcribe`: speech in, text out (Whisper): `features(clips) -> (input, real frames)`,
+  `run_encoder(input, reads, edits)`, `greedy(hidden)`, `transcribe(clips, edits)`; its encoder sites are
+  what `tts-interp features` reads and edits.
 - `run`: the hook of the family-neutral experiments (reading rows, directions, steering, patching and their
   sweeps in `interventions/`), so they never name a family's modules:
   `prepare(request) -> prompt` (every prompt has `segments`, a `SegmentMap`, empty where it names none);
@@ -50,7 +53,7 @@ from tts_interp.core.errors import BadInputError
 from tts_interp.tracing.clock import ClockFn
 from tts_interp.tracing.spec import SiteSpec
 
-CAPABILITIES = ("generate", "teacher_force", "denoise", "lens", "run")
+CAPABILITIES = ("generate", "teacher_force", "denoise", "lens", "transcribe", "run")
 
 
 class ModelAdapter(Protocol):

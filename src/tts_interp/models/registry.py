@@ -50,6 +50,8 @@ for _row in (
            "tts_interp.models.gradtts.adapter:GradTTSAdapter", "tts_interp.models.gradtts.tiny:builtin_descriptions"),
     Family("f5-tts", "F5-TTS", ("tiny-f5-tts",), ("f5-tts",),
            "tts_interp.models.f5tts.adapter:F5TTSAdapter", "tts_interp.models.f5tts.tiny:builtin_descriptions"),
+    Family("whisper", "Whisper", ("whisper-",), ("whisper",),
+           "tts_interp.models.whisper.adapter:WhisperAdapter", "tts_interp.models.whisper.builtin:builtin_descriptions"),
 ):
     register_family(_row)
 

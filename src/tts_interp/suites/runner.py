@@ -1,8 +1,11 @@
-"""Running a suite: skip finished work items, score the rest of this shard, append rows as they finish.
+"""Running a suite: skip finished work items, run and score the rest of this shard, append rows as they finish.
 
 OUT/ holds: suite.yaml (a copy), suite.json (name, fingerprint, scoring), work_items.jsonl (the expanded
-items), results/shard-i-of-n.jsonl (rows), calibration.json (the verifier's EER on the suite's speaker
-clips), runs/shard-i-of-n.json (last run of each shard). `status` and `report` only read these.
+items), directions/<name>/ (directions the suite built), cells/<id>/ and refs/<hash>/ (audio and run
+files of experiment cells and their shared reference runs), results/shard-i-of-n.jsonl (rows),
+calibration.json (the verifier's EER on the suite's speaker clips), runs/shard-i-of-n.json (last run of
+each shard). The driver is the only writer, whichever executor runs the cells. `status` and `report` only
+read these.
 """
 
 from __future__ import annotations
@@ -11,17 +14,24 @@ import csv
 import json
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tts_interp.core.errors import BadInputError
+from tts_interp.core.errors import BadInputError, TTSInterpError
+from tts_interp.core.fingerprint import StaleResultError, differences
 from tts_interp.core.results import write_json, write_result
 from tts_interp.evals.aggregate import summarise
-from tts_interp.evals.evaluate import csv_value
+from tts_interp.evals.evaluate import csv_row
+from tts_interp.evals.items import user_columns
 from tts_interp.evals.score_config import ROW_COLUMNS
 from tts_interp.evals.scoring import Evaluator
-from tts_interp.suites.spec import Suite, WorkItem, in_shard, load_suite, realise
+from tts_interp.suites.dispatch import plan_jobs, run_direction_stage, scored_items, write_outputs
+from tts_interp.suites.execute import execute_batch
+from tts_interp.suites.executors import Job, check_executor, make_executor
+from tts_interp.suites.grid import grid_columns
+from tts_interp.suites.spec import Suite, WorkItem, in_shard, load_suite
 from tts_interp.suites.store import ResultWriter, read_rows
 
 STATE_FILE, WORK_FILE, CALIBRATION_FILE = "suite.json", "work_items.jsonl", "calibration.json"
@@ -34,8 +44,11 @@ def _claim_out_dir(suite: Suite, suite_path: Path, out_dir: Path) -> None:
     if state_path.is_file():
         existing = json.loads(state_path.read_text())
         if existing.get("fingerprint") != fingerprint:
-            raise BadInputError(f"{out_dir} holds results of another suite or config (fingerprint "
-                                f"{existing.get('fingerprint')} != {fingerprint}); use a new --out directory")
+            changed = differences(existing.get("identity"), suite.identity()) if existing.get("identity") else []
+            shown = ", ".join(changed[:6]) + (f", ... ({len(changed)} in all)" if len(changed) > 6 else "")
+            raise StaleResultError(f"{out_dir} holds results of another suite or config (fingerprint "
+                                   f"{existing.get('fingerprint')} != {fingerprint}"
+                                   + (f"; differs in: {shown}" if shown else "") + "); use a new --out directory")
         return
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(suite_path, out_dir / "suite.yaml")
@@ -43,7 +56,7 @@ def _claim_out_dir(suite: Suite, suite_path: Path, out_dir: Path) -> None:
     work_tmp.write_text("".join(json.dumps(w.to_json()) + "\n" for w in suite.items))
     work_tmp.replace(out_dir / WORK_FILE)
     write_json(state_path, {"name": suite.name, "fingerprint": fingerprint, "scoring": suite.scoring.to_dict(),
-                            "n_items": len(suite.items)})
+                            "n_items": len(suite.items), "identity": suite.identity()})
 
 
 def _load_state(out_dir: Path) -> tuple[dict[str, Any], list[WorkItem]]:
@@ -56,40 +69,62 @@ def _load_state(out_dir: Path) -> tuple[dict[str, Any], list[WorkItem]]:
     return state, items
 
 
-def pending_items(suite: Suite, out_dir: Path, shard: tuple[int, int]) -> tuple[list[WorkItem], int]:
-    """This shard's work items not yet in any results file, and how many of its items are already done."""
-    done = {row["work_id"] for row in read_rows(out_dir)[0]}
+def pending_items(suite: Suite, out_dir: Path, shard: tuple[int, int], retry_failed: bool = False
+                  ) -> tuple[list[WorkItem], int, int]:
+    """This shard's work items to score (not yet in any results file; with `retry_failed`, also those whose
+    row failed), how many items the shard has, and how many of the pending ones are retries."""
+    rows = read_rows(out_dir)[0]
+    failed = {row["work_id"] for row in rows if row.get("status") == "failed"} if retry_failed else set()
+    done = {row["work_id"] for row in rows} - failed
     mine = [w for w in suite.items if in_shard(w.id, shard)]
-    return [w for w in mine if w.id not in done], len(mine)
+    todo = [w for w in mine if w.id not in done]
+    return todo, len(mine), sum(w.id in failed for w in todo)
 
 
-def run_suite(suite_path: Path, out_dir: Path, shard: tuple[int, int] = (0, 1),
-              on_total: Callable[[int], None] | None = None,
-              advance: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Score this shard's unfinished items, appending each row as it finishes; returns the run summary."""
+def run_suite(suite_path: Path, out_dir: Path, shard: tuple[int, int] = (0, 1), executor: str = "local",
+              address: str | None = None, on_total: Callable[[int], None] | None = None,
+              advance: Callable[[int], None] | None = None, retry_failed: bool = False) -> dict[str, Any]:
+    """Run and score this shard's unfinished items (and, with `retry_failed`, its failed ones) on `executor`,
+    appending each row as it finishes; returns the run summary."""
     started = time.time()
     suite_path, out_dir = Path(suite_path), Path(out_dir)
     suite = load_suite(suite_path)
+    check_executor(executor, address)
     _claim_out_dir(suite, suite_path, out_dir)
-    todo, n_mine = pending_items(suite, out_dir, shard)
+    todo, n_mine, n_retried = pending_items(suite, out_dir, shard, retry_failed)
     if on_total is not None:
         on_total(len(todo))
-    evaluator = Evaluator(suite.scoring)
+    engine = make_executor(executor, address)
     writer = ResultWriter(out_dir, shard)
-    failed = 0
-    try:
-        for work, row in zip(todo, evaluator.score(realise(w) for w in todo), strict=True):
-            writer.append({"work_id": work.id, "kind": work.kind, **row})
-            failed += row["status"] == "failed"
+    counts = {"scored": 0, "failed": 0}
+
+    def finished(job: Job, results: list[dict[str, Any]]) -> None:
+        for result in results:
+            write_outputs(out_dir, result["files"])
+            writer.append(result["row"])
+            counts["scored"] += 1
+            counts["failed"] += result["row"]["status"] == "failed"
             if advance is not None:
                 advance(1)
+
+    try:
+        lost = run_direction_stage(suite, todo, out_dir, engine)
+        if lost:
+            raise TTSInterpError(f"the direction stage failed ({lost[0].label}: {lost[0].reason}); nothing else ran")
+        lost = engine.map(execute_batch, plan_jobs(suite, todo, out_dir), finished)
+        executor_info = engine.describe()
     finally:
         writer.close()
-    calibration = evaluator.calibrate(realise(w) for w in suite.items)
+        engine.close()
+    evaluator = Evaluator(suite.scoring)
+    scored = scored_items(read_rows(out_dir)[0], out_dir)
+    calibration = evaluator.calibrate(scored, [e.audio for e in scored])
     write_json(out_dir / CALIBRATION_FILE, calibration)
     payload = {"command": "suite run", "suite": suite.name, "fingerprint": suite.fingerprint(),
                "shard": f"{shard[0]}/{shard[1]}", "n_items_suite": len(suite.items), "n_items_shard": n_mine,
-               "n_already_done": n_mine - len(todo), "n_scored_now": len(todo), "n_failed_now": failed,
+               "n_already_done": n_mine - len(todo), "n_scored_now": counts["scored"], "n_retried": n_retried,
+               "n_failed_now": counts["failed"], "n_lost_now": len(todo) - counts["scored"],
+               "lost_jobs": [{"job": x.label, "reason": x.reason} for x in lost[:50]], "executor": executor_info,
                "config": suite.scoring.to_dict(), "backends": evaluator.describe(), "verifier_calibration": calibration,
                "seconds": round(time.time() - started, 2)}
     write_json(out_dir / "runs" / f"shard-{shard[0]}-of-{shard[1]}.json", payload)
@@ -107,6 +142,7 @@ def suite_status(out_dir: Path) -> dict[str, Any]:
     return {"suite": state["name"], "fingerprint": state["fingerprint"], "n_items": len(items),
             "n_done": len(done), "n_ok": sum(r["status"] == "ok" for r in rows),
             "n_failed": sum(r["status"] == "failed" for r in rows),
+            "failed_reasons": dict(Counter(str(r.get("error")) for r in rows if r["status"] == "failed")),
             "n_pending": sum(w.id not in done for w in items), "rows_per_file": per_file, **dropped}
 
 
@@ -120,11 +156,14 @@ def suite_report(out_dir: Path) -> dict[str, Any]:
     calibration_path = out_dir / CALIBRATION_FILE
     calibration = (json.loads(calibration_path.read_text()) if calibration_path.is_file()
                    else {"available": False, "reason": "no calibration.json yet: no shard has finished a run"})
+    axes = grid_columns(items)
+    columns = ("work_id", "kind") + ROW_COLUMNS
+    user = user_columns((r.get("fields") or {} for r in rows), columns + tuple(axes))
     with open(out_dir / "items.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=("work_id", "kind") + ROW_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=("work_id", "kind", *axes) + ROW_COLUMNS + tuple(user.values()))
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: csv_value(row.get(k)) for k in writer.fieldnames})
+            writer.writerow({**csv_row(row, columns, user), **{name: axes[name].get(row["work_id"], "") for name in axes}})
     pending = [w.id for w in items if w.id not in {r["work_id"] for r in rows}]
     payload = {"command": "suite report", "suite": state["name"], "fingerprint": state["fingerprint"],
                "config": state["scoring"], "complete": not pending, "n_pending": len(pending),
