@@ -66,5 +66,5 @@ def test_a_family_row_cannot_take_another_familys_prefix() -> None:
 def test_tracing_names_no_model_family() -> None:
     for path in TRACING.glob("*.py"):
         text = path.read_text().lower()
-        for word in ("qwen", "talker", "code_predictor", "code predictor", "grad-tts", "f5"):
+        for word in ("qwen", "talker", "code_predictor", "code predictor", "grad-tts", "f5", "kokoro"):
             assert word not in text, f"{path.name} mentions {word!r}"

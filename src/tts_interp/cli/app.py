@@ -47,6 +47,11 @@ app.command("direction")(direction_cmd.direction)
 app.command("steer")(steer_cmd.steer)
 app.add_typer(hspace_cmd.app, name="hspace")
 
+from tts_interp.cli import kokoro_cmds  # noqa: E402
+
+app.command("voices")(kokoro_cmds.voices)
+app.command("mission")(kokoro_cmds.mission)
+
 from tts_interp.cli import features_cmd  # noqa: E402
 
 app.add_typer(features_cmd.app, name="features")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from tts_interp.cli import kokoro_cmds
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import print_done, progress_bar, status
 from tts_interp.cli.talker_common import request_of, selection_of
@@ -44,8 +45,10 @@ def direction(model: opt.ModelOption, out: opt.OutOption,
                                                                                        "(repeatable)")] = None,
               b_instruct: Annotated[list[str] | None, typer.Option("--b-instruct", help="set B instruct "
                                                                                        "(repeatable)")] = None,
-              a_speaker: Annotated[list[str] | None, typer.Option("--a-speaker", help="set A speaker")] = None,
-              b_speaker: Annotated[list[str] | None, typer.Option("--b-speaker", help="set B speaker")] = None,
+              a_speaker: Annotated[list[str] | None, typer.Option("--a-speaker", "--a-voice", help="set A speaker; "
+                                                                  "Kokoro: voices or filters like @en-us/male")] = None,
+              b_speaker: Annotated[list[str] | None, typer.Option("--b-speaker", "--b-voice", help="set B speaker; "
+                                                                  "Kokoro: voices or filters like @en-us/female")] = None,
               a_ref_audio: Annotated[list[Path] | None, typer.Option("--a-ref-audio", help="set A clip")] = None,
               b_ref_audio: Annotated[list[Path] | None, typer.Option("--b-ref-audio", help="set B clip")] = None,
               instruct: opt.InstructOption = None, speaker: opt.SpeakerOption = None, ref_audio: opt.RefAudioOption = None,
@@ -57,7 +60,12 @@ def direction(model: opt.ModelOption, out: opt.OutOption,
     """Directions from set A vs set B (PCA: of A, or of A and B pooled) at sites, pooled over segments/frames.
 
     Shared options (--instruct, --speaker, --ref-audio) apply to both sets unless a set gives its own.
+    Kokoro: each run is one voice speaking one text; its rows are averaged (pooled over texts and frames).
     """
+    if kokoro_cmds.is_kokoro(model):
+        kokoro_cmds.refuse_options({"--a-instruct": a_instruct, "--b-instruct": b_instruct, "--instruct": instruct,
+                                    "--ref-audio": ref_audio, "--segments": segments, "--frames": frames})
+        return kokoro_cmds.direction(model, out, text, sites, a_speaker, b_speaker, method, 0, device)
     from tts_interp.interventions.direction_experiment import DIRECTION_FILE, run_direction
     from tts_interp.interventions.talker.prompts import load_codes
     from tts_interp.report.talker_plots import plot_direction

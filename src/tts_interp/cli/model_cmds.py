@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from tts_interp.cli import kokoro_cmds
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import console, frame_progress, print_done, status
 from tts_interp.core.errors import BadInputError
@@ -97,6 +98,9 @@ def generate(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, i
              max_new_tokens: opt.MaxFramesOption = 200, device: opt.DeviceOption = "auto",
              dtype: opt.DtypeOption = "float32") -> None:
     """Generate speech: writes audio.wav, codes.npy and result.json (with every setting needed to replay)."""
+    if kokoro_cmds.is_kokoro(model):
+        kokoro_cmds.refuse_options({"--instruct": instruct, "--ref-audio": ref_audio, "--ref-text": ref_text})
+        return kokoro_cmds.generate(model, text, out, speaker, language, seed, device)
     from tts_interp.interventions.generation import generate_to_dir
 
     config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy,
@@ -113,6 +117,9 @@ def generate(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, i
 def replay(result: Annotated[Path, typer.Argument(help="result.json of an earlier generate/trace run")],
            out: opt.OutOption) -> None:
     """Re-run a generation from its result.json (model, prompt, settings, seed); checks the codes match."""
+    kokoro_run = kokoro_cmds.kokoro_result(result)
+    if kokoro_run is not None:
+        return kokoro_cmds.replay(kokoro_run, result, out)
     import numpy as np
 
     from tts_interp.core.results import write_result
@@ -142,11 +149,19 @@ def trace(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
                                                                           "(instruct, role, text, frames, ...)")] = None,
           codebooks: Annotated[str | None, typer.Option("--codebooks", help="code-predictor codebooks, e.g. "
                                                                             "1:4")] = None,
+          positions: Annotated[str | None, typer.Option("--positions", help="Kokoro: phoneme-token positions a:b "
+                                                                            "(0 is the boundary token)")] = None,
           instruct: opt.InstructOption = None, speaker: opt.SpeakerOption = None, ref_audio: opt.RefAudioOption = None,
           ref_text: opt.RefTextOption = None, language: opt.LanguageOption = "auto", seed: opt.SeedOption = 0,
           greedy: opt.GreedyOption = False, max_new_tokens: opt.MaxFramesOption = 200, device: opt.DeviceOption = "auto",
           dtype: opt.DtypeOption = "float32") -> None:
     """Generate while saving activations at sites (streamed to OUT/activations as safetensors shards)."""
+    if kokoro_cmds.is_kokoro(model):
+        kokoro_cmds.refuse_options({"--instruct": instruct, "--ref-audio": ref_audio, "--ref-text": ref_text,
+                                    "--codebooks": codebooks})
+        selection = Selection(frames=parse_frames(frames), positions=kokoro_cmds.parse_positions(positions),
+                              segments=tuple(s.strip() for s in (segments or "").split(",") if s.strip()))
+        return kokoro_cmds.generate(model, text, out, speaker, language, seed, device, [site_names], selection)
     from tts_interp.interventions.generation import trace_to_dir
 
     config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from tts_interp.cli import kokoro_cmds
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import print_done, progress_bar, say_stale, status
 from tts_interp.cli.talker_common import parse_layers, parse_names, request_of
@@ -19,7 +20,8 @@ def patch(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, inst
           language: opt.LanguageOption = "auto",
           source_instruct: Annotated[str | None, typer.Option("--source-instruct", help="A's instruct")] = None,
           source_no_instruct: Annotated[bool, typer.Option("--source-no-instruct", help="A has no instruct")] = False,
-          source_speaker: Annotated[str | None, typer.Option("--source-speaker", help="A's speaker")] = None,
+          source_speaker: Annotated[str | None, typer.Option("--source-speaker", "--source-voice",
+                                                             help="A's speaker (Kokoro: A's voice)")] = None,
           source_ref_audio: Annotated[Path | None, typer.Option("--source-ref-audio", help="A's reference clip")] = None,
           source_ref_text: Annotated[str | None, typer.Option("--source-ref-text", help="A's reference text")] = None,
           layers: opt.LayersOption = None, segments: opt.SegmentsOption = None,
@@ -31,7 +33,15 @@ def patch(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, inst
                                                               "with an eval manifest")] = False,
           codes: opt.CodesOption = None, max_new_tokens: opt.MaxFramesOption = 100, device: opt.DeviceOption = "auto",
           dtype: opt.DtypeOption = "float32") -> None:
-    """Patch A's activations into B (the main prompt options) per layer x segment; teacher-forced, deterministic."""
+    """Patch A's activations into B (the main prompt options) per layer x segment; teacher-forced, deterministic.
+
+    Kokoro: A's voice into B's run (--source-voice, --voice) site by site with --sites (names or patterns), on
+    A's durations and the same seed; plus every site at once (which reproduces A).
+    """
+    if kokoro_cmds.is_kokoro(model):
+        kokoro_cmds.refuse_options({"--instruct": instruct, "--ref-audio": ref_audio, "--layers": layers,
+                                    "--segments": segments, "--source-instruct": source_instruct})
+        return kokoro_cmds.patch(model, text, out, source_speaker, speaker, sites, 0, device)
     from tts_interp.interventions.patch_sweep import plan_patch_sweep, run_patch_sweep
     from tts_interp.interventions.talker.prompts import derive_request, load_codes
     from tts_interp.report.talker_plots import plot_patch

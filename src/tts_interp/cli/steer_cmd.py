@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from tts_interp.cli import kokoro_cmds
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import print_done, progress_bar, say_stale, status
 from tts_interp.cli.model_cmds import run_config
@@ -18,7 +19,10 @@ from tts_interp.models.registry import check_capabilities
 
 def steer(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
           direction: Annotated[Path, typer.Option("--direction", help="direction.safetensors from `direction`")],
-          layers: Annotated[str, typer.Option("--layers", help="talker layers: 3 or 2,4 or 0:4 (a sweep axis)")],
+          layers: Annotated[str | None, typer.Option("--layers", help="talker layers: 3 or 2,4 or 0:4 (a sweep "
+                                                                    "axis)")] = None,
+          sites: Annotated[str | None, typer.Option("--sites", help="Kokoro: sites to steer (default: the "
+                                                                    "direction's)")] = None,
           alphas: Annotated[str, typer.Option("--alphas", help="strengths, comma-separated (a sweep axis); add: "
                                                                "units of the site's mean norm")] = "0,1",
           op: Annotated[str, typer.Option("--op", help="add | project_out")] = "add",
@@ -32,6 +36,11 @@ def steer(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
           max_new_tokens: opt.MaxFramesOption = 200, device: opt.DeviceOption = "auto", dtype: opt.DtypeOption = "float32",
           on_stale: opt.OnStaleOption = "recompute") -> None:
     """Steered generations, one run directory per (alpha, layer) cell, plus cells.csv and an eval manifest."""
+    if kokoro_cmds.is_kokoro(model):
+        kokoro_cmds.refuse_options({"--layers": layers, "--instruct": instruct, "--ref-audio": ref_audio,
+                                    "--segments": segments, "--frames": frames})
+        values = kokoro_cmds.parse_alphas(alphas)
+        return kokoro_cmds.steer(model, text, out, direction, sites, values, speaker, op, seed, device)
     from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
     from tts_interp.report.talker_plots import plot_steer
 

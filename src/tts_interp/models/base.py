@@ -25,6 +25,9 @@ Capability groups and the members they need:
 - `denoise`: `prepare(request)`, `timesteps(settings)`, `sampling_call(prompt, settings) -> TracedCall`,
   `vocode(mel)` (a sampler loop that calls the denoiser once per step).
 - `lens`: a vocabulary head that turns a residual into logits (Qwen3-TTS's codec head).
+- `synthesize`: one non-autoregressive pass text -> audio (Kokoro): `prepare(text, voice, language, speed) ->
+  [prompt per chunk]`, `synthesis_call(prompt, seed, durations, noise)`, `durations_call(prompt)`,
+  `duration_sites()` (the sites that run before durations are known).
 - `transcribe`: speech in, text out (Whisper): `features(clips) -> (input, real frames)`,
   `run_encoder(input, reads, edits)`, `greedy(hidden)`, `transcribe(clips, edits)`; its encoder sites are
   what `tts-interp features` reads and edits.
@@ -53,7 +56,7 @@ from tts_interp.core.errors import BadInputError
 from tts_interp.tracing.clock import ClockFn
 from tts_interp.tracing.spec import SiteSpec
 
-CAPABILITIES = ("generate", "teacher_force", "denoise", "lens", "transcribe", "run")
+CAPABILITIES = ("generate", "teacher_force", "denoise", "lens", "synthesize", "transcribe", "run")
 
 
 class ModelAdapter(Protocol):

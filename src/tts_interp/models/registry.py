@@ -28,6 +28,7 @@ class Family:
     model_types: tuple[str, ...]
     adapter: str  # "module:Class"
     builtins: str  # "module:function" returning {built-in id: description}
+    marker_files: tuple[str, ...] = ()  # a checkpoint dir holding one of these (and no model_type) is this family
 
 
 FAMILIES: dict[str, Family] = {}
@@ -50,6 +51,9 @@ for _row in (
            "tts_interp.models.gradtts.adapter:GradTTSAdapter", "tts_interp.models.gradtts.tiny:builtin_descriptions"),
     Family("f5-tts", "F5-TTS", ("tiny-f5-tts",), ("f5-tts",),
            "tts_interp.models.f5tts.adapter:F5TTSAdapter", "tts_interp.models.f5tts.tiny:builtin_descriptions"),
+    Family("kokoro", "Kokoro-82M", ("kokoro-82m", "hexgrad/Kokoro-82M"), ("kokoro",),
+           "tts_interp.models.kokoro.adapter:KokoroAdapter", "tts_interp.models.kokoro.weights:builtin_descriptions",
+           ("kokoro-v1_0.pth",)),
     Family("whisper", "Whisper", ("whisper-",), ("whisper",),
            "tts_interp.models.whisper.adapter:WhisperAdapter", "tts_interp.models.whisper.builtin:builtin_descriptions"),
 ):
@@ -98,9 +102,14 @@ def family_of(model_id: str) -> str:
 
     directory = resolve_checkpoint(model_id, [m.model_id for m in builtin_models()], allow_patterns=["config.json"])
     config = Path(directory) / "config.json"
+    model_type = str(json.loads(config.read_text()).get("model_type", "")) if config.is_file() else ""
+    if not model_type:  # checkpoints that name no model_type (Kokoro's original release) by their weights file
+        for family in FAMILIES.values():
+            if any((Path(directory) / marker).is_file() for marker in family.marker_files):
+                return family.name
     if not config.is_file():
         raise TTSInterpError(f"{directory} has no config.json, so its model family is unknown")
-    return _family_of_type(str(json.loads(config.read_text()).get("model_type", "")), str(config))
+    return _family_of_type(model_type, str(config))
 
 
 def adapter_class(family: str) -> Any:

@@ -90,12 +90,13 @@ def _serve(event: _Event, output: Any, store: Store | None) -> None:
             continue
         batch = torch.tensor(target.batch, device=act.device)
         seq = torch.tensor(target.seq, device=act.device)
+        index = (batch, slice(None), seq) if event.spec.channels_first else (batch, seq)  # (B, C, T): rows on T
         if action.write is not None:
-            rows = act[batch, seq]
-            act[batch, seq] = action.write.apply(rows, action.cursor[0])
+            rows = act[index]
+            act[index] = action.write.apply(rows, action.cursor[0])
             action.cursor[0] += rows.shape[0]
         if action.read and store is not None:
-            store.add(event.spec.name, act[batch, seq].detach().clone(), target.rows)
+            store.add(event.spec.name, act[index].detach().clone(), target.rows)
 
 
 class Engine:
