@@ -1,0 +1,151 @@
+"""`erase fit`: read a site over labelled runs, fit LEACE and its baselines on a train split, probe held-out rows.
+
+Each run is one prompt with a class of the erased label (a speaker, a gender, any manifest field) and a voice.
+Rows are read with the same collector as `direction`. The split holds out whole runs: for the label `speaker`
+every voice keeps some texts for test (the same speakers, unseen utterances); for any other label whole voices
+are held out (the label must be erased in voices the eraser never saw). The held-out probe, before and after
+each eraser, is the check of LEACE's guarantee: after LEACE it should sit at chance.
+
+Writes OUT/{leace,mean_diff,random}.safetensors, OUT/probe.csv (site x eraser) and OUT/result.json.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from tts_interp import __version__
+from tts_interp.core.errors import BadInputError
+from tts_interp.core.results import write_csv, write_result
+from tts_interp.interventions import probing
+from tts_interp.interventions.directions import collect_rows, prepare_runs
+from tts_interp.interventions.erasure import ERASER_METHODS, Eraser, fit_erasers, save_eraser
+from tts_interp.interventions.generation import Session
+from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.tracing.selection import Selection
+from tts_interp.tracing.sites import resolve_sites
+
+PROBE_PERMUTATIONS = 200
+
+
+@dataclass(frozen=True)
+class LabelledRun:
+    """One run of the fitting set: its prompt, the class of the erased label, and the voice it speaks in."""
+
+    request: PromptRequest
+    label: str
+    voice: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"request": self.request.to_json(), "label": self.label, "voice": self.voice}
+
+
+def voice_of(request: PromptRequest) -> str:
+    """The voice of a prompt: its speaker, reference clip or instruct (what makes it sound like someone)."""
+    return request.speaker or request.ref_audio or request.instruct or "default voice"
+
+
+def hold_out_unit(label: str) -> str:
+    """`texts` for speaker identity (same voices, unseen utterances), else `voices` (unseen voices)."""
+    return "texts" if label == "speaker" else "voices"
+
+
+def split_runs(runs: Sequence[LabelledRun], label: str, test_fraction: float, seed: int) -> np.ndarray:
+    """A boolean per run: True = train. Whole runs (or whole voices) go to one side, stratified by class."""
+    if hold_out_unit(label) == "texts":
+        split = probing.split_utterances([str(i) for i in range(len(runs))], [r.voice for r in runs],
+                                         test_fraction, seed)
+        train = np.array([str(i) in split.train for i in range(len(runs))])
+    else:
+        voices = sorted({r.voice for r in runs})
+        label_of = {r.voice: r.label for r in runs}
+        split = probing.split_utterances(voices, [label_of[v] for v in voices], test_fraction, seed)
+        train = np.array([r.voice in split.train for r in runs])
+    if train.all() or not train.any():
+        unit = "texts per voice" if hold_out_unit(label) == "texts" else "voices per class"
+        raise BadInputError(f"cannot hold out runs for label {label!r}: give at least 2 {unit} "
+                            f"({len(runs)} runs were given)")
+    return train
+
+
+def _probe(features: np.ndarray, targets: np.ndarray, groups: np.ndarray, train: np.ndarray,
+           classes: Sequence[str], seed: int) -> dict[str, Any]:
+    task = probing.ProbeTask("label", "classification", "utterance", targets, groups, train, tuple(classes))
+    return probing.evaluate(task, features, seed, n_permutations=PROBE_PERMUTATIONS)
+
+
+def probe_table(rows: dict[str, torch.Tensor], targets: np.ndarray, groups: np.ndarray, train_rows: np.ndarray,
+                erasers: dict[str, Eraser], classes: Sequence[str], seed: int) -> list[dict[str, Any]]:
+    """Held-out probe accuracy for the label at each site, unerased and after each eraser (alpha 1)."""
+    table = []
+    for site, x in rows.items():
+        variants = {"none": x} | {m: e.sites[site].apply(x) for m, e in erasers.items()}
+        for method, features in variants.items():
+            result = _probe(features.numpy(), targets, groups, train_rows, classes, seed)
+            table.append({"site": site, "eraser": method, "rank": erasers["leace"].sites[site].rank
+                          if method != "none" else 0, "accuracy": result["accuracy"],
+                          "accuracy_ci95": result["ci95"].get("accuracy"), "chance": result["chance"]["accuracy"],
+                          "p_value": result["p_value"], "macro_f1": result["macro_f1"],
+                          "n_train_rows": result["n_train_frames"], "n_test_rows": result["n_test_frames"],
+                          "n_test_runs": result["n_test_utterances"]})
+    return table
+
+
+def run_fit(session: Session, runs: Sequence[LabelledRun], label: str, sites: Sequence[str], selection: Selection,
+            out_dir: Path, test_fraction: float = 0.34, seed: int = 0, codes: torch.Tensor | None = None,
+            max_new_tokens: int = 50, advance: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Collect rows, fit the three erasers on the train runs, probe the held-out runs; write OUT."""
+    adapter = session.adapter
+    classes = sorted({r.label for r in runs})
+    if len(classes) < 2:
+        raise BadInputError(f"label {label!r} has {len(classes)} class(es) over the runs ({', '.join(classes)}); "
+                            "erasing it needs at least two")
+    names = [spec.name for spec in resolve_sites(adapter.sites(), sites)]
+    train = split_runs(runs, label, test_fraction, seed)
+    prompts = prepare_runs(session, [r.request for r in runs], selection)
+    per_site = collect_rows(session, prompts, names, selection, codes, max_new_tokens, advance)
+    lengths = [int(t.shape[0]) for t in per_site[names[0]]]
+    if min(lengths) == 0:
+        empty = [voice_of(runs[i].request) for i, n in enumerate(lengths) if n == 0]
+        raise BadInputError(f"the selection reads no rows in {len(empty)} run(s) (e.g. {empty[0]}): check "
+                            "--segments/--frames")
+    run_of_row = np.repeat(np.arange(len(runs)), lengths)
+    targets = np.array([classes.index(runs[i].label) for i in run_of_row])
+    train_rows = train[run_of_row]
+    rows = {site: torch.cat(per_site[site]).float() for site in names}
+    counts = {"runs": len(runs), "rows": int(len(run_of_row)), "train_runs": int(train.sum()),
+              "test_runs": int((~train).sum()), "train_rows": int(train_rows.sum()),
+              "per_class": {c: {"runs": sum(r.label == c for r in runs),
+                                "voices": len({r.voice for r in runs if r.label == c}),
+                                "train_rows": int(((targets == k) & train_rows).sum())} for k, c in enumerate(classes)}}
+    info = {"counts": counts, "selection": selection.to_json(), "held_out": hold_out_unit(label),
+            "test_fraction": test_fraction, "split_seed": seed, "provenance": adapter.describe(),
+            "rows_from": "teacher-forced on given codes" if codes is not None else
+                         f"greedy generation (max_new_tokens={max_new_tokens})",
+            "runs": [dict(r.to_json(), train=bool(t)) for r, t in zip(runs, train, strict=True)]}
+    label_ids = torch.as_tensor(targets[train_rows])
+    erasers = fit_erasers({s: x[torch.as_tensor(train_rows)] for s, x in rows.items()}, label_ids, classes,
+                          adapter.model_id, label, seed, info)
+    probes = probe_table(rows, targets, run_of_row, train_rows, erasers, classes, seed)
+    out_dir = Path(out_dir)
+    files = {m: f"{m}.safetensors" for m in ERASER_METHODS}
+    for method, eraser in erasers.items():
+        eraser.info["held_out_probe"] = [p for p in probes if p["eraser"] in ("none", method)]
+        save_eraser(eraser, out_dir / files[method])
+    write_csv(out_dir / "probe.csv", [{**p, "accuracy_ci95": json.dumps(p["accuracy_ci95"])} for p in probes])
+    payload = {"command": "erase fit", "tts_interp_version": __version__, "model": adapter.describe(),
+               "label": label, "classes": classes, "sites": names, **info,
+               "rank": erasers["leace"].info["rank"], "held_out_probe": probes,
+               "probe": f"logistic regression on standardised rows, trained on the train runs' rows (erased by the "
+                        f"eraser fitted on them), scored on the held-out runs; p from {PROBE_PERMUTATIONS} "
+                        "permutations of held-out run labels; chance = the permutation mean; CI: bootstrap over "
+                        "held-out runs",
+               "files": {**files, "probe": "probe.csv"}}
+    write_result(out_dir, payload)
+    return payload
