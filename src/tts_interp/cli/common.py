@@ -24,6 +24,13 @@ DeviceOption = Annotated[str, typer.Option("--device", help="auto | cpu | cuda")
 DtypeOption = Annotated[str, typer.Option("--dtype", help="float32 | bfloat16")]
 OutOption = Annotated[Path, typer.Option("--out", help="output directory (result.json is written there)")]
 SeedOption = Annotated[int, typer.Option("--seed", help="random seed (same seed + inputs = same codes)")]
+OnStaleOption = Annotated[str, typer.Option("--on-stale", help="a finished cell in --out made under another "
+                                                               "configuration: recompute (and say so) | refuse")]
+
+
+def say_stale(message: str) -> None:
+    """Tell the user a stale result is being recomputed (one yellow line on stderr)."""
+    console.print(f"[yellow]stale:[/yellow] {message}", highlight=False, soft_wrap=True)
 
 
 def _progress() -> Progress:

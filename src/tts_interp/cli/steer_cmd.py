@@ -10,10 +10,12 @@ import typer
 from tts_interp.cli.common import (
     DeviceOption,
     DtypeOption,
+    OnStaleOption,
     OutOption,
     SeedOption,
     print_done,
     progress_bar,
+    say_stale,
     status,
 )
 from tts_interp.cli.model_cmds import (
@@ -48,7 +50,8 @@ def steer(model: ModelOption, text: TextOption, out: OutOption,
           segments: SegmentsOption = None, frames: FramesOption = None, instruct: InstructOption = None,
           speaker: SpeakerOption = None, ref_audio: RefAudioOption = None, ref_text: RefTextOption = None,
           language: LanguageOption = "auto", seed: SeedOption = 0, greedy: GreedyOption = False,
-          max_new_tokens: MaxFramesOption = 200, device: DeviceOption = "auto", dtype: DtypeOption = "float32") -> None:
+          max_new_tokens: MaxFramesOption = 200, device: DeviceOption = "auto", dtype: DtypeOption = "float32",
+          on_stale: OnStaleOption = "recompute") -> None:
     """Steered generations, one run directory per (alpha, layer) cell, plus cells.csv and an eval manifest."""
     config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy, max_new_tokens,
                         device, dtype)
@@ -60,7 +63,7 @@ def steer(model: ModelOption, text: TextOption, out: OutOption,
     plan = plan_steer_sweep(session, config, direction, layer_list, parse_names(alphas) or [], op,
                             selection_of(segments, frames), kind, component, together)
     with progress_bar(f"steering: plain run + {len(plan.cells)} cells", plan.runs) as advance:
-        sweep = run_steer_sweep(session, plan, out, advance)
+        sweep = run_steer_sweep(session, plan, out, advance, say_stale, on_stale)
     plots = plot_steer(out, sweep)
     print_done(out, {"cells": len(sweep.rows), "op": op, "deterministic": sweep.payload["deterministic"],
                      "manifest": str(Path(out) / "manifest.jsonl"), "plots": ", ".join(plots)})

@@ -9,7 +9,6 @@ rewritten after each cell, and a rerun into the same OUT reuses cells whose stee
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import torch
 
 from tts_interp import __version__
 from tts_interp.core.errors import UnknownNameError
+from tts_interp.core.fingerprint import check_policy, content_hash, finished_cell, stamp, weights_provenance
 from tts_interp.core.results import write_csv, write_jsonl, write_result
 from tts_interp.interventions.directions import Direction, load_direction
 from tts_interp.interventions.generation import RunConfig, Session, generate_to_dir, write_generation
@@ -54,13 +54,11 @@ def _cell_spec(cell: SteerCell, op: str, kind: str, component: int, selection: S
             "selection": selection.to_json(), "direction": str(direction)}
 
 
-def _finished(cell_dir: Path, spec: dict[str, Any]) -> dict[str, Any] | None:
-    """The result of a cell already written with the same steering (for resuming), else None."""
-    path = cell_dir / "result.json"
-    if not (path.is_file() and (cell_dir / "codes.npy").is_file()):
-        return None
-    result = json.loads(path.read_text())
-    return result if result.get("steering") == json.loads(json.dumps(spec)) else None
+def _cell_config(plan: SteerPlan, spec: dict[str, Any], weights: dict[str, Any]) -> dict[str, Any]:
+    """Everything a cell's audio depends on: weights, the run config (prompt, seed, settings), the steering and
+    the direction file's content (a rewritten direction at the same path is another cell)."""
+    return {"command": "steer", "weights": weights, "run": plan.config.to_json(), "steering": spec,
+            "direction_sha256": content_hash(plan.direction_path)}
 
 
 @dataclass
@@ -112,12 +110,24 @@ def plan_steer_sweep(session: Session, config: RunConfig, direction_path: Path, 
 
 
 def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
-                    advance: Callable[[int], None] | None = None) -> SteerSweep:
-    """Generate the plain run, then one steered run per cell; `advance(1)` after each (`plan.runs` in all)."""
+                    advance: Callable[[int], None] | None = None, on_stale: Callable[[str], None] | None = None,
+                    policy: str = "recompute") -> SteerSweep:
+    """Generate the plain run, then one steered run per cell; `advance(1)` after each (`plan.runs` in all).
+
+    A cell already in `out_dir` is reused only if made under this exact configuration; otherwise it is
+    recomputed (`on_stale` says so) or, with policy "refuse", the sweep stops (core/fingerprint.py).
+    """
     adapter = session.adapter
     out_dir = Path(out_dir)
     advance = advance or (lambda n: None)
     config, direction, op, kind, selection = plan.config, plan.direction, plan.op, plan.kind, plan.selection
+    weights = weights_provenance(adapter.model_id, adapter.checkpoint)
+    specs = {cell.cell_id: _cell_spec(cell, op, kind, plan.component, selection, plan.direction_path)
+             for cell in plan.cells}
+    cell_configs = {cell_id: _cell_config(plan, spec, weights) for cell_id, spec in specs.items()}
+    if check_policy(policy) == "refuse":  # refuse before anything in out_dir is overwritten
+        for cell_id, cell_config in cell_configs.items():
+            finished_cell(out_dir / "cells" / cell_id, cell_config, (), policy)
     prompt = prepare_checked(adapter, config.prompt)
     sites = [talker_site(layer, kind) for layer in plan.layers]
     calibration = calibrate(session, prompt, config.settings, sites)
@@ -134,18 +144,19 @@ def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
                       "project_out: fraction of the component removed (1 = all)",
         "deterministic": "greedy decoding: same inputs, same codes" if config.settings.greedy
         else f"sampled with seed {config.settings.seed}: same seed and inputs, same codes",
-        "files": {"cells": "cells.csv", "manifest": "manifest.jsonl", "plain": "plain/"},
+        "files": {"cells": "cells.csv", "manifest": "manifest.jsonl", "plain": "plain/"}, "weights": weights,
     }
     rows: list[dict[str, Any]] = []
     manifest: list[dict[str, Any]] = []
     cells = plan.cells
     for cell in cells:
         cell_dir = out_dir / "cells" / cell.cell_id
-        spec = _cell_spec(cell, op, kind, plan.component, selection, plan.direction_path)
-        result = _finished(cell_dir, spec)
+        spec, cell_config = specs[cell.cell_id], cell_configs[cell.cell_id]
+        result = finished_cell(cell_dir, cell_config, ("codes.npy", "audio.wav"), policy, on_stale)
         if result is None:
             writes = steering_writes(direction, cell, op, selection, calibration, kind, plan.component)
-            result = generate_to_dir(session, config, cell_dir, writes=writes, extra={"steering": spec})
+            result = generate_to_dir(session, config, cell_dir, writes=writes,
+                                     extra={"steering": spec, **stamp(cell_config)})
         codes = torch.as_tensor(np.load(cell_dir / "codes.npy"))
         rows.append({"id": cell.cell_id, "alpha": cell.alpha, "layers": "-".join(map(str, cell.layers)), "op": op,
                      "frames": result["frames"], "seconds": result["seconds"],
