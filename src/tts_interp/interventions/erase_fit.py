@@ -22,6 +22,7 @@ import torch
 
 from tts_interp import __version__
 from tts_interp.core.errors import BadInputError
+from tts_interp.core.fingerprint import weights_provenance
 from tts_interp.core.results import write_csv, write_result
 from tts_interp.interventions import probing
 from tts_interp.interventions.directions import collect_rows, prepare_runs
@@ -49,6 +50,59 @@ class LabelledRun:
 def voice_of(request: PromptRequest) -> str:
     """The voice of a prompt: its speaker, reference clip or instruct (what makes it sound like someone)."""
     return request.speaker or request.ref_audio or request.instruct or "default voice"
+
+
+PROMPT_FIELDS = ("text", "instruct", "speaker", "ref_audio", "ref_text", "language")
+
+
+def voice_runs(voices: Sequence[str], texts: Sequence[str], label: str, attributes: dict[str, dict[str, str]],
+               base: PromptRequest) -> list[LabelledRun]:
+    """Every voice (a named speaker) x every text. The label is the voice itself for `speaker`, else the
+    voice's attribute (`attributes[voice][label]`, e.g. gender from the model's voice table)."""
+    runs = []
+    for voice in voices:
+        if label == "speaker":
+            value = voice
+        elif label in attributes.get(voice, {}):
+            value = attributes[voice][label]
+        else:
+            known = sorted({k for a in attributes.values() for k in a})
+            raise BadInputError(f"voice {voice!r} has no {label!r} label; labels of this model's voices: "
+                                f"{', '.join(['speaker', *known])}; or give a --manifest with a {label!r} field")
+        runs += [LabelledRun(PromptRequest(**{**base.to_json(), "text": text, "speaker": voice}), value, voice)
+                 for text in texts]
+    return runs
+
+
+def manifest_runs(path: Path, label: str) -> list[LabelledRun]:
+    """Labelled prompts or reference clips from a JSONL manifest: prompt fields (text, speaker, instruct,
+    ref_audio, ref_text, language; paths relative to the manifest) plus the label's field (not needed for
+    `speaker`, which is the row's voice)."""
+    path = Path(path)
+    if not path.is_file():
+        raise BadInputError(f"manifest {path} does not exist")
+    runs = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BadInputError(f"manifest {path} line {number} is not JSON: {exc.msg}") from None
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            raise BadInputError(f"manifest {path} line {number}: each row needs a 'text' string")
+        fields = {k: row[k] for k in PROMPT_FIELDS if row.get(k) is not None}
+        if "ref_audio" in fields and not Path(fields["ref_audio"]).is_absolute():
+            fields["ref_audio"] = str(path.parent / fields["ref_audio"])
+        request = PromptRequest(**fields)
+        voice = str(row.get("voice") or voice_of(request))
+        value = voice if label == "speaker" else row.get(label)
+        if value is None:
+            raise BadInputError(f"manifest {path} line {number} has no {label!r} field (the label to erase)")
+        runs.append(LabelledRun(request, str(value), voice))
+    if not runs:
+        raise BadInputError(f"manifest {path} has no rows")
+    return runs
 
 
 def hold_out_unit(label: str) -> str:
@@ -126,6 +180,7 @@ def run_fit(session: Session, runs: Sequence[LabelledRun], label: str, sites: Se
                                 "train_rows": int(((targets == k) & train_rows).sum())} for k, c in enumerate(classes)}}
     info = {"counts": counts, "selection": selection.to_json(), "held_out": hold_out_unit(label),
             "test_fraction": test_fraction, "split_seed": seed, "provenance": adapter.describe(),
+            "weights": weights_provenance(adapter.model_id, getattr(adapter, "checkpoint", None)),
             "rows_from": "teacher-forced on given codes" if codes is not None else
                          f"greedy generation (max_new_tokens={max_new_tokens})",
             "runs": [dict(r.to_json(), train=bool(t)) for r, t in zip(runs, train, strict=True)]}

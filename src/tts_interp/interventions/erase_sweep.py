@@ -6,12 +6,12 @@ recorded), cells.csv, clips.jsonl (one row per clip: id, audio, text, speaker = 
 alpha, text_index; read by `erase score`), manifest.jsonl (id, audio, text, reference = the prompt's plain run:
 ready for `tts-interp eval`) and result.json; paths relative to OUT.
 Everything is validated before the first generation; the tables are rewritten after each cell, and a rerun
-into the same OUT reuses only the cells whose erasure spec (eraser file hash included) matches.
+into the same OUT reuses a run only if it was made under exactly the same configuration (weights, prompt,
+settings, eraser content, site, alpha: core/fingerprint.py); any other is recomputed or refused.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any
 
 from tts_interp import __version__
 from tts_interp.core.errors import BadInputError, UnknownNameError
-from tts_interp.core.paths import file_sha256
+from tts_interp.core.fingerprint import check_policy, content_hash, finished_cell, stamp, weights_provenance
 from tts_interp.core.results import write_csv, write_jsonl, write_result
 from tts_interp.interventions.erase_fit import LabelledRun
 from tts_interp.interventions.erasure import ERASER_METHODS, Eraser, load_eraser
@@ -114,18 +114,15 @@ def plan_erase_sweep(session: Session, eraser_path: Path, runs: Sequence[Labelle
 
 
 def _spec(plan: ErasePlan, cell: EraseCell, digests: dict[str, str]) -> dict[str, Any]:
+    """What a cell's erasure is: eraser file and its content, site, strength, gating."""
     return {"method": cell.method, "site": cell.site, "alpha": cell.alpha, "selection": plan.selection.to_json(),
             "eraser": str(plan.eraser_files[cell.method]), "eraser_sha256": digests[cell.method],
-            "label": plan.erasers[cell.method].label, "config": plan.config(cell.run).to_json()}
+            "label": plan.erasers[cell.method].label}
 
 
-def _finished(cell_dir: Path, key: str, spec: dict[str, Any]) -> dict[str, Any] | None:
-    """The result of a run already written with the same spec (for resuming), else None."""
-    path = cell_dir / "result.json"
-    if not (path.is_file() and (cell_dir / "audio.wav").is_file()):
-        return None
-    result = json.loads(path.read_text())
-    return result if result.get(key) == json.loads(json.dumps(spec)) else None
+def _run_config(plan: ErasePlan, run: int, weights: dict[str, Any], erasure: dict[str, Any] | None) -> dict[str, Any]:
+    """Everything a run's audio depends on (its cell identity): weights, the run config, the erasure if any."""
+    return {"command": "erase apply", "weights": weights, "run": plan.config(run).to_json(), "erasure": erasure}
 
 
 def _text_index(runs: Sequence[LabelledRun]) -> list[int]:
@@ -134,18 +131,30 @@ def _text_index(runs: Sequence[LabelledRun]) -> list[int]:
 
 
 def run_erase_sweep(session: Session, plan: ErasePlan, out_dir: Path,
-                    advance: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Generate every prompt plainly, then every cell; `advance(1)` after each (`plan.generations` in all)."""
+                    advance: Callable[[int], None] | None = None, on_stale: Callable[[str], None] | None = None,
+                    policy: str = "recompute") -> dict[str, Any]:
+    """Generate every prompt plainly, then every cell; `advance(1)` after each (`plan.generations` in all).
+
+    A run already in `out_dir` is reused only if made under this exact configuration; otherwise it is
+    recomputed (`on_stale` says so) or, with policy "refuse", the sweep stops before writing anything.
+    """
     out_dir = Path(out_dir)
     advance = advance or (lambda n: None)
-    digests = {m: file_sha256(f) for m, f in plan.eraser_files.items()}
+    digests = {m: content_hash(f) for m, f in plan.eraser_files.items()}
+    weights = weights_provenance(session.adapter.model_id, getattr(session.adapter, "checkpoint", None))
+    todo = [(f"plain/run{run:03d}", run, None, _run_config(plan, run, weights, None)) for run in range(len(plan.runs))]
+    todo += [(cell.path, cell.run, cell, _run_config(plan, cell.run, weights, _spec(plan, cell, digests)))
+             for cell in plan.cells]
+    if check_policy(policy) == "refuse":  # refuse before anything in out_dir is overwritten
+        for rel, _, _, config in todo:
+            finished_cell(out_dir / rel, config, (), policy)
     index = _text_index(plan.runs)
     base = {"command": "erase apply", "tts_interp_version": __version__, "model": session.adapter.describe(),
             "erasers": {m: {"path": str(f), "sha256": digests[m], "label": plan.erasers[m].label,
                             "classes": plan.erasers[m].classes, "rank": plan.erasers[m].info.get("rank")}
                         for m, f in plan.eraser_files.items()},
             "sites": plan.sites, "alphas": plan.alphas, "selection": plan.selection.to_json(),
-            "runs": [r.to_json() for r in plan.runs], "settings": plan.settings.to_json(),
+            "runs": [r.to_json() for r in plan.runs], "settings": plan.settings.to_json(), "weights": weights,
             "alpha_unit": "x -> x - alpha * P (x - centre): 0 = no edit, 1 = the full eraser",
             "files": {"cells": "cells.csv", "clips": "clips.jsonl", "manifest": "manifest.jsonl", "plain": "plain/"}}
     clips: list[dict[str, Any]] = []
@@ -169,18 +178,14 @@ def run_erase_sweep(session: Session, plan: ErasePlan, out_dir: Path,
                                                                          f"{plan.generations}"})
         advance(1)
 
-    for run in range(len(plan.runs)):
-        rel = f"plain/run{run:03d}"
-        spec = {"config": plan.config(run).to_json()}
-        result = _finished(out_dir / rel, "plain", spec) or generate_to_dir(
-            session, plan.config(run), out_dir / rel, extra={"plain": spec})
-        record(rel, run, "plain", None, None, result)
-    for cell in plan.cells:
-        spec = _spec(plan, cell, digests)
-        result = _finished(out_dir / cell.path, "erasure", spec)
+    for rel, run, cell, config in todo:
+        result = finished_cell(out_dir / rel, config, ("codes.npy", "audio.wav"), policy, on_stale)
         if result is None:
-            writes = plan.erasers[cell.method].writes([cell.site], cell.alpha, plan.selection)
-            result = generate_to_dir(session, plan.config(cell.run), out_dir / cell.path, writes=writes,
-                                     extra={"erasure": spec})
-        record(cell.path, cell.run, cell.method, cell.site, cell.alpha, result)
+            writes = plan.erasers[cell.method].writes([cell.site], cell.alpha, plan.selection) if cell else []
+            result = generate_to_dir(session, plan.config(run), out_dir / rel, writes=writes,
+                                     extra={"erasure": config["erasure"], **stamp(config)})
+        if cell is None:
+            record(rel, run, "plain", None, None, result)
+        else:
+            record(rel, run, cell.method, cell.site, cell.alpha, result)
     return {**base, "status": "complete", "cells": rows}
