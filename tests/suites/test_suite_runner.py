@@ -137,4 +137,4 @@ def test_torn_last_line_is_dropped_and_repaired(tmp_path: Path) -> None:
     writer.append({"work_id": "b", "status": "ok"})
     writer.close()
     rows, dropped = read_rows(tmp_path)
-    assert [r["work_id"] for r in rows] == ["a", "b"] and dropped == {"torn_lines": 0, "duplicate_rows": 0}
+    assert [r["work_id"] for r in rows] == ["a", "b"] and dropped == {"torn_lines": 0, "duplicate_rows": 0, "retried_rows": 0}

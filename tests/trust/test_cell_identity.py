@@ -65,3 +65,26 @@ def test_steer_rerun_with_another_text_or_direction_recomputes_the_cell(voicedes
     said.clear()
     _sweep(voicedesign, path, out, "a rather different sentence to speak", on_stale=said.append)
     assert said and "direction" in said[0]
+
+
+
+def test_patch_audio_cells_are_reused_only_under_the_same_config(voicedesign, tmp_path, monkeypatch):
+    from tts_interp.interventions import patch_sweep
+
+    real, made = patch_sweep.generate_to_dir, []
+    monkeypatch.setattr(patch_sweep, "generate_to_dir", lambda s, c, d, **k: made.append(d.name) or real(s, c, d, **k))
+
+    def run(text: str) -> None:
+        plan = patch_sweep.plan_patch_sweep(voicedesign, PromptRequest(text, instruct="a calm voice"),
+                                            PromptRequest(text, instruct="a fast bright voice"), layers=[1],
+                                            segments=["frames"])
+        patch_sweep.run_patch_sweep(voicedesign, plan, tmp_path, max_new_tokens=3, audio=True)
+
+    run("hello world")
+    assert made == ["source", "target", "resid_out.L1.frames"]
+    made.clear()
+    run("hello world")
+    assert made == ["source", "target"]  # the cell was finished under this config
+    made.clear()
+    run("another sentence")
+    assert made == ["source", "target", "resid_out.L1.frames"]

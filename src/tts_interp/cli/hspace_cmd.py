@@ -11,10 +11,12 @@ import yaml
 from tts_interp.cli.common import (
     DeviceOption,
     DtypeOption,
+    OnStaleOption,
     OutOption,
     SeedOption,
     print_done,
     progress_bar,
+    say_stale,
     status,
 )
 from tts_interp.core.errors import BadInputError
@@ -160,7 +162,7 @@ def sweep_cmd(model: ModelOption, out: OutOption,
               t_ranges: Annotated[str, typer.Option("--t-ranges", help="comma-separated a:b ranges, e.g. 0:1,0.5:1")] = "0:1",
               text: TextsOption = None, speaker: SpeakerOption = None, ref_audio: RefAudioOption = None,
               ref_text: RefTextOption = None, steps: StepsOption = 10, seed: SeedOption = 0,
-              device: DeviceOption = "cpu", dtype: DtypeOption = "float32") -> None:
+              device: DeviceOption = "cpu", dtype: DtypeOption = "float32", on_stale: OnStaleOption = "recompute") -> None:
     """Every prompt x direction x alpha x t-range (plus a plain reference per prompt): audio + rows.jsonl."""
     spans = [parse_t_range(s) for s in t_ranges.split(",") if s.strip()]
     loaded = [Direction.load(p) for p in directions]
@@ -173,7 +175,8 @@ def sweep_cmd(model: ModelOption, out: OutOption,
     values = _floats(alphas, "--alphas")
     total = len(sweep_cells(len(requests), loaded, values, spans, [session.is_conditioning(d.site) for d in loaded]))
     with progress_bar("sweeping", total) as advance:
-        summary = sweep(session, requests, loaded, values, spans, settings, Path(out), on_cell=advance)
+        summary = sweep(session, requests, loaded, values, spans, settings, Path(out), on_cell=advance,
+                        on_stale=say_stale, policy=on_stale)
     for item in summary["skipped"]:
         typer.echo(f"skipped {item['cell']}: {item['reason']}", err=True)
     print_done(Path(out), {"cells": summary["cells"], "finished": summary["finished"], "rows": "rows.jsonl"})

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from tts_interp.cli.common import DeviceOption, DtypeOption, OutOption, print_done, progress_bar, status
+from tts_interp.cli.common import (
+    DeviceOption,
+    DtypeOption,
+    OutOption,
+    print_done,
+    progress_bar,
+    say_stale,
+    status,
+)
 from tts_interp.cli.model_cmds import (
     InstructOption,
     LanguageOption,
@@ -59,7 +67,7 @@ def patch(model: ModelOption, text: TextOption, out: OutOption, instruct: Instru
     kinds, layer_list, segment_list = parse_names(sites) or ["resid"], parse_layers(layers), parse_names(segments)
     plan = plan_patch_sweep(session, source, target, kinds, layer_list, segment_list, unequal, metric)
     with progress_bar(f"patching {len(plan.cells)} cells (+ source and target passes)", plan.passes) as advance:
-        sweep = run_patch_sweep(session, plan, out, forced, max_new_tokens, advance, audio)
+        sweep = run_patch_sweep(session, plan, out, forced, max_new_tokens, advance, audio, say_stale)
     plots = plot_patch(out, sweep)
     best = max((r for r in sweep.rows if r[metric] is not None), key=lambda r: r[metric], default=None)
     print_done(out, {"cells": len(sweep.rows), "metric": metric,

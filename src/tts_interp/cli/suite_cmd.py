@@ -17,12 +17,15 @@ DirArgument = Annotated[Path, typer.Argument(help="the suite's output directory 
 
 @suite_app.command("run")
 def run(suite: Annotated[Path, typer.Argument(help="suite YAML file")], out: OutOption,
-        shard: Annotated[str, typer.Option("--shard", help="i/n: run the i-th of n shards")] = "0/1") -> None:
+        shard: Annotated[str, typer.Option("--shard", help="i/n: run the i-th of n shards")] = "0/1",
+        retry_failed: Annotated[bool, typer.Option("--retry-failed", help="also rescore items whose row failed "
+                                                                         "(`suite status` lists why)")] = False) -> None:
     """Score the suite's unfinished items (this shard's), appending each row as it finishes."""
     shard_pair = parse_shard(shard)
     with progress_bar(f"suite shard {shard}", None) as advance:
-        payload = run_suite(suite, out, shard_pair, advance=advance)
+        payload = run_suite(suite, out, shard_pair, advance=advance, retry_failed=retry_failed)
     print_done(out, {"shard": payload["shard"], "scored now": payload["n_scored_now"],
+                     "retried": payload["n_retried"],
                      "already done": payload["n_already_done"], "failed now": payload["n_failed_now"]})
 
 

@@ -15,6 +15,7 @@ there during sampling edits the voice with no training.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -31,6 +32,7 @@ from tts_interp import __version__
 from tts_interp.core.audio import write_wav
 from tts_interp.core.device import resolve_device, resolve_dtype
 from tts_interp.core.errors import BadInputError, TTSInterpError
+from tts_interp.core.fingerprint import check_policy, content_hash, finished_cell, stamp, weights_provenance
 from tts_interp.core.results import write_json, write_result
 from tts_interp.models.denoiser import DenoiseRequest, SamplerSettings
 from tts_interp.models.registry import family_of, load_model
@@ -335,8 +337,10 @@ def sweep_cells(n_prompts: int, directions: Sequence[Direction], alphas: Sequenc
 
 def sweep(session: DenoiserSession, requests: Sequence[DenoiseRequest], directions: Sequence[Direction],
           alphas: Sequence[float], t_ranges: Sequence[tuple[float, float] | None], settings: SamplerSettings,
-          out_dir: Path, on_cell: Callable[[], None] | None = None) -> dict[str, Any]:
-    """Run every cell into `out_dir/cells/<id>/` (finished cells are skipped on restart); write rows.jsonl.
+          out_dir: Path, on_cell: Callable[[], None] | None = None, on_stale: Callable[[str], None] | None = None,
+          policy: str = "recompute") -> dict[str, Any]:
+    """Run every cell into `out_dir/cells/<id>/` (cells finished under the same config are reused on restart,
+    others recomputed or refused: core/fingerprint.py); write rows.jsonl.
 
     The directions are saved beside the cells (`directions/d<i>.safetensors`) so the sweep can be replayed.
 
@@ -351,6 +355,10 @@ def sweep(session: DenoiserSession, requests: Sequence[DenoiseRequest], directio
     out_dir = Path(out_dir)
     conditioning = [session.is_conditioning(d.site) for d in directions]
     cells = sweep_cells(len(requests), directions, alphas, t_ranges, conditioning)
+    configs = {c.cell_id: _cell_config(session, c, requests, directions, settings) for c in cells}
+    if check_policy(policy) == "refuse":  # before anything in out_dir is overwritten
+        for cell_id, config in configs.items():
+            finished_cell(out_dir / "cells" / cell_id, config, (), policy)
     write_json(out_dir / "sweep.json", {
         "model": session.model, "settings": settings.to_json(), "alphas": list(alphas),
         "t_ranges": [list(t) if t else None for t in t_ranges], "requests": [r.to_json() for r in requests],
@@ -363,12 +371,12 @@ def sweep(session: DenoiserSession, requests: Sequence[DenoiseRequest], directio
     started = time.perf_counter()
     for cell in cells:
         cell_dir = out_dir / "cells" / cell.cell_id
-        result_path = cell_dir / "result.json"
-        if not result_path.is_file():
+        if finished_cell(cell_dir, configs[cell.cell_id], ("audio.wav", "mel.npy"), policy, on_stale) is None:
             try:
                 direction = directions[cell.direction_index] if cell.direction_index is not None else None
                 run = edit(session, requests[cell.prompt_index], settings, direction, cell.alpha, cell.t_range)
-                write_run(cell_dir, session, run, {"command": "hspace sweep", "cell": _cell_json(cell, directions)})
+                write_run(cell_dir, session, run, {"command": "hspace sweep", "cell": _cell_json(cell, directions),
+                                                   **stamp(configs[cell.cell_id])})
             except TTSInterpError as exc:
                 skipped.append({"cell": cell.cell_id, "reason": str(exc)})
                 if on_cell is not None:
@@ -382,6 +390,21 @@ def sweep(session: DenoiserSession, requests: Sequence[DenoiseRequest], directio
                "rows": "rows.jsonl", "seconds": round(time.perf_counter() - started, 2)}
     write_result(out_dir, {**json.loads((out_dir / "sweep.json").read_text()), **summary})
     return summary
+
+
+def _cell_config(session: DenoiserSession, cell: SweepCell, requests: Sequence[DenoiseRequest],
+                 directions: Sequence[Direction], settings: SamplerSettings) -> dict[str, Any]:
+    """Everything a cell's audio depends on: weights, request (and the reference clip's bytes), settings, the
+    cell and its direction's vectors."""
+    request = requests[cell.prompt_index]
+    direction = directions[cell.direction_index] if cell.direction_index is not None else None
+    return {"command": "hspace sweep", "weights": weights_provenance(session.model, session.adapter.checkpoint),
+            "request": request.to_json(), "settings": settings.to_json(), "cell": asdict(cell),
+            "ref_audio_sha256": content_hash(request.ref_audio) if request.ref_audio else None,
+            "direction": None if direction is None else {
+                "site": direction.site, "mean_norm": direction.mean_norm, "per_step": direction.per_step,
+                "timesteps": list(direction.timesteps),
+                "vectors_sha256": hashlib.sha256(direction.vectors.float().numpy().tobytes()).hexdigest()}}
 
 
 def _cell_json(cell: SweepCell, directions: Sequence[Direction]) -> dict[str, Any]:

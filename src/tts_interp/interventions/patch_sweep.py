@@ -8,6 +8,7 @@ keeps every finished cell.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ import torch
 
 from tts_interp import __version__
 from tts_interp.core.errors import BadInputError, OutOfRangeError, TTSInterpError, UnknownNameError
+from tts_interp.core.fingerprint import content_hash, finished_cell, stamp, weights_provenance
 from tts_interp.core.results import write_csv, write_jsonl, write_result
 from tts_interp.interventions.alignment import check_alignable
 from tts_interp.interventions.generation import RunConfig, Session, generate_to_dir
@@ -128,13 +130,27 @@ def plan_patch_sweep(session: Session, source: PromptRequest, target: PromptRequ
     return PatchPlan(pair, kind_list, layer_list, segment_list, skipped, rule, metric)
 
 
+def _audio_config(session: Session, pair: PromptPair, target: RunConfig, codes: torch.Tensor, rule: str,
+                  cell: PatchCell) -> dict[str, Any]:
+    """Everything a patched cell's audio depends on: weights, both prompts (and their clips' bytes), the
+    target's generation settings, the forced codes, the alignment rule and the cell."""
+    clips = [r.ref_audio for r in (pair.a.request, pair.b.request)]
+    return {"command": "patch --audio", "weights": weights_provenance(session.adapter.model_id,
+                                                                     session.adapter.checkpoint),
+            "source_prompt": pair.a.request.to_json(), "target_run": target.to_json(), "rule": rule,
+            "ref_audio_sha256": [content_hash(c) if c else None for c in clips],
+            "codes_sha256": hashlib.sha256(codes.numpy().astype(np.int64).tobytes()).hexdigest(),
+            "cell": {"kind": cell.kind, "layer": cell.layer, "segment": cell.segment}}
+
+
 def run_patch_sweep(session: Session, plan: PatchPlan, out_dir: Path, codes: torch.Tensor | None = None,
-                    max_new_tokens: int = 100, advance: Callable[[int], None] | None = None, audio: bool = False
-                    ) -> PatchSweep:
+                    max_new_tokens: int = 100, advance: Callable[[int], None] | None = None, audio: bool = False,
+                    on_stale: Callable[[str], None] | None = None) -> PatchSweep:
     """Run a planned sweep; `advance(1)` after each pass (`plan.passes` in all).
 
     With `audio`, also greedy-generate A, B and B patched per cell into run directories (as `generate` writes
-    them) plus manifest.jsonl for the eval harness (source speaker = B, target = A: 0 = stays B, 1 = A).
+    them) plus manifest.jsonl for the eval harness (source speaker = B, target = A: 0 = stays B, 1 = A). A
+    cell's audio already in `out_dir` is reused only if made under this exact config (core/fingerprint.py).
     """
     adapter = session.adapter
     out_dir = Path(out_dir)
@@ -179,8 +195,11 @@ def run_patch_sweep(session: Session, plan: PatchPlan, out_dir: Path, codes: tor
         metrics = recovery(logp_a, logp_b, code0_logp(patched.logits.code0_logits, support))
         rows.append(describe_cell(cell, int(write.value.shape[0]), metrics))
         if audio:
-            generate_to_dir(session, configs["target"], out_dir / "cells" / cell.cell_id,
-                            writes=[generation_write(write, n_frames)], extra={"patch": rows[-1]})
+            cell_config = _audio_config(session, pair, configs["target"], codes, rule, cell)
+            cell_dir = out_dir / "cells" / cell.cell_id
+            if finished_cell(cell_dir, cell_config, ("audio.wav", "codes.npy"), on_stale=on_stale) is None:
+                generate_to_dir(session, configs["target"], cell_dir, writes=[generation_write(write, n_frames)],
+                                extra={"patch": rows[-1], **stamp(cell_config)})
             rows[-1]["audio"] = f"cells/{cell.cell_id}/audio.wav"
             manifest.append({"id": cell.cell_id, "audio": rows[-1]["audio"], "text": pair.b.request.text,
                              "source": ["target/audio.wav"], "target": ["source/audio.wav"]})

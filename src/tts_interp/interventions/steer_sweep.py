@@ -57,8 +57,10 @@ def _cell_spec(cell: SteerCell, op: str, kind: str, component: int, selection: S
 def _cell_config(plan: SteerPlan, spec: dict[str, Any], weights: dict[str, Any]) -> dict[str, Any]:
     """Everything a cell's audio depends on: weights, the run config (prompt, seed, settings), the steering and
     the direction file's content (a rewritten direction at the same path is another cell)."""
+    ref_audio = plan.config.prompt.ref_audio
     return {"command": "steer", "weights": weights, "run": plan.config.to_json(), "steering": spec,
-            "direction_sha256": content_hash(plan.direction_path)}
+            "direction_sha256": content_hash(plan.direction_path),
+            "ref_audio_sha256": content_hash(ref_audio) if ref_audio else None}
 
 
 @dataclass

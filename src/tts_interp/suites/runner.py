@@ -11,11 +11,13 @@ import csv
 import json
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tts_interp.core.errors import BadInputError
+from tts_interp.core.fingerprint import StaleResultError, differences
 from tts_interp.core.results import write_json, write_result
 from tts_interp.evals.aggregate import summarise
 from tts_interp.evals.evaluate import csv_value
@@ -33,8 +35,11 @@ def _claim_out_dir(suite: Suite, suite_path: Path, out_dir: Path) -> None:
     if state_path.is_file():
         existing = json.loads(state_path.read_text())
         if existing.get("fingerprint") != fingerprint:
-            raise BadInputError(f"{out_dir} holds results of another suite or config (fingerprint "
-                                f"{existing.get('fingerprint')} != {fingerprint}); use a new --out directory")
+            changed = differences(existing.get("identity"), suite.identity()) if existing.get("identity") else []
+            shown = ", ".join(changed[:6]) + (f", ... ({len(changed)} in all)" if len(changed) > 6 else "")
+            raise StaleResultError(f"{out_dir} holds results of another suite or config (fingerprint "
+                                   f"{existing.get('fingerprint')} != {fingerprint}"
+                                   + (f"; differs in: {shown}" if shown else "") + "); use a new --out directory")
         return
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(suite_path, out_dir / "suite.yaml")
@@ -42,7 +47,7 @@ def _claim_out_dir(suite: Suite, suite_path: Path, out_dir: Path) -> None:
     work_tmp.write_text("".join(json.dumps(w.to_json()) + "\n" for w in suite.items))
     work_tmp.replace(out_dir / WORK_FILE)
     write_json(state_path, {"name": suite.name, "fingerprint": fingerprint, "scoring": suite.scoring.to_dict(),
-                            "n_items": len(suite.items)})
+                            "n_items": len(suite.items), "identity": suite.identity()})
 
 
 def _load_state(out_dir: Path) -> tuple[dict[str, Any], list[WorkItem]]:
@@ -55,22 +60,28 @@ def _load_state(out_dir: Path) -> tuple[dict[str, Any], list[WorkItem]]:
     return state, items
 
 
-def pending_items(suite: Suite, out_dir: Path, shard: tuple[int, int]) -> tuple[list[WorkItem], int]:
-    """This shard's work items not yet in any results file, and how many of its items are already done."""
-    done = {row["work_id"] for row in read_rows(out_dir)[0]}
+def pending_items(suite: Suite, out_dir: Path, shard: tuple[int, int], retry_failed: bool = False
+                  ) -> tuple[list[WorkItem], int, int]:
+    """This shard's work items to score (not yet in any results file; with `retry_failed`, also those whose
+    row failed), how many items the shard has, and how many of the pending ones are retries."""
+    rows = read_rows(out_dir)[0]
+    failed = {row["work_id"] for row in rows if row.get("status") == "failed"} if retry_failed else set()
+    done = {row["work_id"] for row in rows} - failed
     mine = [w for w in suite.items if in_shard(w.id, shard)]
-    return [w for w in mine if w.id not in done], len(mine)
+    todo = [w for w in mine if w.id not in done]
+    return todo, len(mine), sum(w.id in failed for w in todo)
 
 
 def run_suite(suite_path: Path, out_dir: Path, shard: tuple[int, int] = (0, 1),
               on_total: Callable[[int], None] | None = None,
-              advance: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Score this shard's unfinished items, appending each row as it finishes; returns the run summary."""
+              advance: Callable[[int], None] | None = None, retry_failed: bool = False) -> dict[str, Any]:
+    """Score this shard's unfinished items (and, with `retry_failed`, its failed ones), appending each row as
+    it finishes; returns the run summary."""
     started = time.time()
     suite_path, out_dir = Path(suite_path), Path(out_dir)
     suite = load_suite(suite_path)
     _claim_out_dir(suite, suite_path, out_dir)
-    todo, n_mine = pending_items(suite, out_dir, shard)
+    todo, n_mine, n_retried = pending_items(suite, out_dir, shard, retry_failed)
     if on_total is not None:
         on_total(len(todo))
     evaluator = Evaluator(suite.scoring)
@@ -88,7 +99,8 @@ def run_suite(suite_path: Path, out_dir: Path, shard: tuple[int, int] = (0, 1),
     write_json(out_dir / CALIBRATION_FILE, calibration)
     payload = {"command": "suite run", "suite": suite.name, "fingerprint": suite.fingerprint(),
                "shard": f"{shard[0]}/{shard[1]}", "n_items_suite": len(suite.items), "n_items_shard": n_mine,
-               "n_already_done": n_mine - len(todo), "n_scored_now": len(todo), "n_failed_now": failed,
+               "n_already_done": n_mine - len(todo), "n_scored_now": len(todo), "n_retried": n_retried,
+               "n_failed_now": failed,
                "config": suite.scoring.to_dict(), "backends": evaluator.describe(), "verifier_calibration": calibration,
                "seconds": round(time.time() - started, 2)}
     write_json(out_dir / "runs" / f"shard-{shard[0]}-of-{shard[1]}.json", payload)
@@ -106,6 +118,7 @@ def suite_status(out_dir: Path) -> dict[str, Any]:
     return {"suite": state["name"], "fingerprint": state["fingerprint"], "n_items": len(items),
             "n_done": len(done), "n_ok": sum(r["status"] == "ok" for r in rows),
             "n_failed": sum(r["status"] == "failed" for r in rows),
+            "failed_reasons": dict(Counter(str(r.get("error")) for r in rows if r["status"] == "failed")),
             "n_pending": sum(w.id not in done for w in items), "rows_per_file": per_file, **dropped}
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from tts_interp.core.errors import BadInputError, UnknownNameError
+from tts_interp.core.fingerprint import content_hash, fingerprint
 from tts_interp.evals.items import BadRow, EvalItem, parse_item, read_manifest
 from tts_interp.evals.scoring import ScoreConfig
 
@@ -45,11 +46,24 @@ class Suite:
     items: list[WorkItem]
     source: dict[str, Any]
 
+    def identity(self) -> dict[str, Any]:
+        """What the results depend on: the scoring config and, per work item, its spec and its files' bytes."""
+        return {"scoring": self.scoring.to_dict(),
+                "items": {w.id: {"spec": fingerprint(w.to_json()), "files": _file_hashes(w.spec)} for w in self.items}}
+
     def fingerprint(self) -> str:
-        """Hash of scoring config + work items: a results directory belongs to exactly one fingerprint."""
-        payload = json.dumps({"scoring": self.scoring.to_dict(), "items": [w.to_json() for w in self.items]},
-                             sort_keys=True)
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        """Hash of `identity()`: a results directory belongs to exactly one fingerprint (audio *content*
+        included, so the same path with other bytes is another suite)."""
+        return fingerprint(self.identity())
+
+
+def _file_hashes(spec: dict[str, Any]) -> dict[str, str]:
+    """Content hash of every audio file a work item's spec names (its clip and speakers' clips)."""
+    paths = [spec["audio"]] if isinstance(spec.get("audio"), str) else []
+    for role in ("reference", "source", "target"):
+        if isinstance(spec.get(role), dict):
+            paths += [str(c) for c in spec[role].get("clips", [])]
+    return {path: content_hash(path) for path in paths}
 
 
 def content_id(kind: str, spec: dict[str, Any]) -> str:

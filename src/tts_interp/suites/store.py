@@ -47,9 +47,10 @@ class ResultWriter:
 
 
 def read_rows(out_dir: Path) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """All finished rows across shard files (first row per work id) and counts of what was dropped."""
+    """All finished rows across shard files and counts of what was dropped: per work id the first ok row, else
+    the last failed one (a retry replaces a failure, never a success)."""
     rows: dict[str, dict[str, Any]] = {}
-    torn = duplicates = 0
+    torn = duplicates = retried = 0
     for path in sorted((Path(out_dir) / RESULTS_DIR).glob("shard-*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
             if not line.endswith("\n"):
@@ -60,8 +61,10 @@ def read_rows(out_dir: Path) -> tuple[list[dict[str, Any]], dict[str, int]]:
             except json.JSONDecodeError:
                 torn += 1
                 continue
-            if row["work_id"] in rows:
+            previous = rows.get(row["work_id"])
+            if previous is not None and previous.get("status") != "failed":
                 duplicates += 1
                 continue
+            retried += previous is not None
             rows[row["work_id"]] = row
-    return list(rows.values()), {"torn_lines": torn, "duplicate_rows": duplicates}
+    return list(rows.values()), {"torn_lines": torn, "duplicate_rows": duplicates, "retried_rows": retried}
