@@ -32,4 +32,14 @@ echo "setup: installing packages whose own pins must be bypassed (--no-deps)"
 "${pip[@]}" -c "$constraints" --no-deps -r requirements-nodeps.txt
 
 "$py" -c "from tts_interp.models.qwen3_tts.upstream import import_qwen_tts; import_qwen_tts()"
+
+# Kokoro-82M's 54 voices ship only in the kokoro 0.9.4 sdist (kokoro.js/voices); keep it beside the venv, then
+# build the offline weights once (int8 ONNX dequantized to safetensors, plus the voices) into the cache.
+share="$venv/share/tts-interp"
+if [ ! -f "$share/kokoro-0.9.4.tar.gz" ]; then
+    echo "setup: fetching the kokoro 0.9.4 sdist (Kokoro's voices)"
+    "$py" -m pip download --disable-pip-version-check -q --no-deps --no-binary kokoro kokoro==0.9.4 -d "$share"
+fi
+echo "setup: building Kokoro-82M's offline weights (once)"
+"$py" -c "from tts_interp.models.kokoro.weights import int8_directory; print(int8_directory())"
 echo "setup: done ($venv)"

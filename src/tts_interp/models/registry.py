@@ -13,6 +13,8 @@ from tts_interp.models.f5tts import tiny as f5_tiny
 from tts_interp.models.gradtts import tiny as gradtts_tiny
 from tts_interp.models.qwen3_tts import tiny as qwen_tiny
 
+# Kokoro: the offline int8 build, the original release on the hub, or a directory holding its weights file
+KOKORO_BUILTIN, KOKORO_HUB, KOKORO_WEIGHTS = "kokoro-82m", "hexgrad/Kokoro-82M", "kokoro-v1_0.pth"
 # checkpoint config.json model_type -> family
 MODEL_TYPES = {"qwen3_tts": "qwen3-tts", "grad-tts": "grad-tts", "f5-tts": "f5-tts"}
 
@@ -34,7 +36,8 @@ def builtin_models() -> list[BuiltinModel]:
             for v in qwen_tiny.VARIANTS]
     gradtts = [BuiltinModel(k, "grad-tts", text) for k, (text, _) in gradtts_tiny.BUILTINS.items()]
     f5 = [BuiltinModel(k, "f5-tts", text) for k, (text, _) in f5_tiny.BUILTINS.items()]
-    return qwen + gradtts + f5
+    kokoro = [BuiltinModel(KOKORO_BUILTIN, "kokoro", "Kokoro-82M, TRAINED weights (int8 build, dequantized), 54 voices")]
+    return qwen + gradtts + f5 + kokoro
 
 
 def family_of(model_id: str) -> str:
@@ -45,6 +48,8 @@ def family_of(model_id: str) -> str:
         return "grad-tts"
     if model_id.startswith(f5_tiny.BUILTIN_PREFIX):
         return "f5-tts"
+    if model_id in (KOKORO_BUILTIN, KOKORO_HUB) or (Path(model_id).expanduser() / KOKORO_WEIGHTS).is_file():
+        return "kokoro"
     config = Path(model_id).expanduser() / "config.json"
     if config.is_file():
         model_type = json.loads(config.read_text()).get("model_type", "")
@@ -69,4 +74,8 @@ def load_model(model_id: str, device: torch.device, dtype: torch.dtype):  # noqa
         from tts_interp.models.f5tts.adapter import F5TTSAdapter
 
         return F5TTSAdapter.load(model_id, device, dtype)
-    raise UnknownNameError("model family", family, sorted(set(MODEL_TYPES.values())))
+    if family == "kokoro":
+        from tts_interp.models.kokoro.adapter import KokoroAdapter
+
+        return KokoroAdapter.load(model_id, device, dtype)
+    raise UnknownNameError("model family", family, sorted(set(MODEL_TYPES.values()) | {"kokoro"}))

@@ -53,6 +53,7 @@ class RunShape:
     n_frames: int  # generate: the most frames that can be produced; teacher_force: frames forced
     segments: SegmentMap
     timesteps: tuple[float, ...] = ()  # denoise: the model's time t at each solver step
+    durations: tuple[int, ...] = ()  # forward (Kokoro): frames per token position, so n_frames = sum
 
 
 def _talker_selected(selection: Selection, shape: RunShape) -> list[tuple[int, int | None]]:
@@ -132,10 +133,76 @@ def conditioning_targets(selection: Selection, shape: RunShape) -> list[Target]:
     return [Target(0, (0,), None, (Row(None, None, None),), -1)]
 
 
-CLOCKS = {"talker": talker_targets, "code_predictor": code_predictor_targets, "denoiser": denoiser_targets,
-          "conditioning": conditioning_targets}
+def utterance_targets(selection: Selection, shape: RunShape, argument: str) -> list[Target]:
+    """Targets at a once-per-utterance site of a one-pass model (Kokoro's style halves): its only row."""
+    if not selection.everything or selection.codebooks is not None or selection.t_range is not None:
+        raise BadInputError("style sites hold one vector per utterance; positions, frames, words and times do "
+                            "not apply to them")
+    return [Target(0, (0,), None, (Row(None, None, None),), -1)]
+
+
+def _token_positions(selection: Selection, shape: RunShape) -> list[int]:
+    """Token positions a selection names: all, a [start, stop) range, and/or word segments."""
+    if selection.everything:
+        return list(range(shape.prompt_length))
+    picked: set[int] = set()
+    if selection.positions is not None:
+        start, stop = selection.positions
+        stop = shape.prompt_length if stop is None else stop
+        if start >= shape.prompt_length:
+            raise BadInputError(f"positions {start}:{stop} start past the last token position "
+                                f"{shape.prompt_length - 1}")
+        picked.update(range(start, min(stop, shape.prompt_length)))
+    if selection.segments:
+        picked.update(segment_positions(selection, shape.segments))
+    return sorted(picked)
+
+
+def position_targets(selection: Selection, shape: RunShape, argument: str) -> list[Target]:
+    """Targets at a phoneme-position site; `positions@k` is the k-th call of a shared layer."""
+    if selection.frames is not None:
+        raise BadInputError("phoneme-position sites are selected by --positions or words, not --frames")
+    occurrence = int(argument) if argument else 0
+    tick = occurrence if argument else TEXT_TICK
+    positions = _token_positions(selection, shape)
+    rows = tuple(Row(p, None, None) for p in positions)
+    return [Target(occurrence, (0,) * len(positions), tuple(positions), rows, tick)] if positions else []
+
+
+def frame_targets(selection: Selection, shape: RunShape, argument: str) -> list[Target]:
+    """Targets at a frame site `frames@r+o`: r rows per frame after o leading rows; words and token positions
+    select the frames their durations cover. Selected rows are labelled (owning token position, frame)."""
+    rate, offset = (int(v) for v in (argument or "1+0").split("+"))
+    if selection.everything:  # every row, labelled by row index (frame = (row - offset) // rate)
+        return [Target(0, (0,), None, (Row(None, None, None),), FRAME_TICK)]
+    if not shape.durations:
+        raise BadInputError("selecting frames needs the run's durations; run it through tracing.forward")
+    owner = [p for p, d in enumerate(shape.durations) for _ in range(d)]
+    n_frames = len(owner)
+    chosen = set(_token_positions(selection, shape)) if (selection.positions or selection.segments) else set()
+    frames = [f for f in range(n_frames) if owner[f] in chosen or (selection.frames and selection.has_frame(f))]
+    if selection.frames is not None and selection.frames[0] >= n_frames:
+        raise BadInputError(f"frames {selection.frames[0]}: start past the last frame {n_frames - 1}")
+    seq = [offset + rate * f + k for f in frames for k in range(rate)]
+    rows = tuple(Row(owner[f], f, None) for f in frames for _ in range(rate))
+    return [Target(0, (0,) * len(seq), tuple(seq), rows, FRAME_TICK)] if seq else []
+
+
+# One-pass models: `positions@k` (the k-th pass of a shared layer) ticks at k, other position sites after every
+# pass, frame sites after the whole text side.
+TEXT_TICK, FRAME_TICK = 1000, 1001
+
+
+def _plain(clock):  # noqa: ANN001, ANN202 - adapts an argument-free clock
+    return lambda selection, shape, argument: clock(selection, shape)
+
+
+CLOCKS = {"talker": _plain(talker_targets), "code_predictor": _plain(code_predictor_targets),
+          "denoiser": _plain(denoiser_targets), "conditioning": _plain(conditioning_targets),
+          "utterance": utterance_targets, "positions": position_targets, "frames": frame_targets}
 
 
 def targets_for(clock: str, selection: Selection, shape: RunShape) -> list[Target]:
-    """Dispatch to the clock a site runs on."""
-    return CLOCKS[clock](selection, shape)
+    """Dispatch to the clock a site runs on; `name@argument` passes an argument (a pass index, a frame rate)."""
+    name, _, argument = clock.partition("@")
+    return CLOCKS[name](selection, shape, argument)

@@ -53,7 +53,8 @@ class _Event:
 # teacher forcing the talker pass runs first, then the code-predictor pass. A denoising run calls its
 # conditioning modules once, then the denoiser once per solver step.
 PHASES = {"generate": {"code_predictor": 0, "talker": 1}, "teacher_force": {"talker": 0, "code_predictor": 1},
-          "denoise": {"conditioning": 0, "denoiser": 1}}
+          "denoise": {"conditioning": 0, "denoiser": 1},
+          "forward": {"utterance": 0, "positions": 0, "frames": 0}}  # one pass: ticks order the stages
 
 
 def _all_rows(act: torch.Tensor, spec: SiteSpec, batch: int) -> torch.Tensor:
@@ -94,12 +95,13 @@ def _serve(event: _Event, output: Any, store: Store | None) -> None:
             continue
         batch = torch.tensor(target.batch, device=act.device)
         seq = torch.tensor(target.seq, device=act.device)
+        index = (batch, slice(None), seq) if event.spec.channels_first else (batch, seq)  # (B, C, T): rows on T
         if action.write is not None:
-            rows = act[batch, seq]
-            act[batch, seq] = action.write.apply(rows, action.cursor[0])
+            rows = act[index]
+            act[index] = action.write.apply(rows, action.cursor[0])
             action.cursor[0] += rows.shape[0]
         if action.read and store is not None:
-            store.add(event.spec.name, act[batch, seq].detach().clone(), target.rows)
+            store.add(event.spec.name, act[index].detach().clone(), target.rows)
 
 
 class Engine:
@@ -123,7 +125,7 @@ class Engine:
             for target in targets_for(spec.clock, selection, shape):
                 key = (spec.name, target.occurrence)
                 if key not in events:
-                    order = (target.tick, phases[spec.clock], target.occurrence, spec.order)
+                    order = (target.tick, phases[spec.clock.split("@")[0]], target.occurrence, spec.order)
                     events[key] = _Event(spec, target.occurrence, order, [])
                 events[key].actions.append(_Action(target, read, write, cursor))
 

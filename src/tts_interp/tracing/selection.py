@@ -29,10 +29,11 @@ class Selection:
     segments: tuple[str, ...] = ()
     codebooks: tuple[int, ...] | None = None
     t_range: tuple[float, float] | None = None  # denoiser sites: solver steps with a <= t <= b
+    positions: tuple[int, int | None] | None = None  # phoneme-token positions [start, stop) (Kokoro)
 
     @property
     def everything(self) -> bool:
-        return self.frames is None and not self.segments
+        return self.frames is None and not self.segments and self.positions is None
 
     def has_t(self, t: float) -> bool:
         return self.t_range is None or self.t_range[0] <= t <= self.t_range[1]
@@ -51,6 +52,8 @@ class Selection:
                 "codebooks": list(self.codebooks) if self.codebooks else None}
         if self.t_range is not None:
             data["t_range"] = list(self.t_range)
+        if self.positions is not None:
+            data["positions"] = list(self.positions)
         return data
 
     @classmethod
@@ -58,7 +61,8 @@ class Selection:
         frames = tuple(data["frames"]) if data.get("frames") else None
         codebooks = tuple(data["codebooks"]) if data.get("codebooks") else None
         t_range = tuple(data["t_range"]) if data.get("t_range") else None
-        return cls(frames, tuple(data.get("segments") or ()), codebooks, t_range)  # type: ignore[arg-type]
+        positions = tuple(data["positions"]) if data.get("positions") else None
+        return cls(frames, tuple(data.get("segments") or ()), codebooks, t_range, positions)  # type: ignore[arg-type]
 
 
 def parse_frames(text: str | None) -> tuple[int, int | None] | None:
