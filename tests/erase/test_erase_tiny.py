@@ -16,8 +16,7 @@ from typer.testing import CliRunner
 
 from tts_interp.cli import app as app_module
 from tts_interp.core.errors import BadInputError
-from tts_interp.interventions import erase_sweep
-from tts_interp.interventions import generation as generation_module
+from tts_interp.interventions import erase_runs, erase_sweep
 from tts_interp.interventions.erase_fit import run_fit, voice_runs
 from tts_interp.interventions.erase_sweep import plan_erase_sweep, run_erase_sweep
 from tts_interp.interventions.erasure import load_eraser
@@ -101,7 +100,7 @@ def test_sweep_writes_a_run_per_cell_and_reuses_only_matching_cells(fitted, cust
     cell = json.loads((sweep_dir / f"cells/leace/{SITE}/alpha1/run000/result.json").read_text())
     assert cell["erasure"]["alpha"] == 1.0 and cell["writes"][0]["op"] == "affine"
     made = []
-    monkeypatch.setattr(erase_sweep, "generate_to_dir", lambda *a, **k: made.append(a) or pytest.fail("reran"))
+    monkeypatch.setattr(erase_sweep, "render", lambda *a, **k: made.append(a) or pytest.fail("reran"))
     run_erase_sweep(customvoice, plan, sweep_dir)  # everything finished under the same config: nothing reruns
     stale = []
     other = plan_erase_sweep(customvoice, out, runs, [0, 1], GenerationSettings(max_new_tokens=4, seed=1), [SITE],
@@ -122,7 +121,7 @@ def test_bad_input_is_one_line(fitted, customvoice, monkeypatch, tmp_path):
         plan_erase_sweep(customvoice, out, runs, [1], settings, ["talker.layer.0.resid_out"])
     with pytest.raises(BadInputError, match="gender"):
         voice_runs(["aria"], TEXTS, "gender", {}, PromptRequest(text=""))
-    monkeypatch.setattr(generation_module, "Session", lambda model, device, dtype: customvoice)
+    monkeypatch.setattr(erase_runs, "open_session", lambda model, device, dtype: customvoice)
     result = CliRunner().invoke(app_module.app, ["erase", "apply", "-m", "tiny-qwen3-tts-customvoice", "--eraser",
                                                  str(out), "--voices", "aria", "-t", "hi", "--alphas", "0,2",
                                                  "--out", str(tmp_path / "x")])

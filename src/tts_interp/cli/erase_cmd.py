@@ -44,8 +44,9 @@ def _runs(session, voices: str | None, texts: list[str] | None, manifest: Path |
     names = parse_names(voices)
     if not names or not texts:
         raise BadInputError("give --voices and at least one --text, or a --manifest of labelled prompts")
-    attributes = getattr(session.adapter, "voice_attributes", dict)()
-    return voice_runs(names, texts, label, attributes, PromptRequest(text="", instruct=instruct, language=language))
+    from tts_interp.interventions.erase_runs import voice_attributes
+
+    return voice_runs(names, texts, label, voice_attributes(session), PromptRequest(text="", instruct=instruct, language=language))
 
 
 def fit(model: ModelOption, out: OutOption,
@@ -59,13 +60,13 @@ def fit(model: ModelOption, out: OutOption,
         device: DeviceOption = "auto", dtype: DtypeOption = "float32") -> None:
     """Fit LEACE, mean-difference and random-subspace erasers on labelled runs; probe held-out runs."""
     from tts_interp.interventions.erase_fit import run_fit
-    from tts_interp.interventions.generation import Session
+    from tts_interp.interventions.erase_runs import open_session
     from tts_interp.interventions.prompts import load_codes
 
     if not 0.0 < test_fraction < 1.0:
         raise BadInputError(f"--test-fraction must be between 0 and 1, got {test_fraction}")
     with status(f"loading {model}"):
-        session = Session(model, device, dtype)
+        session = open_session(model, device, dtype)
     runs = _runs(session, voices, text, manifest, label, instruct, language)
     forced = load_codes(codes, session.adapter) if codes else None
     with progress_bar(f"reading {len(runs)} labelled runs", len(runs)) as advance:
@@ -96,12 +97,12 @@ def apply(model: ModelOption, out: OutOption,
           score: Annotated[bool, typer.Option("--score/--no-score", help="run the attackers and WER after")] = True,
           device: DeviceOption = "auto", dtype: DtypeOption = "float32", on_stale: OnStaleOption = "recompute") -> None:
     """Generate plainly and erased (eraser x site x alpha x prompt), one run directory each; then score."""
+    from tts_interp.interventions.erase_runs import open_session
     from tts_interp.interventions.erase_sweep import plan_erase_sweep, run_erase_sweep
-    from tts_interp.interventions.generation import Session
     from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 
     with status(f"loading {model}"):
-        session = Session(model, device, dtype)
+        session = open_session(model, device, dtype)
     runs = _runs(session, voices, text, manifest, label, instruct, language)
     settings = GenerationSettings(max_new_tokens=max_new_tokens, seed=seed, greedy=greedy)
     plan = plan_erase_sweep(session, eraser, runs, parse_names(alphas) or [], settings, parse_names(sites) or [],

@@ -25,9 +25,8 @@ from tts_interp.core.errors import BadInputError
 from tts_interp.core.fingerprint import weights_provenance
 from tts_interp.core.results import write_csv, write_result
 from tts_interp.interventions import probing
-from tts_interp.interventions.directions import collect_rows, prepare_runs
+from tts_interp.interventions.erase_runs import collect, is_one_pass
 from tts_interp.interventions.erasure import ERASER_METHODS, Eraser, fit_erasers, save_eraser
-from tts_interp.interventions.generation import Session
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.sites import resolve_sites
@@ -151,7 +150,7 @@ def probe_table(rows: dict[str, torch.Tensor], targets: np.ndarray, groups: np.n
     return table
 
 
-def run_fit(session: Session, runs: Sequence[LabelledRun], label: str, sites: Sequence[str], selection: Selection,
+def run_fit(session: Any, runs: Sequence[LabelledRun], label: str, sites: Sequence[str], selection: Selection,
             out_dir: Path, test_fraction: float = 0.34, seed: int = 0, codes: torch.Tensor | None = None,
             max_new_tokens: int = 50, advance: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Collect rows, fit the three erasers on the train runs, probe the held-out runs; write OUT."""
@@ -162,8 +161,7 @@ def run_fit(session: Session, runs: Sequence[LabelledRun], label: str, sites: Se
                             "erasing it needs at least two")
     names = [spec.name for spec in resolve_sites(adapter.sites(), sites)]
     train = split_runs(runs, label, test_fraction, seed)
-    prompts = prepare_runs(session, [r.request for r in runs], selection)
-    per_site = collect_rows(session, prompts, names, selection, codes, max_new_tokens, advance)
+    per_site = collect(session, [r.request for r in runs], names, selection, codes, max_new_tokens, advance)
     lengths = [int(t.shape[0]) for t in per_site[names[0]]]
     if min(lengths) == 0:
         empty = [voice_of(runs[i].request) for i, n in enumerate(lengths) if n == 0]
@@ -181,8 +179,8 @@ def run_fit(session: Session, runs: Sequence[LabelledRun], label: str, sites: Se
     info = {"counts": counts, "selection": selection.to_json(), "held_out": hold_out_unit(label),
             "test_fraction": test_fraction, "split_seed": seed, "provenance": adapter.describe(),
             "weights": weights_provenance(adapter.model_id, getattr(adapter, "checkpoint", None)),
-            "rows_from": "teacher-forced on given codes" if codes is not None else
-                         f"greedy generation (max_new_tokens={max_new_tokens})",
+            "rows_from": "teacher-forced on given codes" if codes is not None else "one seeded forward pass (seed 0)"
+                         if is_one_pass(session) else f"greedy generation (max_new_tokens={max_new_tokens})",
             "runs": [dict(r.to_json(), train=bool(t)) for r, t in zip(runs, train, strict=True)]}
     label_ids = torch.as_tensor(targets[train_rows])
     erasers = fit_erasers({s: x[torch.as_tensor(train_rows)] for s, x in rows.items()}, label_ids, classes,

@@ -22,12 +22,12 @@ from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.core.fingerprint import check_policy, content_hash, finished_cell, stamp, weights_provenance
 from tts_interp.core.results import write_csv, write_jsonl, write_result
 from tts_interp.interventions.erase_fit import LabelledRun
+from tts_interp.interventions.erase_runs import check_prompt, render
 from tts_interp.interventions.erasure import ERASER_METHODS, Eraser, load_eraser
-from tts_interp.interventions.generation import RunConfig, Session, generate_to_dir
-from tts_interp.interventions.prompts import prepare_checked
+from tts_interp.interventions.generation import RunConfig
 from tts_interp.interventions.steering import parse_alphas
 from tts_interp.models.qwen3_tts.adapter import GenerationSettings
-from tts_interp.tracing.selection import Selection, check_segments
+from tts_interp.tracing.selection import Selection
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def eraser_files(path: Path, methods: Sequence[str]) -> dict[str, Path]:
     return files
 
 
-def plan_erase_sweep(session: Session, eraser_path: Path, runs: Sequence[LabelledRun], alphas: Sequence[float | str],
+def plan_erase_sweep(session: Any, eraser_path: Path, runs: Sequence[LabelledRun], alphas: Sequence[float | str],
                      settings: GenerationSettings, sites: Sequence[str] = (), methods: Sequence[str] = ERASER_METHODS,
                      selection: Selection | None = None, device: str = "auto", dtype: str = "float32") -> ErasePlan:
     """Validate a sweep: erasers fit this model and sites, alphas in [0, 1], prompts prepare, segments exist."""
@@ -108,7 +108,7 @@ def plan_erase_sweep(session: Session, eraser_path: Path, runs: Sequence[Labelle
             if site not in adapter.sites():
                 raise UnknownNameError("site", site, list(adapter.sites()))
     for run in runs:
-        check_segments(selection, prepare_checked(adapter, run.request).segments)
+        check_prompt(session, run.request, selection)
     return ErasePlan(adapter.model_id, erasers, files, site_list, alpha_list, list(runs), settings, selection,
                      device, dtype)
 
@@ -130,7 +130,7 @@ def _text_index(runs: Sequence[LabelledRun]) -> list[int]:
     return [sorted({x.request.text for x in runs if x.voice == r.voice}).index(r.request.text) for r in runs]
 
 
-def run_erase_sweep(session: Session, plan: ErasePlan, out_dir: Path,
+def run_erase_sweep(session: Any, plan: ErasePlan, out_dir: Path,
                     advance: Callable[[int], None] | None = None, on_stale: Callable[[str], None] | None = None,
                     policy: str = "recompute") -> dict[str, Any]:
     """Generate every prompt plainly, then every cell; `advance(1)` after each (`plan.generations` in all).
@@ -179,11 +179,11 @@ def run_erase_sweep(session: Session, plan: ErasePlan, out_dir: Path,
         advance(1)
 
     for rel, run, cell, config in todo:
-        result = finished_cell(out_dir / rel, config, ("codes.npy", "audio.wav"), policy, on_stale)
+        result = finished_cell(out_dir / rel, config, ("audio.wav",), policy, on_stale)
         if result is None:
             writes = plan.erasers[cell.method].writes([cell.site], cell.alpha, plan.selection) if cell else []
-            result = generate_to_dir(session, plan.config(run), out_dir / rel, writes=writes,
-                                     extra={"erasure": config["erasure"], **stamp(config)})
+            result = render(session, plan.config(run), out_dir / rel, writes,
+                            extra={"erasure": config["erasure"], **stamp(config)})
         if cell is None:
             record(rel, run, "plain", None, None, result)
         else:
