@@ -24,6 +24,7 @@ bench: setup
 	$(PY) benchmarks/hspace.py
 	$(PY) benchmarks/codes.py
 	$(PY) benchmarks/eval_throughput.py
+	$(PY) benchmarks/erase.py
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks scripts

@@ -146,7 +146,7 @@ def probe_table(rows: dict[str, torch.Tensor], targets: np.ndarray, groups: np.n
                           "accuracy_ci95": result["ci95"].get("accuracy"), "chance": result["chance"]["accuracy"],
                           "p_value": result["p_value"], "macro_f1": result["macro_f1"],
                           "n_train_rows": result["n_train_frames"], "n_test_rows": result["n_test_frames"],
-                          "n_test_runs": result["n_test_utterances"]})
+                          "n_test_units": result["n_test_utterances"]})
     return table
 
 
@@ -185,7 +185,10 @@ def run_fit(session: Any, runs: Sequence[LabelledRun], label: str, sites: Sequen
     label_ids = torch.as_tensor(targets[train_rows])
     erasers = fit_erasers({s: x[torch.as_tensor(train_rows)] for s, x in rows.items()}, label_ids, classes,
                           adapter.model_id, label, seed, info)
-    probes = probe_table(rows, targets, run_of_row, train_rows, erasers, classes, seed)
+    voices = sorted({r.voice for r in runs})
+    unit_of_run = np.array([voices.index(r.voice) for r in runs]) if hold_out_unit(label) == "voices" \
+        else np.arange(len(runs))
+    probes = probe_table(rows, targets, unit_of_run[run_of_row], train_rows, erasers, classes, seed)
     out_dir = Path(out_dir)
     files = {m: f"{m}.safetensors" for m in ERASER_METHODS}
     for method, eraser in erasers.items():
@@ -197,8 +200,8 @@ def run_fit(session: Any, runs: Sequence[LabelledRun], label: str, sites: Sequen
                "rank": erasers["leace"].info["rank"], "held_out_probe": probes,
                "probe": f"logistic regression on standardised rows, trained on the train runs' rows (erased by the "
                         f"eraser fitted on them), scored on the held-out runs; p from {PROBE_PERMUTATIONS} "
-                        "permutations of held-out run labels; chance = the permutation mean; CI: bootstrap over "
-                        "held-out runs",
+                        f"permutations of the labels of held-out {hold_out_unit(label)} (voices or runs: "
+                        "n_test_units); chance = the permutation mean; CI: bootstrap over the same units",
                "files": {**files, "probe": "probe.csv"}}
     write_result(out_dir, payload)
     return payload
