@@ -54,7 +54,7 @@ def fit_scaling(dim: int, sizes: list[int], repeats: int) -> dict[str, object]:
     for n in sizes:
         x, y = labelled_rows(n, dim)
         classes = [str(c) for c in range(CLASSES)]
-        seconds.append(statistics.median(_timed(lambda: fit_erasers({"s": x}, y, classes, "m", "label"))  # noqa: B023
+        seconds.append(statistics.median(_timed(lambda: fit_erasers({"s": (x, y)}, classes, "m", "label"))  # noqa: B023
                                          for _ in range(repeats)))
     slope = float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])
     return {"dim": dim, "rows": sizes, "median_seconds": [round(s, 4) for s in seconds], "scaling_exponent": round(slope, 3)}

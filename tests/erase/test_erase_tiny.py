@@ -33,10 +33,10 @@ TEXTS = ["hello there", "a second line", "the third one"]
 
 @pytest.fixture(scope="module")
 def fitted(customvoice, tmp_path_factory):
-    """Erasers for the speaker label at two sites, from 3 voices x 3 texts of 4 greedy frames."""
+    """Erasers for the speaker label at a frame site and at the one-row speaker embedding, 3 voices x 3 texts."""
     out = tmp_path_factory.mktemp("fit")
     runs = voice_runs(VOICES, TEXTS, "speaker", {}, PromptRequest(text=""))
-    payload = run_fit(customvoice, runs, "speaker", [SITE, "talker.layer.3.resid_out"], Selection(), out,
+    payload = run_fit(customvoice, runs, "speaker", [SITE, "speaker_embedding"], Selection(), out,
                       max_new_tokens=4)
     return out, payload
 

@@ -62,19 +62,19 @@ def test_mean_difference_of_two_classes_is_todays_projection_about_the_pooled_me
 
 def test_random_control_has_the_rank_of_leace_and_is_an_orthogonal_projection():
     x, y = labelled_rows()
-    erasers = fit_erasers({"site": x}, y, ["a", "b", "c"], "m", "speaker", seed=3)
+    erasers = fit_erasers({"site": (x, y)}, ["a", "b", "c"], "m", "speaker", seed=3)
     control = erasers["random"].sites["site"]
     assert control.rank == erasers["leace"].sites["site"].rank
     projection = control.left @ control.right
     assert torch.allclose(projection @ projection, projection, atol=1e-5)
     assert torch.allclose(projection, projection.T, atol=1e-6)
-    again = fit_erasers({"site": x}, y, ["a", "b", "c"], "m", "speaker", seed=3)["random"].sites["site"]
+    again = fit_erasers({"site": (x, y)}, ["a", "b", "c"], "m", "speaker", seed=3)["random"].sites["site"]
     assert torch.equal(again.right, control.right)
 
 
 def test_files_round_trip_and_refuse_another_model_or_site(tmp_path):
     x, y = labelled_rows()
-    eraser: Eraser = fit_erasers({"talker.layer.1.resid_out": x}, y, ["a", "b", "c"], "model-a", "speaker",
+    eraser: Eraser = fit_erasers({"talker.layer.1.resid_out": (x, y)}, ["a", "b", "c"], "model-a", "speaker",
                                  info={"counts": {"rows": 300}})["leace"]
     path = save_eraser(eraser, tmp_path / "leace.safetensors")
     loaded = load_eraser(path, "model-a", ["talker.layer.1.resid_out"])

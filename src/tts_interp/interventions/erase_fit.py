@@ -127,20 +127,36 @@ def split_runs(runs: Sequence[LabelledRun], label: str, test_fraction: float, se
     return train
 
 
+@dataclass
+class SiteRows:
+    """The rows read at one site over all runs (n, H), the run each row came from, and its class id."""
+
+    values: torch.Tensor
+    run: np.ndarray
+    target: np.ndarray
+
+    @classmethod
+    def stack(cls, per_run: Sequence[torch.Tensor], class_of_run: np.ndarray) -> SiteRows:
+        lengths = [int(t.shape[0]) for t in per_run]
+        run = np.repeat(np.arange(len(per_run)), lengths)
+        return cls(torch.cat(list(per_run)).float(), run, class_of_run[run])
+
+
 def _probe(features: np.ndarray, targets: np.ndarray, groups: np.ndarray, train: np.ndarray,
            classes: Sequence[str], seed: int) -> dict[str, Any]:
     task = probing.ProbeTask("label", "classification", "utterance", targets, groups, train, tuple(classes))
     return probing.evaluate(task, features, seed, n_permutations=PROBE_PERMUTATIONS)
 
 
-def probe_table(rows: dict[str, torch.Tensor], targets: np.ndarray, groups: np.ndarray, train_rows: np.ndarray,
-                erasers: dict[str, Eraser], classes: Sequence[str], seed: int) -> list[dict[str, Any]]:
-    """Held-out probe accuracy for the label at each site, unerased and after each eraser (alpha 1)."""
+def probe_table(rows: dict[str, SiteRows], unit_of_run: np.ndarray, train: np.ndarray, erasers: dict[str, Eraser],
+                classes: Sequence[str], seed: int) -> list[dict[str, Any]]:
+    """Held-out probe accuracy for the label at each site, unerased and after each eraser (alpha 1); the
+    permutation null and the bootstrap work on `unit_of_run` (held-out voices or runs)."""
     table = []
-    for site, x in rows.items():
-        variants = {"none": x} | {m: e.sites[site].apply(x) for m, e in erasers.items()}
+    for site, r in rows.items():
+        variants = {"none": r.values} | {m: e.sites[site].apply(r.values) for m, e in erasers.items()}
         for method, features in variants.items():
-            result = _probe(features.numpy(), targets, groups, train_rows, classes, seed)
+            result = _probe(features.numpy(), r.target, unit_of_run[r.run], train[r.run], classes, seed)
             table.append({"site": site, "eraser": method, "rank": erasers["leace"].sites[site].rank
                           if method != "none" else 0, "accuracy": result["accuracy"],
                           "accuracy_ci95": result["ci95"].get("accuracy"), "chance": result["chance"]["accuracy"],
@@ -162,33 +178,31 @@ def run_fit(session: Any, runs: Sequence[LabelledRun], label: str, sites: Sequen
     names = [spec.name for spec in resolve_sites(adapter.sites(), sites)]
     train = split_runs(runs, label, test_fraction, seed)
     per_site = collect(session, [r.request for r in runs], names, selection, codes, max_new_tokens, advance)
-    lengths = [int(t.shape[0]) for t in per_site[names[0]]]
-    if min(lengths) == 0:
-        empty = [voice_of(runs[i].request) for i, n in enumerate(lengths) if n == 0]
-        raise BadInputError(f"the selection reads no rows in {len(empty)} run(s) (e.g. {empty[0]}): check "
-                            "--segments/--frames")
-    run_of_row = np.repeat(np.arange(len(runs)), lengths)
-    targets = np.array([classes.index(runs[i].label) for i in run_of_row])
-    train_rows = train[run_of_row]
-    rows = {site: torch.cat(per_site[site]).float() for site in names}
-    counts = {"runs": len(runs), "rows": int(len(run_of_row)), "train_runs": int(train.sum()),
-              "test_runs": int((~train).sum()), "train_rows": int(train_rows.sum()),
+    for site in names:
+        empty = [voice_of(runs[i].request) for i, t in enumerate(per_site[site]) if t.shape[0] == 0]
+        if empty:
+            raise BadInputError(f"the selection reads no rows at {site} in {len(empty)} run(s) (e.g. {empty[0]}): "
+                                "check --segments/--frames")
+    class_of_run = np.array([classes.index(r.label) for r in runs])
+    rows = {site: SiteRows.stack(per_site[site], class_of_run) for site in names}
+    counts = {"runs": len(runs), "train_runs": int(train.sum()), "test_runs": int((~train).sum()),
+              "rows": {site: int(len(r.run)) for site, r in rows.items()},
+              "train_rows": {site: int(train[r.run].sum()) for site, r in rows.items()},
               "per_class": {c: {"runs": sum(r.label == c for r in runs),
-                                "voices": len({r.voice for r in runs if r.label == c}),
-                                "train_rows": int(((targets == k) & train_rows).sum())} for k, c in enumerate(classes)}}
+                                "voices": len({r.voice for r in runs if r.label == c})} for c in classes}}
     info = {"counts": counts, "selection": selection.to_json(), "held_out": hold_out_unit(label),
             "test_fraction": test_fraction, "split_seed": seed, "provenance": adapter.describe(),
             "weights": weights_provenance(adapter.model_id, getattr(adapter, "checkpoint", None)),
             "rows_from": "teacher-forced on given codes" if codes is not None else "one seeded forward pass (seed 0)"
                          if is_one_pass(session) else f"greedy generation (max_new_tokens={max_new_tokens})",
             "runs": [dict(r.to_json(), train=bool(t)) for r, t in zip(runs, train, strict=True)]}
-    label_ids = torch.as_tensor(targets[train_rows])
-    erasers = fit_erasers({s: x[torch.as_tensor(train_rows)] for s, x in rows.items()}, label_ids, classes,
-                          adapter.model_id, label, seed, info)
+    train_part = {site: (r.values[torch.as_tensor(train[r.run])], torch.as_tensor(r.target[train[r.run]]))
+                  for site, r in rows.items()}
+    erasers = fit_erasers(train_part, classes, adapter.model_id, label, seed, info)
     voices = sorted({r.voice for r in runs})
     unit_of_run = np.array([voices.index(r.voice) for r in runs]) if hold_out_unit(label) == "voices" \
         else np.arange(len(runs))
-    probes = probe_table(rows, targets, unit_of_run[run_of_row], train_rows, erasers, classes, seed)
+    probes = probe_table(rows, unit_of_run, train, erasers, classes, seed)
     out_dir = Path(out_dir)
     files = {m: f"{m}.safetensors" for m in ERASER_METHODS}
     for method, eraser in erasers.items():

@@ -136,12 +136,12 @@ def fit_random(x: torch.Tensor, rank: int, seed: int) -> SiteEraser:
     return SiteEraser(x.double().mean(0).float(), basis.float().contiguous(), basis.T.float().contiguous())
 
 
-def fit_erasers(rows: dict[str, torch.Tensor], labels: torch.Tensor, classes: list[str], model: str,
+def fit_erasers(rows: dict[str, tuple[torch.Tensor, torch.Tensor]], classes: list[str], model: str,
                 label: str, seed: int = 0, info: dict[str, Any] | None = None) -> dict[str, Eraser]:
-    """LEACE, mean-difference and random-subspace erasers at every site from rows (n, H) per site."""
+    """LEACE, mean-difference and random-subspace erasers at every site from (rows (n, H), class ids (n,))."""
     fitted: dict[str, Eraser] = {m: Eraser(model, m, label, list(classes), {}, dict(info or {}))
                                  for m in ERASER_METHODS}
-    for k, (site, x) in enumerate(rows.items()):
+    for k, (site, (x, labels)) in enumerate(rows.items()):
         leace = fit_leace(x, labels, len(classes))
         fitted["leace"].sites[site] = leace
         fitted["mean_diff"].sites[site] = fit_mean_diff(x, labels, len(classes))
