@@ -32,6 +32,7 @@ from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.sites import resolve_sites
 
 PROBE_PERMUTATIONS = 200
+ROUNDING_FLOOR = 1e-5  # a column whose spread is below this fraction of the site's RMS carries float32 rounding only
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,15 @@ class SiteRows:
         return cls(torch.cat(list(per_run)).float(), run, class_of_run[run])
 
 
+def without_rounding_residue(features: np.ndarray, scale: float) -> np.ndarray:
+    """Zero the columns whose spread is below ROUNDING_FLOOR x `scale` (the unerased rows' RMS).
+
+    After an eraser collapses a direction, what varies along it is float32 rounding (~1e-7 of the scale); a
+    standardising probe would blow that up to unit variance and read the label from arithmetic noise.
+    """
+    return features * (features.std(0) > ROUNDING_FLOOR * scale)
+
+
 def _probe(features: np.ndarray, targets: np.ndarray, groups: np.ndarray, train: np.ndarray,
            classes: Sequence[str], seed: int) -> dict[str, Any]:
     task = probing.ProbeTask("label", "classification", "utterance", targets, groups, train, tuple(classes))
@@ -154,9 +164,10 @@ def probe_table(rows: dict[str, SiteRows], unit_of_run: np.ndarray, train: np.nd
     permutation null and the bootstrap work on `unit_of_run` (held-out voices or runs)."""
     table = []
     for site, r in rows.items():
+        scale = float(r.values.pow(2).mean().sqrt())
         variants = {"none": r.values} | {m: e.sites[site].apply(r.values) for m, e in erasers.items()}
         for method, features in variants.items():
-            result = _probe(features.numpy(), r.target, unit_of_run[r.run], train[r.run], classes, seed)
+            result = _probe(without_rounding_residue(features.numpy(), scale), r.target, unit_of_run[r.run], train[r.run], classes, seed)
             table.append({"site": site, "eraser": method, "rank": erasers["leace"].sites[site].rank
                           if method != "none" else 0, "accuracy": result["accuracy"],
                           "accuracy_ci95": result["ci95"].get("accuracy"), "chance": result["chance"]["accuracy"],
@@ -215,7 +226,9 @@ def run_fit(session: Any, runs: Sequence[LabelledRun], label: str, sites: Sequen
                "probe": f"logistic regression on standardised rows, trained on the train runs' rows (erased by the "
                         f"eraser fitted on them), scored on the held-out runs; p from {PROBE_PERMUTATIONS} "
                         f"permutations of the labels of held-out {hold_out_unit(label)} (voices or runs: "
-                        "n_test_units); chance = the permutation mean; CI: bootstrap over the same units",
+                        "n_test_units); chance = the permutation mean; CI: bootstrap over the same units; columns "
+                        f"whose spread is below {ROUNDING_FLOOR:g} of the site's RMS (float32 rounding left by an "
+                        "eraser) are zeroed before standardising",
                "files": {**files, "probe": "probe.csv"}}
     write_result(out_dir, payload)
     return payload
