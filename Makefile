@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 CLI := $(VENV)/bin/tts-interp
 STAMP := $(VENV)/.tts-interp-installed
 
-.PHONY: setup test demo bench lint clean
+.PHONY: setup test demo demo-tiny bench lint clean
 
 setup: $(STAMP)
 
@@ -16,7 +16,10 @@ test: setup
 	$(PY) -m pytest -q
 
 demo: setup
-	bash scripts/demo.sh $(CLI) runs/demo
+	bash scripts/demo_kokoro.sh $(CLI) runs/demo
+
+demo-tiny: setup
+	bash scripts/demo.sh $(CLI) runs/demo-tiny
 
 bench: setup
 	$(PY) benchmarks/trace_overhead.py
@@ -25,6 +28,7 @@ bench: setup
 	$(PY) benchmarks/codes.py
 	$(PY) benchmarks/eval_throughput.py
 	$(PY) benchmarks/erase.py
+	$(PY) benchmarks/kokoro.py
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks scripts

@@ -17,11 +17,11 @@ import argparse
 import json
 import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
+from side_by_side import interleaved
 
 from tts_interp.interventions.hspace import DenoiserSession, Direction
 from tts_interp.models.denoiser import DenoiseRequest, SamplerSettings
@@ -30,12 +30,6 @@ from tts_interp.tracing.engine import Read
 from tts_interp.tracing.store import DiskStore, MemoryStore
 
 TEXT = "The quick brown fox jumps over the lazy dog, and then it runs far away into the quiet woods."
-
-
-def _timed(fn: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -71,12 +65,7 @@ def main() -> None:
         "collect_disk": lambda: sample(session.engine, adapter, prompt, settings, reads=reads,
                                        store=DiskStore(Path(tempfile.mkdtemp(dir=workdir)))),
     }
-    for fn in variants.values():  # warm-up: nnsight wrapping, allocator, caches
-        fn()
-    times: dict[str, list[float]] = {name: [] for name in variants}
-    for _ in range(args.repeats):
-        for name, fn in variants.items():
-            times[name].append(_timed(fn))
+    times = interleaved(variants, args.repeats)
     medians = {name: statistics.median(values) for name, values in times.items()}
     frames = int(sample(session.engine, adapter, prompt, settings).sampled.mel.shape[1])
     rows = sum(r.values.shape[0] for r in [sample(session.engine, adapter, prompt, settings, reads=reads).store

@@ -52,3 +52,8 @@ app.add_typer(hspace_cmd.app, name="hspace")
 from tts_interp.cli import erase_cmd  # noqa: E402
 
 app.add_typer(erase_cmd.app, name="erase")
+
+from tts_interp.cli import kokoro_cmds  # noqa: E402
+
+app.command("voices")(kokoro_cmds.voices)
+app.command("mission")(kokoro_cmds.mission)

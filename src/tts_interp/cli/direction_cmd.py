@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from tts_interp.cli import kokoro_cmds
 from tts_interp.cli.common import DeviceOption, DtypeOption, OutOption, print_done, progress_bar, status
 from tts_interp.cli.model_cmds import (
     InstructOption,
@@ -50,8 +51,10 @@ def direction(model: ModelOption, out: OutOption,
                                                                                        "(repeatable)")] = None,
               b_instruct: Annotated[list[str] | None, typer.Option("--b-instruct", help="set B instruct "
                                                                                        "(repeatable)")] = None,
-              a_speaker: Annotated[list[str] | None, typer.Option("--a-speaker", help="set A speaker")] = None,
-              b_speaker: Annotated[list[str] | None, typer.Option("--b-speaker", help="set B speaker")] = None,
+              a_speaker: Annotated[list[str] | None, typer.Option("--a-speaker", "--a-voice", help="set A speaker; "
+                                                                  "Kokoro: voices or filters like @en-us/male")] = None,
+              b_speaker: Annotated[list[str] | None, typer.Option("--b-speaker", "--b-voice", help="set B speaker; "
+                                                                  "Kokoro: voices or filters like @en-us/female")] = None,
               a_ref_audio: Annotated[list[Path] | None, typer.Option("--a-ref-audio", help="set A clip")] = None,
               b_ref_audio: Annotated[list[Path] | None, typer.Option("--b-ref-audio", help="set B clip")] = None,
               instruct: InstructOption = None, speaker: SpeakerOption = None, ref_audio: RefAudioOption = None,
@@ -63,7 +66,12 @@ def direction(model: ModelOption, out: OutOption,
     """Directions from set A vs set B (PCA: of A, or of A and B pooled) at sites, pooled over segments/frames.
 
     Shared options (--instruct, --speaker, --ref-audio) apply to both sets unless a set gives its own.
+    Kokoro: each run is one voice speaking one text; its rows are averaged (pooled over texts and frames).
     """
+    if kokoro_cmds.is_kokoro(model):
+        kokoro_cmds.refuse_options({"--a-instruct": a_instruct, "--b-instruct": b_instruct, "--instruct": instruct,
+                                    "--ref-audio": ref_audio, "--segments": segments, "--frames": frames})
+        return kokoro_cmds.direction(model, out, text, sites, a_speaker, b_speaker, method, 0, device)
     base = request_of(text[0], instruct, speaker, ref_audio, ref_text, language)
     set_a = build_set(text, a_instruct, a_speaker, [str(p) for p in a_ref_audio or []], base)
     set_b = build_set(text, b_instruct, b_speaker, [str(p) for p in b_ref_audio or []], base)

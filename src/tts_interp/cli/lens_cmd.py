@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from tts_interp.cli import kokoro_cmds
 from tts_interp.cli.common import DeviceOption, DtypeOption, OutOption, print_done, status
 from tts_interp.cli.model_cmds import (
     InstructOption,
@@ -38,6 +39,8 @@ def lens(model: ModelOption, text: TextOption, out: OutOption, instruct: Instruc
          no_code_predictor: Annotated[bool, typer.Option("--no-code-predictor", help="talker lens only")] = False,
          device: DeviceOption = "auto", dtype: DtypeOption = "float32") -> None:
     """Logit lens per layer and frame in one teacher-forced pass; with --vs-*, the prompt-effect profile."""
+    if kokoro_cmds.is_kokoro(model):
+        kokoro_cmds.no_lens(model)
     request = request_of(text, instruct, speaker, ref_audio, ref_text, language)
     compare = any(v is not None for v in (vs_instruct, vs_speaker, vs_ref_audio, vs_ref_text)) or vs_no_instruct
     vs_request = derive_request(request, instruct=vs_instruct, no_instruct=vs_no_instruct, speaker=vs_speaker,

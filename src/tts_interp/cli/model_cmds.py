@@ -10,6 +10,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
+from tts_interp.cli import kokoro_cmds
 from tts_interp.cli.common import (
     DeviceOption,
     DtypeOption,
@@ -34,11 +35,12 @@ ModelOption = Annotated[str, typer.Option("--model", "-m", help="built-in id, lo
 TextOption = Annotated[str, typer.Option("--text", "-t", help="the words to speak")]
 InstructOption = Annotated[str | None, typer.Option("--instruct", help="style/voice description (VoiceDesign, "
                                                                         "CustomVoice 1.7B)")]
-SpeakerOption = Annotated[str | None, typer.Option("--speaker", help="named speaker (CustomVoice)")]
+SpeakerOption = Annotated[str | None, typer.Option("--speaker", "--voice", help="named speaker (CustomVoice); "
+                                                                                   "Kokoro: a voice or mix")]
 RefAudioOption = Annotated[Path | None, typer.Option("--ref-audio", help="reference clip to clone (Base)")]
 RefTextOption = Annotated[str | None, typer.Option("--ref-text", help="transcript of --ref-audio (in-context "
                                                                       "cloning; omit for x-vector only)")]
-LanguageOption = Annotated[str, typer.Option("--language", help="auto, english, chinese, ...")]
+LanguageOption = Annotated[str, typer.Option("--language", help="auto, english, chinese, ...; Kokoro: en-us, en-gb")]
 GreedyOption = Annotated[bool, typer.Option("--greedy", help="no sampling in talker and code predictor")]
 MaxFramesOption = Annotated[int, typer.Option("--max-new-tokens", help="most frames to generate (12.5 per s)")]
 
@@ -106,6 +108,9 @@ def generate(model: ModelOption, text: TextOption, out: OutOption, instruct: Ins
              max_new_tokens: MaxFramesOption = 200, device: DeviceOption = "auto",
              dtype: DtypeOption = "float32") -> None:
     """Generate speech: writes audio.wav, codes.npy and result.json (with every setting needed to replay)."""
+    if kokoro_cmds.is_kokoro(model):
+        kokoro_cmds.refuse_options({"--instruct": instruct, "--ref-audio": ref_audio, "--ref-text": ref_text})
+        return kokoro_cmds.generate(model, text, out, speaker, language, seed, device)
     config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy,
                         max_new_tokens, device, dtype)
     with status(f"loading {model}"):
@@ -142,11 +147,19 @@ def trace(model: ModelOption, text: TextOption, out: OutOption,
                                                                           "(instruct, role, text, frames, ...)")] = None,
           codebooks: Annotated[str | None, typer.Option("--codebooks", help="code-predictor codebooks, e.g. "
                                                                             "1:4")] = None,
+          positions: Annotated[str | None, typer.Option("--positions", help="Kokoro: phoneme-token positions a:b "
+                                                                            "(0 is the boundary token)")] = None,
           instruct: InstructOption = None, speaker: SpeakerOption = None, ref_audio: RefAudioOption = None,
           ref_text: RefTextOption = None, language: LanguageOption = "auto", seed: SeedOption = 0,
           greedy: GreedyOption = False, max_new_tokens: MaxFramesOption = 200, device: DeviceOption = "auto",
           dtype: DtypeOption = "float32") -> None:
     """Generate while saving activations at sites (streamed to OUT/activations as safetensors shards)."""
+    if kokoro_cmds.is_kokoro(model):
+        kokoro_cmds.refuse_options({"--instruct": instruct, "--ref-audio": ref_audio, "--ref-text": ref_text,
+                                    "--codebooks": codebooks})
+        selection = Selection(frames=parse_frames(frames), positions=kokoro_cmds.parse_positions(positions),
+                              segments=tuple(s.strip() for s in (segments or "").split(",") if s.strip()))
+        return kokoro_cmds.generate(model, text, out, speaker, language, seed, device, [site_names], selection)
     config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy,
                         max_new_tokens, device, dtype)
     selection = Selection(frames=parse_frames(frames),

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from tts_interp.cli import kokoro_cmds
 from tts_interp.cli.common import (
     DeviceOption,
     DtypeOption,
@@ -45,7 +46,8 @@ def patch(model: ModelOption, text: TextOption, out: OutOption, instruct: Instru
           language: LanguageOption = "auto",
           source_instruct: Annotated[str | None, typer.Option("--source-instruct", help="A's instruct")] = None,
           source_no_instruct: Annotated[bool, typer.Option("--source-no-instruct", help="A has no instruct")] = False,
-          source_speaker: Annotated[str | None, typer.Option("--source-speaker", help="A's speaker")] = None,
+          source_speaker: Annotated[str | None, typer.Option("--source-speaker", "--source-voice",
+                                                             help="A's speaker (Kokoro: A's voice)")] = None,
           source_ref_audio: Annotated[Path | None, typer.Option("--source-ref-audio", help="A's reference clip")] = None,
           source_ref_text: Annotated[str | None, typer.Option("--source-ref-text", help="A's reference text")] = None,
           layers: LayersOption = None, segments: SegmentsOption = None,
@@ -57,7 +59,18 @@ def patch(model: ModelOption, text: TextOption, out: OutOption, instruct: Instru
                                                               "with an eval manifest")] = False,
           codes: CodesOption = None, max_new_tokens: MaxFramesOption = 100, device: DeviceOption = "auto",
           dtype: DtypeOption = "float32") -> None:
-    """Patch A's activations into B (the main prompt options) per layer x segment; teacher-forced, deterministic."""
+    """Patch A's activations into B (the main prompt options) per layer x segment; teacher-forced, deterministic.
+
+    Kokoro: A's voice into B's run (--source-voice, --voice) site by site with --sites (names or patterns), on
+    A's durations and the same seed; plus every site at once (which reproduces A).
+    """
+    if kokoro_cmds.is_kokoro(model):
+        kokoro_cmds.refuse_options({"--instruct": instruct, "--ref-audio": ref_audio, "--layers": layers,
+                                    "--segments": segments, "--source-instruct": source_instruct})
+        from tts_interp.interventions.kokoro.experiments import PATCH_SITES
+
+        chosen = sites if sites != "resid" else ",".join(PATCH_SITES)
+        return kokoro_cmds.patch(model, text, out, source_speaker, speaker, chosen, 0, device)
     target = request_of(text, instruct, speaker, ref_audio, ref_text, language)
     source = derive_request(target, instruct=source_instruct, no_instruct=source_no_instruct, speaker=source_speaker,
                             ref_audio=str(source_ref_audio) if source_ref_audio else None, ref_text=source_ref_text)

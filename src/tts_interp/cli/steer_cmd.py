@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from tts_interp.cli import kokoro_cmds
 from tts_interp.cli.common import (
     DeviceOption,
     DtypeOption,
@@ -39,7 +40,10 @@ from tts_interp.report.talker_plots import plot_steer
 
 def steer(model: ModelOption, text: TextOption, out: OutOption,
           direction: Annotated[Path, typer.Option("--direction", help="direction.safetensors from `direction`")],
-          layers: Annotated[str, typer.Option("--layers", help="talker layers: 3 or 2,4 or 0:4 (a sweep axis)")],
+          layers: Annotated[str | None, typer.Option("--layers", help="talker layers: 3 or 2,4 or 0:4 (a sweep "
+                                                                    "axis)")] = None,
+          sites: Annotated[str | None, typer.Option("--sites", help="Kokoro: sites to steer (default: the "
+                                                                    "direction's)")] = None,
           alphas: Annotated[str, typer.Option("--alphas", help="strengths, comma-separated (a sweep axis); add: "
                                                                "units of the site's mean norm")] = "0,1",
           op: Annotated[str, typer.Option("--op", help="add | project_out")] = "add",
@@ -53,6 +57,13 @@ def steer(model: ModelOption, text: TextOption, out: OutOption,
           max_new_tokens: MaxFramesOption = 200, device: DeviceOption = "auto", dtype: DtypeOption = "float32",
           on_stale: OnStaleOption = "recompute") -> None:
     """Steered generations, one run directory per (alpha, layer) cell, plus cells.csv and an eval manifest."""
+    if kokoro_cmds.is_kokoro(model):
+        kokoro_cmds.refuse_options({"--layers": layers, "--instruct": instruct, "--ref-audio": ref_audio,
+                                    "--segments": segments, "--frames": frames})
+        values = [float(a) for a in parse_names(alphas) or []]
+        return kokoro_cmds.steer(model, text, out, direction, sites, values, speaker, op, seed, device)
+    if not layers:
+        raise BadInputError("give talker layers with --layers (e.g. 3 or 0:4)")
     config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy, max_new_tokens,
                         device, dtype)
     layer_list = parse_layers(layers)

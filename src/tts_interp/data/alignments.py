@@ -111,3 +111,37 @@ def frame_labels(intervals: list[Interval], n_frames: int, frame_rate: float) ->
         label = ordered[index].label if inside else None
         labels.append(None if label is None or label.lower() in SILENCE_LABELS else label)
     return labels
+
+
+def intervals_from_durations(labels: list[str], durations: list[int], frame_seconds: float,
+                             start: float = 0.0) -> list[Interval]:
+    """A duration track (frames per label, as a TTS predicts it) as back-to-back intervals from `start`."""
+    if len(labels) != len(durations):
+        raise BadInputError(f"{len(labels)} labels but {len(durations)} durations")
+    intervals, time = [], start
+    for label, frames in zip(labels, durations, strict=True):
+        end = time + frames * frame_seconds
+        intervals.append(Interval(round(time, 7), round(end, 7), label))
+        time = end
+    return intervals
+
+
+def write_lab(path: Path, intervals: list[Interval]) -> Path:
+    """Write intervals as an HTS-style `.lab` file in decimal seconds (read back by `read_lab`)."""
+    path = Path(path)
+    path.write_text("".join(f"{iv.start:.7f} {iv.end:.7f} {iv.label}\n" for iv in intervals), encoding="utf-8")
+    return path
+
+
+def phoneme_labels_at_hop(alignment: Path, hop_seconds: float, n_frames: int | None = None) -> list[str | None]:
+    """Per-frame phoneme labels of an aligned clip at any hop (e.g. Whisper's 0.02 s encoder frames).
+
+    `alignment` is a TextGrid or `.lab` (a Kokoro run writes `alignment.lab` from its predicted durations);
+    frames cover the whole alignment unless `n_frames` is given; pauses and silence are None.
+    """
+    if not hop_seconds > 0:
+        raise BadInputError(f"hop must be positive seconds, got {hop_seconds}")
+    intervals = read_alignment(alignment)
+    if n_frames is None:
+        n_frames = int(round(max(iv.end for iv in intervals) / hop_seconds))
+    return frame_labels(intervals, n_frames, 1.0 / hop_seconds)

@@ -1,7 +1,7 @@
 """Resolving site names (`talker.layer.3.resid_out`, `talker.layer.*.resid_out`) to an adapter's SiteSpecs.
 
-Indexed groups are `layer`, `block` (DiT blocks), `down` and `up` (U-Net levels), with an optional kind after
-the index (`denoiser.block.*.out`, `denoiser.down.*`). Unknown names fail with the site patterns of the
+Indexed groups are `layer`, `block` (DiT blocks), `down` and `up` (U-Net levels), and Kokoro's `decode`,
+`ups`, `resblocks`, `F0` and `N` blocks, with an optional kind after the index (`denoiser.block.*.out`, `denoiser.down.*`). Unknown names fail with the site patterns of the
 model; an index out of range names the valid range.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from tts_interp.core.errors import OutOfRangeError, UnknownNameError
 from tts_interp.models.base import SiteSpec
 
-LAYER_SITE = re.compile(r"^(?P<prefix>.+)\.(?P<group>layer|block|down|up)\.(?P<index>[^.]+)(?:\.(?P<kind>[^.]+))?$")
+LAYER_SITE = re.compile(r"^(?P<prefix>.+)\.(?P<group>layer|block|down|up|decode|ups|resblocks|F0|N)\.(?P<index>[^.]+)(?:\.(?P<kind>[^.]+))?$")
 
 
 def _name(prefix: str, group: str, index: object, kind: str | None) -> str:

@@ -15,6 +15,7 @@ from tts_interp.models.kokoro.upstream import HINT, MAX_TOKENS
 
 LANGUAGES = ("en-us", "en-gb")
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+PUNCTUATION = frozenset(';:,.!?—…"()“” ')  # tokens that are pauses, not sounds
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def tokenize(text: str, language: str, vocab: dict[str, int]) -> Phonemized:
     phonemes = phonemize(text, language)
     kept = "".join(p for p in phonemes if p in vocab)
     dropped = tuple(sorted({p for p in phonemes if p not in vocab}))
-    if not kept.strip():
+    if all(p in PUNCTUATION for p in kept):
         raise BadInputError(f"text {text!r} yields no phonemes Kokoro knows ({language}); give words to speak")
     return Phonemized(text, kept, tuple(vocab[p] for p in kept), _words(text, kept), dropped)
 

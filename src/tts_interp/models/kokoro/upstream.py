@@ -13,6 +13,7 @@ import importlib.resources
 import json
 import sys
 import types
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -75,8 +76,11 @@ def config() -> dict[str, Any]:
 def build_kmodel(state: dict[str, torch.Tensor] | None, cfg: dict[str, Any]) -> torch.nn.Module:
     """Build KModel from a config dict and load `state` strictly (the int8 build leaves only unused keys out)."""
     KModel = kmodel_class()
-    # KModel.__init__ insists on a weights file (else it downloads one): give it an empty one.
-    with _empty_weights_file() as empty:
+    # KModel.__init__ insists on a weights file (else it downloads one): give it an empty one. Its LSTMs and
+    # weight norm warn about upstream choices (dropout on one layer, the old weight_norm API): not ours to fix.
+    with _empty_weights_file() as empty, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*dropout option adds dropout.*")
+        warnings.filterwarnings("ignore", message=".*weight_norm.*is deprecated.*")
         model = KModel(repo_id="hexgrad/Kokoro-82M", config=cfg, model=empty)
     if state is not None:
         missing, unexpected = model.load_state_dict(state, strict=False)

@@ -1,0 +1,83 @@
+"""Benchmark: Kokoro-82M (real weights, int8 build) plain vs reading every decoder site to disk vs steering one
+site, measured side by side in one run.
+
+Variants, interleaved (plain, read_all_disk, steer, plain, ...) so machine load hits each alike:
+- plain: one forward, no reads or writes (untraced);
+- read_all_disk: every `decoder.*` site (encode, decode blocks, generator ups / resblocks / conv_post) read on
+  every row and streamed to a DiskStore (safetensors shards);
+- steer: alpha x a vector added at `decoder.decode.1` on every frame.
+Targets: read_all_disk <= 1.2x and steer <= 1.05x of plain (median wall time; the ratio of minima is printed
+too). Also: real-time factor (wall seconds per second of audio) of each, and the peak RSS of the process.
+
+Usage: python benchmarks/kokoro.py [--repeats 5] [--threads 1] [--device cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from side_by_side import interleaved
+
+from tts_interp.interventions.kokoro.session import KokoroSession
+from tts_interp.tracing.engine import Read
+from tts_interp.tracing.ops import Write
+from tts_interp.tracing.store import DiskStore
+
+TEXT = "The quick brown fox jumps over the lazy dog, and then it runs far away into the quiet woods."
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    session = KokoroSession("kokoro-82m", args.device)
+    prompts = session.prompts(TEXT, "af_heart")
+    decoder_sites = [name for name in session.adapter.sites() if name.startswith("decoder.")]
+    reads = [Read(name) for name in decoder_sites]
+    vector = torch.randn(1024, generator=torch.Generator().manual_seed(0))
+    writes = [Write("decoder.decode.1", "add", vector / vector.norm(), alpha=1.0)]
+    workdir = Path(tempfile.mkdtemp(prefix="kokoro-bench-"))
+
+    variants: dict[str, Callable[[], object]] = {
+        "plain": lambda: session.run(prompts, 0),
+        "read_all_disk": lambda: session.run(prompts, 0, reads, store=DiskStore(Path(tempfile.mkdtemp(dir=workdir)))),
+        "steer": lambda: session.run(prompts, 0, writes=writes),
+    }
+    times = interleaved(variants, args.repeats)
+    audio_seconds = len(session.run(prompts, 0).audio) / session.adapter.sample_rate
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    stored = sum(f.stat().st_size for f in workdir.rglob("*.safetensors")) / (args.repeats + 1) / 2**20
+    report = {
+        "model": "kokoro-82m", "provenance": session.adapter.provenance["weights"], "device": args.device,
+        "repeats": args.repeats, "threads": torch.get_num_threads(), "audio_seconds": round(audio_seconds, 3),
+        "decoder_sites_read": len(decoder_sites), "mb_written_per_run": round(stored, 1),
+        "median_seconds": {k: round(v, 4) for k, v in medians.items()},
+        "min_seconds": {k: round(min(v), 4) for k, v in times.items()},
+        "read_all_disk_over_plain": round(medians["read_all_disk"] / medians["plain"], 3),
+        "steer_over_plain": round(medians["steer"] / medians["plain"], 3),
+        "read_all_disk_over_plain_min": round(min(times["read_all_disk"]) / min(times["plain"]), 3),
+        "steer_over_plain_min": round(min(times["steer"]) / min(times["plain"]), 3),
+        "real_time_factor": {k: round(v / audio_seconds, 3) for k, v in medians.items()},
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    print(json.dumps(report, indent=2))
+    read_ok = "meets" if report["read_all_disk_over_plain"] <= 1.2 else "misses"
+    steer_ok = "meets" if report["steer_over_plain"] <= 1.05 else "misses"
+    print(f"read every decoder site to disk: {report['read_all_disk_over_plain']}x of plain ({read_ok} 1.2x); "
+          f"steer one site: {report['steer_over_plain']}x ({steer_ok} 1.05x); RTF plain "
+          f"{report['real_time_factor']['plain']}; peak RSS {report['peak_rss_mb']} MB")
+
+
+if __name__ == "__main__":
+    main()

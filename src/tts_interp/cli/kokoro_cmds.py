@@ -1,0 +1,203 @@
+"""Kokoro-82M behind the engine's commands: `generate`, `trace`, `direction`, `steer`, `patch` dispatch here for a
+Kokoro model, and `voices` / `mission` are Kokoro's own. Options that only mean something for another family
+fail in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from tts_interp.cli.common import (
+    DeviceOption,
+    OutOption,
+    SeedOption,
+    console,
+    print_done,
+    progress_bar,
+    status,
+)
+from tts_interp.core.errors import BadInputError
+from tts_interp.tracing.selection import Selection, parse_frames
+
+KokoroModelOption = Annotated[str, typer.Option("--model", "-m", help="kokoro-82m (offline int8 build), "
+                                                                       "hexgrad/Kokoro-82M or a directory")]
+
+
+def is_kokoro(model: str) -> bool:
+    from tts_interp.models.registry import family_of
+
+    return family_of(model) == "kokoro"
+
+
+def refuse_options(given: dict[str, Any]) -> None:
+    """Fail on options another family uses but Kokoro does not have."""
+    bad = [name for name, value in given.items() if value not in (None, False, "", [], "auto")]
+    if bad:
+        raise BadInputError(f"{', '.join(bad)} do(es) not apply to Kokoro; it takes --voice (a name or a mix such "
+                            "as af_heart:0.7,am_michael:0.3), --language en-us|en-gb and --text")
+
+
+def _language(language: str | None) -> str | None:
+    return None if language in (None, "", "auto") else language
+
+
+def _session(model: str, device: str):  # noqa: ANN202 - KokoroSession
+    from tts_interp.interventions.kokoro.session import KokoroSession
+
+    with status(f"loading {model}"):
+        return KokoroSession(model, "cpu" if device == "auto" else device)
+
+
+def _voice(voice: str | None) -> str:
+    if not voice:
+        raise BadInputError("give a Kokoro voice with --voice (e.g. af_heart; `tts-interp voices --model "
+                            "kokoro-82m` lists them)")
+    return voice
+
+
+def parse_positions(text: str | None) -> tuple[int, int | None] | None:
+    """Phoneme-token positions `a:b` (position 0 is the leading boundary token)."""
+    try:
+        return parse_frames(text)
+    except BadInputError:
+        raise BadInputError(f"positions {text!r} is not a range; use a:b, a:, :b or one index (0 is the leading "
+                            "boundary token)") from None
+
+
+def voices(model: KokoroModelOption = "kokoro-82m", device: DeviceOption = "cpu") -> None:
+    """List a Kokoro model's voices with their labels (language/accent, gender)."""
+    session = _session(model, device)
+    table = Table(title=f"{model} voices ({session.adapter.provenance.get('weights')})")
+    for column in ("voice", "language", "accent", "gender"):
+        table.add_column(column)
+    for info in session.adapter.voices():
+        table.add_row(info.name, info.language, info.accent, info.gender)
+    console.print(table)
+
+
+def generate(model: str, text: str, out: Path, voice: str | None, language: str | None, seed: int,
+             device: str, sites: list[str] | None = None, selection: Selection | None = None) -> None:
+    from tts_interp.interventions.kokoro.session import generate_to_dir
+
+    session = _session(model, device)
+    with status("synthesizing" + (f" and reading {len(sites)} sites" if sites else "")):
+        payload = generate_to_dir(session, text, _voice(voice), out, seed, _language(language), sites=sites or (),
+                                  selection=selection)
+    for note in payload["notes"]:
+        console.print(f"[yellow]warning:[/yellow] {note}", soft_wrap=True)
+    summary = {"audio seconds": round(payload["audio_seconds"], 2), "chunks": len(payload["chunks"]),
+               "weights": payload["provenance"]["weights"], "alignment": "alignment.lab"}
+    if sites:
+        summary["sites"] = len(payload["sites"])
+    print_done(out, summary)
+
+
+def direction(model: str, out: Path, texts: list[str], sites: str, a_voices: list[str] | None,
+              b_voices: list[str] | None, method: str, seed: int, device: str) -> None:
+    from tts_interp.core.results import write_result
+    from tts_interp.interventions.directions import DIRECTION_FILE, save_direction
+    from tts_interp.interventions.kokoro import experiments as ex
+
+    if not a_voices or not b_voices:
+        raise BadInputError("give both voice sets: --a-voice and --b-voice (names, or filters like @en-us/male)")
+    session = _session(model, device)
+    set_a = ex.voice_set(session, ",".join(a_voices))
+    set_b = ex.voice_set(session, ",".join(b_voices))
+    total = (len(set_a) + len(set_b)) * len(texts)
+    with progress_bar(f"reading {len(set_a)} + {len(set_b)} voices x {len(texts)} texts", total) as advance:
+        a = ex.collect(session, set_a, texts, [sites], seed, advance=advance)
+        b = ex.collect(session, set_b, texts, [sites], seed, advance=advance)
+    found = ex.direction_between(session, a, b, method, {"a": set_a, "b": set_b, "texts": texts, "seed": seed})
+    save_direction(found, Path(out) / DIRECTION_FILE)
+    write_result(Path(out), {"command": "direction", "model": session.adapter.describe(),
+                             "provenance": session.adapter.provenance, "method": method, "a": set_a, "b": set_b,
+                             "texts": texts, "seed": seed, "direction": DIRECTION_FILE, "info": found.info})
+    print_done(Path(out), {"method": method, "sites": len(found.sites), "runs": f"A {len(a.runs)}, B {len(b.runs)}"})
+
+
+def steer(model: str, text: str, out: Path, direction_path: Path, sites: str | None, alphas: list[float],
+          voice: str | None, op: str, seed: int, device: str) -> None:
+    from tts_interp.core.results import write_jsonl, write_result
+    from tts_interp.interventions.directions import load_direction
+    from tts_interp.interventions.kokoro import experiments as ex
+    from tts_interp.interventions.kokoro.session import write_run
+    from tts_interp.tracing.ops import Write
+
+    session = _session(model, device)
+    found = load_direction(direction_path, model=model)
+    chosen = [s.strip() for s in (sites or ",".join(found.sites)).split(",") if s.strip()]
+    prompts = session.prompts(text, _voice(voice))
+    manifest = []
+    with progress_bar(f"steering {len(alphas)} alphas at {', '.join(chosen)}", len(alphas)) as advance:
+        for alpha in alphas:
+            writes = (ex.steer_writes(found, chosen, alpha) if op == "add" else
+                      [Write(s, "project_out", found.vectors[s], alpha=alpha) for s in chosen])
+            run = session.run(prompts, seed, writes=writes)
+            cell = Path(out) / f"alpha-{alpha:g}"
+            write_run(cell, session, run, {"command": "steer", "alpha": alpha, "op": op, "sites": chosen,
+                                           "direction": str(direction_path)})
+            manifest.append({"id": f"alpha-{alpha:g}", "audio": str(cell / "audio.wav"), "text": text})
+            advance(1)
+    write_jsonl(Path(out) / "manifest.jsonl", manifest)
+    write_result(Path(out), {"command": "steer", "model": session.adapter.describe(), "sites": chosen, "op": op,
+                             "alphas": alphas, "provenance": session.adapter.provenance, "manifest": "manifest.jsonl"})
+    print_done(Path(out), {"cells": len(alphas), "score with": f"tts-interp eval {Path(out) / 'manifest.jsonl'}"})
+
+
+def patch(model: str, text: str, out: Path, source_voice: str | None, voice: str | None, sites: str, seed: int,
+          device: str) -> None:
+    from tts_interp.core.results import write_jsonl, write_result
+    from tts_interp.interventions.kokoro import experiments as ex
+    from tts_interp.interventions.kokoro.session import write_run
+
+    if not source_voice:
+        raise BadInputError("give the voice to patch from with --source-voice (and the run's own with --voice)")
+    session = _session(model, device)
+    with status("patching site by site"):
+        result = ex.patch_sites(session, text, source_voice, _voice(voice), [sites], seed)
+    out = Path(out)
+    write_run(out / "source", session, result["source"], {"command": "patch source"})
+    write_run(out / "target", session, result["target"], {"command": "patch target (source durations)"})
+    manifest = []
+    for name, run in result["cells"].items():
+        write_run(out / "cells" / name, session, run, {"command": "patch", "patched": name})
+        manifest.append({"id": name, "audio": str(out / "cells" / name / "audio.wav"), "text": text,
+                         "source": [str(out / "target" / "audio.wav")], "target": [str(out / "source" / "audio.wav")]})
+    write_jsonl(out / "manifest.jsonl", manifest)
+    exact = bool((result["cells"]["all"].audio == result["source"].audio).all())
+    write_result(out, {"command": "patch", "model": session.adapter.describe(), "provenance": session.adapter.provenance,
+                       "source_voice": source_voice, "voice": voice, "sites": list(result["cells"]),
+                       "all_sites_reproduce_source": exact, "manifest": "manifest.jsonl"})
+    print_done(out, {"cells": len(manifest), "patching every site reproduces the source": exact,
+                     "identity shift per site": f"tts-interp eval {out / 'manifest.jsonl'}"})
+
+
+def mission(out: OutOption, model: KokoroModelOption = "kokoro-82m",
+            site: Annotated[str, typer.Option("--site", help="the decoder site to steer")] = "decoder.decode.1",
+            alphas: Annotated[str, typer.Option("--alphas", help="strengths (x the male-female gap)")] = "0.5,1,2,3",
+            voices_per_set: Annotated[int, typer.Option("--voices-per-set", help="voices per set (0: all)")] = 4,
+            seed: SeedOption = 0, device: DeviceOption = "cpu") -> None:
+    """Female->male direction at one decoder site, af_heart steered vs the style vector, scored and compared."""
+    from tts_interp.interventions.kokoro.mission import MissionConfig, run_mission
+    from tts_interp.report.kokoro_table import print_mission
+
+    try:
+        values = tuple(float(a) for a in alphas.split(",") if a.strip())
+    except ValueError:
+        raise BadInputError(f"--alphas {alphas!r} is not a comma-separated list of numbers") from None
+    config = MissionConfig(model=model, site=site, alphas=values, voices_per_set=voices_per_set, seed=seed,
+                           device="cpu" if device == "auto" else device)
+    runs = 2 * voices_per_set * len(config.direction_texts) + len(config.direction_texts) + \
+        (1 + 2 * len(values)) * len(config.eval_texts)
+    with progress_bar("mission: direction runs, then steered cells", runs) as advance:
+        result = run_mission(config, out, advance)
+    print_mission(result)
+    print_done(out, {"cells": len(result.cells), "table": "cells.csv"})
+
+
+def no_lens(model: str) -> None:
+    raise BadInputError(f"{model} is Kokoro: it has no vocabulary head over its activations, so a logit lens "
+                        "does not apply (use trace, direction, steer or patch)")

@@ -1,0 +1,1 @@
+"""Experiments on Kokoro-82M: runs to disk, directions over voice sets, steering, patching, the mission."""

@@ -1,0 +1,118 @@
+"""Directions over voice sets, steering sweeps (an internal site vs the style vector), and site-by-site patching.
+
+Voice sets are names (`af_heart,af_bella`) or label filters (`@en-us/female`: every American female voice).
+A direction is the difference of per-run mean activations of set A and set B, pooled over several texts
+(each run = one voice speaking one text, all its rows averaged), stored in the engine's one direction format.
+Steering adds `alpha` times that raw difference, so alpha 1 moves a run by the whole gap between the set
+means. The style-vector baseline (arXiv 2402.12423) is the same edit at `style.timbre` and `style.prosody`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from tts_interp.core.errors import BadInputError, UnknownNameError
+from tts_interp.interventions.directions import Direction, compute_direction
+from tts_interp.interventions.kokoro.session import KokoroSession, write_run
+from tts_interp.tracing.engine import Read
+from tts_interp.tracing.ops import Write
+from tts_interp.tracing.sites import resolve_sites
+
+STYLE_SITES = ("style.timbre", "style.prosody")
+
+
+def voice_set(session: KokoroSession, spec: str) -> list[str]:
+    """Voice names from `a,b` or label filters `@en-us/female` (language, accent word or gender, `/`-joined)."""
+    infos = session.adapter.voices()
+    names: list[str] = []
+    for token in (t.strip() for t in spec.split(",") if t.strip()):
+        if token.startswith("@"):
+            wanted = [w.lower() for w in token[1:].split("/") if w]
+            matched = [v.name for v in infos if all(w in (v.language, v.gender, v.accent.lower()) for w in wanted)]
+            if not matched:
+                raise BadInputError(f"voice filter {token!r} matches no voice; filters combine a language (en-us, "
+                                    "en-gb, ...), an accent and a gender (female, male), e.g. @en-us/female")
+            names += matched
+        elif token in session.adapter.tables:
+            names.append(token)
+        else:
+            raise UnknownNameError("voice", token, sorted(session.adapter.tables))
+    if not names:
+        raise BadInputError(f"voice set {spec!r} is empty")
+    return list(dict.fromkeys(names))
+
+
+@dataclass
+class Collected:
+    """Per site, one mean row (1, H) per run, and the runs (voice, text index) in order."""
+
+    rows: dict[str, list[torch.Tensor]]
+    runs: list[tuple[str, int]]
+
+
+def collect(session: KokoroSession, voices: Sequence[str], texts: Sequence[str], sites: Sequence[str],
+            seed: int = 0, audio_dir: Path | None = None, advance: Callable[[int], None] | None = None) -> Collected:
+    """Read `sites` over every voice x text (one chunk each); keep each run's mean row. With `audio_dir`, each
+    run is also written there (`{voice}-{k}/`), which gives the eval harness its speaker clips."""
+    names = [s.name for s in resolve_sites(session.adapter.sites(), list(sites))]
+    rows: dict[str, list[torch.Tensor]] = {name: [] for name in names}
+    runs = []
+    for voice in voices:
+        for k, text in enumerate(texts):
+            run = session.run(session.prompts(text, voice), seed, [Read(n) for n in names])
+            for name in names:
+                rows[name].append(run.store.get(name).values.float().mean(0, keepdim=True))
+            runs.append((voice, k))
+            if audio_dir is not None:
+                write_run(Path(audio_dir) / f"{voice}-{k}", session, run, {"command": "collect"})
+            if advance is not None:
+                advance(1)
+    return Collected(rows, runs)
+
+
+def direction_between(session: KokoroSession, a: Collected, b: Collected, method: str = "mean_diff",
+                      info: dict[str, Any] | None = None) -> Direction:
+    """A direction per site from set A's runs vs set B's (mean_diff: mean(A) - mean(B), raw scale)."""
+    found = compute_direction(a.rows, b.rows, method, session.model_id, info=info)
+    found.info["provenance"] = session.adapter.provenance
+    return found
+
+
+def steer_writes(direction: Direction, sites: Sequence[str], alpha: float) -> list[Write]:
+    """alpha x the direction's raw vector added at every row of each site."""
+    missing = [s for s in sites if s not in direction.vectors]
+    if missing:
+        raise BadInputError(f"the direction has no vector at {', '.join(missing)}; it was made at "
+                            f"{', '.join(direction.sites)}")
+    return [Write(site, "add", direction.vectors[site], alpha=alpha) for site in sites]
+
+
+def patch_sites(session: KokoroSession, text: str, source_voice: str, target_voice: str, sites: Sequence[str],
+                seed: int = 0) -> dict[str, Any]:
+    """Run the target voice with the source voice's activations patched in, one site at a time (and all).
+
+    Both runs use the source's durations (so frame sites line up) and the same seed (the same decoder noise).
+    Returns the source run, the plain target run, and one run per patched site plus `all`.
+    """
+    names = [s.name for s in resolve_sites(session.adapter.sites(), list(sites))]
+    source = session.run(session.prompts(text, source_voice), seed, [Read(n) for n in names])
+    target_prompts = session.prompts(text, target_voice)
+    plain = session.run(target_prompts, seed, durations=source.durations)
+    values = {n: source.store.get(n).values for n in names}
+    cells = {}
+    for name in [*names, "all"]:
+        chosen = names if name == "all" else [name]
+        writes = [Write(n, "replace", values[n]) for n in chosen]
+        cells[name] = session.run(target_prompts, seed, writes=writes, durations=source.durations)
+    return {"source": source, "target": plain, "cells": cells}
+
+
+# Where voice identity could enter: the style halves, the predictor's style-conditioned stages, the decoder.
+PATCH_SITES = ("style.prosody", "style.timbre", "predictor.text_encoder", "predictor.lstm", "predictor.F0_proj",
+               "predictor.N_proj", "decoder.encode", "decoder.decode.*", "decoder.generator.ups.*",
+               "decoder.generator.conv_post")

@@ -1,0 +1,50 @@
+"""Kokoro-82M (real, trained weights; int8 build) loaded once per test session, and the runs several tests share.
+
+The int8 build is made into the session's private cache (about 5-15 s); the voices come from the kokoro sdist
+that `make setup` keeps in the venv (share/tts-interp).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+PROBE_TEXT = "Hello there, how are you?"
+DECODER_SITE = "decoder.decode.1"
+
+
+@pytest.fixture(scope="session")
+def kokoro(private_cache: None):
+    from tts_interp.interventions.kokoro.session import KokoroSession
+
+    return KokoroSession("kokoro-82m", "cpu")
+
+
+@pytest.fixture(scope="session")
+def english_runs(kokoro, tmp_path_factory: pytest.TempPathFactory):
+    """Every English voice speaking one text, read at style.timbre and a decoder site, audio on disk."""
+    from tts_interp.interventions.kokoro import experiments as ex
+
+    voices = ex.voice_set(kokoro, "@en-us,@en-gb")
+    audio_dir = tmp_path_factory.mktemp("english-runs")
+    collected = ex.collect(kokoro, voices, [PROBE_TEXT], ["style.timbre", DECODER_SITE], 0, audio_dir)
+    return collected, Path(audio_dir)
+
+
+@pytest.fixture(scope="session")
+def speaker_backend():
+    import torch
+
+    from tts_interp.evals.speaker import ResemblyzerBackend
+
+    return ResemblyzerBackend(torch.device("cpu"))
+
+
+@pytest.fixture(scope="session")
+def asr_backend():
+    import torch
+
+    from tts_interp.evals.asr import FasterWhisperBackend
+
+    return FasterWhisperBackend(torch.device("cpu"))
