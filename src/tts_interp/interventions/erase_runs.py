@@ -2,50 +2,37 @@
 run directory with writes.
 
 An autoregressive family (Qwen3-TTS) reads through `directions.collect_rows` (greedy generation or teacher
-forcing) and renders through `generation.generate_to_dir`; a one-pass family (Kokoro) runs through
-`tracing.forward.synthesize` (the prompt's speaker is the Kokoro voice). A prompt is always a PromptRequest:
-text, speaker (voice), language.
+forcing) and renders through `generation.generate_to_dir`; a one-pass family (Kokoro) runs through its
+KokoroSession (the prompt's speaker is the Kokoro voice) and is written by `kokoro.session.write_run`. A
+prompt is always a PromptRequest: text, speaker (voice), language.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from tts_interp import __version__
-from tts_interp.core.audio import write_wav
-from tts_interp.core.device import resolve_device, resolve_dtype
 from tts_interp.core.errors import BadInputError
-from tts_interp.core.results import write_result
 from tts_interp.interventions.generation import RunConfig, Session, generate_to_dir
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
-from tts_interp.models.registry import family_of, load_model
-from tts_interp.tracing.engine import Engine, Read
+from tts_interp.models.registry import family_of
+from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection, check_segments
 
 ONE_PASS_FAMILIES = ("kokoro",)
 
 
-@dataclass
-class ForwardSession:
-    """A loaded one-pass model (Kokoro) and its engine: the same two members a Session has."""
-
-    adapter: Any
-    engine: Engine = field(default_factory=Engine)
-    device: str = "cpu"
-    dtype: str = "float32"
-
-
 def open_session(model: str, device: str = "auto", dtype: str = "float32") -> Any:
-    """A Session for an autoregressive model, a ForwardSession for a one-pass one."""
+    """A Session for an autoregressive model, a KokoroSession for a one-pass one."""
     if family_of(model) in ONE_PASS_FAMILIES:
-        return ForwardSession(load_model(model, resolve_device(device), resolve_dtype(dtype)), Engine(), device, dtype)
+        from tts_interp.interventions.kokoro.session import KokoroSession
+
+        return KokoroSession(model, device)
     return Session(model, device, dtype)
 
 
@@ -63,7 +50,7 @@ def _forward_prompts(session: Any, request: PromptRequest) -> list[Any]:
     if not request.speaker:
         raise BadInputError(f"{session.adapter.model_id} speaks in a named voice: give each prompt a voice")
     language = None if request.language in (None, "auto") else request.language
-    return session.adapter.prepare(request.text, request.speaker, language)
+    return session.prompts(request.text, request.speaker, language)
 
 
 def check_prompt(session: Any, request: PromptRequest, selection: Selection) -> None:
@@ -86,12 +73,10 @@ def collect(session: Any, requests: Sequence[PromptRequest], sites: Sequence[str
 
         prompts = prepare_runs(session, requests, selection)
         return collect_rows(session, prompts, sites, selection, codes, max_new_tokens, advance)
-    from tts_interp.tracing.forward import synthesize
-
     per_site: dict[str, list[torch.Tensor]] = {site: [] for site in sites}
     reads = [Read(site, selection) for site in sites]
     for request in requests:
-        store = synthesize(session.engine, session.adapter, _forward_prompts(session, request), 0, reads=reads).store
+        store = session.run(_forward_prompts(session, request), 0, reads).store
         for site in sites:
             per_site[site].append(store.get(site).values.float())
         if advance:
@@ -104,21 +89,10 @@ def render(session: Any, config: RunConfig, out_dir: Path, writes: Sequence[Writ
     """Generate one prompt (seeded) with `writes` and write audio.wav + result.json (+ codes.npy if any)."""
     if not is_one_pass(session):
         return generate_to_dir(session, config, out_dir, writes=list(writes), extra=extra)
-    from tts_interp.tracing.forward import synthesize
+    from tts_interp.interventions.kokoro.session import write_run
 
-    adapter = session.adapter
-    prompts = _forward_prompts(session, config.prompt)
     started = time.perf_counter()
-    run = synthesize(session.engine, adapter, prompts, config.settings.seed, writes=writes)
-    audio = run.audio.numpy()
-    write_wav(Path(out_dir) / "audio.wav", audio, adapter.sample_rate)
-    payload = {"command": "generate", "tts_interp_version": __version__, "config": config.to_json(),
-               "model": adapter.describe(), "prompts": [p.to_json() for p in prompts],
-               "durations": [d.tolist() for d in run.durations], "writes": [w.to_json() for w in writes],
-               "seconds": round(len(audio) / adapter.sample_rate, 3), "frames": int(sum(int(d.sum()) for d in run.durations)),
-               "sample_rate": adapter.sample_rate, "files": {"audio": "audio.wav"},
-               "generate_seconds": round(time.perf_counter() - started, 3),
-               "deterministic": f"seeded with {config.settings.seed}: same seed and inputs, same audio",
-               **(extra or {})}
-    write_result(out_dir, payload)
-    return payload
+    run = session.run(_forward_prompts(session, config.prompt), config.settings.seed, writes=writes)
+    frames = int(sum(int(d.sum()) for d in run.durations))
+    return write_run(Path(out_dir), session, run, {"command": "generate", "run_config": config.to_json(),
+                                                   "frames": frames, **(extra or {})}, time.perf_counter() - started)

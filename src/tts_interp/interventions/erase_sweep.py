@@ -169,7 +169,8 @@ def run_erase_sweep(session: Any, plan: ErasePlan, out_dir: Path,
         manifest.append({"id": clip_id, "audio": audio, "text": voice.request.text,
                          "reference": [f"plain/run{run:03d}/audio.wav"]})
         rows.append({"id": rel, "method": method, "site": site, "alpha": alpha, "run": run, "voice": voice.voice,
-                     "frames": result["frames"], "seconds": result["seconds"]})
+                     "frames": result["frames"],
+                     "audio_seconds": result.get("audio_seconds", result["seconds"])})
         write_csv(out_dir / "cells.csv", rows)
         write_jsonl(out_dir / "clips.jsonl", clips)
         write_jsonl(out_dir / "manifest.jsonl", manifest)
