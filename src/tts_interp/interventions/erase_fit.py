@@ -177,6 +177,19 @@ def probe_table(rows: dict[str, SiteRows], unit_of_run: np.ndarray, train: np.nd
     return table
 
 
+def fit_and_probe(rows: dict[str, SiteRows], runs: Sequence[LabelledRun], label: str, train: np.ndarray,
+                  classes: list[str], model: str, seed: int = 0, info: dict[str, Any] | None = None
+                  ) -> tuple[dict[str, Eraser], list[dict[str, Any]]]:
+    """Fit the three erasers on the train runs' rows at every site, then probe the held-out runs."""
+    train_part = {site: (r.values[torch.as_tensor(train[r.run])], torch.as_tensor(r.target[train[r.run]]))
+                  for site, r in rows.items()}
+    erasers = fit_erasers(train_part, classes, model, label, seed, info)
+    voices = sorted({r.voice for r in runs})
+    unit_of_run = np.array([voices.index(r.voice) for r in runs]) if hold_out_unit(label) == "voices" \
+        else np.arange(len(runs))
+    return erasers, probe_table(rows, unit_of_run, train, erasers, classes, seed)
+
+
 def run_fit(session: Any, runs: Sequence[LabelledRun], label: str, sites: Sequence[str], selection: Selection,
             out_dir: Path, test_fraction: float = 0.34, seed: int = 0, codes: torch.Tensor | None = None,
             max_new_tokens: int = 50, advance: Callable[[int], None] | None = None) -> dict[str, Any]:
@@ -207,13 +220,7 @@ def run_fit(session: Any, runs: Sequence[LabelledRun], label: str, sites: Sequen
             "rows_from": "teacher-forced on given codes" if codes is not None else "one seeded forward pass (seed 0)"
                          if is_one_pass(session) else f"greedy generation (max_new_tokens={max_new_tokens})",
             "runs": [dict(r.to_json(), train=bool(t)) for r, t in zip(runs, train, strict=True)]}
-    train_part = {site: (r.values[torch.as_tensor(train[r.run])], torch.as_tensor(r.target[train[r.run]]))
-                  for site, r in rows.items()}
-    erasers = fit_erasers(train_part, classes, adapter.model_id, label, seed, info)
-    voices = sorted({r.voice for r in runs})
-    unit_of_run = np.array([voices.index(r.voice) for r in runs]) if hold_out_unit(label) == "voices" \
-        else np.arange(len(runs))
-    probes = probe_table(rows, unit_of_run, train, erasers, classes, seed)
+    erasers, probes = fit_and_probe(rows, runs, label, train, classes, adapter.model_id, seed, info)
     out_dir = Path(out_dir)
     files = {m: f"{m}.safetensors" for m in ERASER_METHODS}
     for method, eraser in erasers.items():
