@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -34,9 +34,11 @@ ManifestOption = Annotated[Path | None, typer.Option("--manifest", help="JSONL o
 LabelOption = Annotated[str, typer.Option("--label", help="speaker | gender | any manifest field")]
 
 
-def _runs(session, voices: str | None, texts: list[str] | None, manifest: Path | None, label: str,  # noqa: ANN001
-          instruct: str | None, language: str):  # noqa: ANN202
+def _runs(session: Any, voices: str | None, texts: list[str] | None, manifest: Path | None, label: str,
+          instruct: str | None, language: str) -> list[Any]:
+    """The labelled runs: a manifest's rows, or every voice x every text (labels from the model's voices)."""
     from tts_interp.interventions.erase_fit import manifest_runs, voice_runs
+    from tts_interp.interventions.erase_runs import voice_attributes
     from tts_interp.models.qwen3_tts.prompt import PromptRequest
 
     if manifest is not None:
@@ -44,9 +46,8 @@ def _runs(session, voices: str | None, texts: list[str] | None, manifest: Path |
     names = parse_names(voices)
     if not names or not texts:
         raise BadInputError("give --voices and at least one --text, or a --manifest of labelled prompts")
-    from tts_interp.interventions.erase_runs import voice_attributes
-
-    return voice_runs(names, texts, label, voice_attributes(session), PromptRequest(text="", instruct=instruct, language=language))
+    base = PromptRequest(text="", instruct=instruct, language=language)
+    return voice_runs(names, texts, label, voice_attributes(session), base)
 
 
 def fit(model: ModelOption, out: OutOption,
