@@ -126,3 +126,21 @@ def test_bad_input_is_one_line(fitted, customvoice, monkeypatch, tmp_path):
                                                  str(out), "--voices", "aria", "-t", "hi", "--alphas", "0,2",
                                                  "--out", str(tmp_path / "x")])
     assert isinstance(result.exception, BadInputError) and "outside [0, 1]" in str(result.exception)
+
+
+def test_fit_and_apply_commands_write_their_outputs(customvoice, monkeypatch, tmp_path):
+    monkeypatch.setattr(erase_runs, "open_session", lambda model, device, dtype: customvoice)
+    runner = CliRunner()
+    common = ["-m", "tiny-qwen3-tts-customvoice", "--device", "cpu", "--voices", "aria,bram", "-t", "one", "-t",
+              "two"]
+    fit = runner.invoke(app_module.app, ["erase", "fit", *common, "--site", SITE, "--max-new-tokens", "3",
+                                         "--test-fraction", "0.5", "--out", str(tmp_path / "fit")])
+    assert fit.exit_code == 0, fit.output
+    assert "held-out probe" in fit.output
+    applied = runner.invoke(app_module.app, ["erase", "apply", *common, "--eraser", str(tmp_path / "fit"),
+                                             "--methods", "leace", "--alphas", "1", "--max-new-tokens", "3",
+                                             "--no-score", "--out", str(tmp_path / "sweep")])
+    assert applied.exit_code == 0, applied.output
+    result = json.loads((tmp_path / "sweep" / "result.json").read_text())
+    assert result["status"] == "complete" and result["erasers"]["leace"]["rank"] == {SITE: 1}
+    assert len((tmp_path / "sweep" / "clips.jsonl").read_text().splitlines()) == 8
