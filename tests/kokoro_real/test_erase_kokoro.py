@@ -1,7 +1,7 @@
 """Voice erasure findings on Kokoro-82M's real (int8-dequantized) weights, CPU; figures printed (-s) and recorded.
 
 - gender: LEACE fitted on half the English voices' rows (the shared `english_runs`) at style.timbre and at a
-  decoder site; a probe on the other half's rows is far above chance before (p < 0.01) and at chance after
+  decoder site; a probe on the other half's rows is far above chance before (p < 0.05) and at chance after
   (permutation p >= 0.05);
 - speaker identity at style.timbre (eraser fitted on another text): the ignorant attacker's EER rises against
   the unerased runs, a random subspace of the same rank moves it less, and the WER at full erasure is recorded.
@@ -45,7 +45,7 @@ def test_leace_takes_gender_to_chance_on_unseen_voices(english_runs, record_prop
     record_property("erase_gender", figures)
     for site in rows:
         before, after = table[(site, "none")], table[(site, "leace")]
-        assert before["n_test_units"] >= 12 and before["accuracy"] >= 0.8 and before["p_value"] < 0.01
+        assert before["n_test_units"] >= 12 and before["accuracy"] >= 0.8 and before["p_value"] < 0.05
         assert after["p_value"] >= 0.05 and after["accuracy"] <= after["chance"] + 0.15
 
 
