@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -51,3 +53,22 @@ def test_frontier_starts_at_the_unerased_point_and_orders_by_alpha():
     points = frontier(rows)["s"]["leace"]
     assert [p["alpha"] for p in points] == [0.0, 0.5, 1.0]
     assert points[0]["ignorant_eer"] == 0.1 and points[0]["unerased"]
+
+
+def test_a_manifest_of_reference_clips_gives_labelled_runs(tmp_path):
+    from tts_interp.interventions.erase_fit import manifest_runs, split_runs
+
+    rows = [{"text": f"text {k}", "ref_audio": f"clips/{name}-{k}.wav", "ref_text": "hi", "gender": gender}
+            for name, gender in (("ann", "f"), ("bea", "f"), ("carl", "m"), ("dan", "m")) for k in range(2)]
+    path = tmp_path / "clips.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    runs = manifest_runs(path, "gender")
+    assert [r.label for r in runs[:2]] == ["f", "f"] and runs[0].request.ref_audio == str(tmp_path / "clips/ann-0.wav")
+    assert len({r.voice for r in runs}) == 8  # each clip is its own voice unless the row names one
+    train = split_runs(runs, "gender", 0.5, seed=0)
+    assert train.sum() == 4 and len({r.label for r, t in zip(runs, train, strict=True) if not t}) == 2
+    speakers = manifest_runs(path, "speaker")
+    assert speakers[0].label == speakers[0].voice
+    path.write_text(json.dumps({"text": "x", "speaker": "aria"}) + "\n")
+    with pytest.raises(BadInputError, match="no 'gender' field"):
+        manifest_runs(path, "gender")
