@@ -50,6 +50,8 @@ def test_fit_writes_three_erasers_with_metadata_and_held_out_probes(fitted, cust
         assert eraser.info["provenance"]["model_id"] == customvoice.adapter.model_id
     assert payload["held_out"] == "texts" and payload["counts"]["test_runs"] == 3
     probes = {(p["site"], p["eraser"]): p for p in payload["held_out_probe"]}
+    assert probes[("speaker_embedding", "none")]["accuracy"] == 1.0  # the label is there before erasure
+    assert probes[("speaker_embedding", "random")]["accuracy"] == 1.0  # and a random rank-2 subspace keeps it
     for site in payload["sites"]:
         leace = probes[(site, "leace")]
         assert leace["rank"] == 2
