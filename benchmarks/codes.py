@@ -34,7 +34,7 @@ def encode_throughput(codec_id: str, clips: list[np.ndarray], batch_size: int) -
 
 def probe_time(n_frames: int, dim: int = 256, n_classes: int = 10, seed: int = 0) -> float:
     """Seconds for one full probe evaluation (fit, 100 permutations, 100 bootstraps, control) on n_frames."""
-    from tts_interp.interventions.probing import ProbeTask, evaluate
+    from tts_interp.interventions.codebooks.probing import ProbeTask, evaluate
 
     rng = np.random.default_rng(seed)
     n_utts = max(20, n_frames // 100)

@@ -28,8 +28,8 @@ import torch
 from tts_interp.interventions.erase_runs import open_session, render
 from tts_interp.interventions.erasure import fit_erasers, fit_leace
 from tts_interp.interventions.generation import RunConfig
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.selection import Selection
 
 TEXT = "She can scoop these things into three red bags."

@@ -23,9 +23,10 @@ from pathlib import Path
 import torch
 from side_by_side import interleaved
 
-from tts_interp.interventions.hspace import DenoiserSession, Direction
-from tts_interp.models.denoiser import DenoiseRequest, SamplerSettings
-from tts_interp.tracing.denoise import sample
+from tts_interp.interventions.hspace.directions import Direction
+from tts_interp.interventions.session import Session
+from tts_interp.models.denoising.runs import sample
+from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.store import DiskStore, MemoryStore
 
@@ -43,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    session = DenoiserSession(args.model)
+    session = Session(args.model)
     adapter = session.adapter
     request = DenoiseRequest(TEXT, speaker=args.speaker, ref_audio=args.ref_audio,
                              ref_text="A short reference clip." if args.ref_audio else None)
@@ -52,7 +53,7 @@ def main() -> None:
     dim = session.site_dim("denoiser.hspace")
     unit = torch.nn.functional.normalize(torch.randn(1, dim, generator=torch.Generator().manual_seed(0)), dim=1)
     direction = Direction(args.model, "denoiser.hspace", "mean_difference", unit, (float("nan"),), False, 1.0)
-    from tts_interp.interventions.hspace import edit_writes
+    from tts_interp.interventions.hspace.editing import edit_writes
 
     writes = edit_writes(session, direction, settings, 0.5, (0.0, 1.0))
     reads = [Read("denoiser.hspace")]

@@ -19,14 +19,14 @@ from collections.abc import Callable
 
 import torch
 
-from tts_interp.interventions.generation import Session
-from tts_interp.interventions.lens import compute_lens, residual_pass
 from tts_interp.interventions.patch_sweep import plan_patch_sweep, run_patch_sweep
 from tts_interp.interventions.patching import patch_write
-from tts_interp.interventions.prompts import prepare_checked
+from tts_interp.interventions.session import Session
+from tts_interp.interventions.talker.lens import compute_lens, residual_pass
+from tts_interp.interventions.talker.prompts import prepare_checked
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.runs import teacher_force
 from tts_interp.tracing.engine import Read
-from tts_interp.tracing.runs import teacher_force
 
 MODEL = "tiny-qwen3-tts-voicedesign-bench"
 SOURCE = PromptRequest("the quick brown fox jumps over the lazy dog", instruct="a deep slow male voice")

@@ -18,12 +18,12 @@ from pathlib import Path
 import torch
 from transformers.utils import logging as transformers_logging
 
-from tts_interp.interventions.generation import Session
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
+from tts_interp.interventions.session import Session
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.runs import generate
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
-from tts_interp.tracing.runs import generate
 from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.store import DiskStore
 

@@ -24,21 +24,21 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 @pytest.fixture(scope="session")
 def voicedesign(private_cache: None):
-    from tts_interp.interventions.generation import Session
+    from tts_interp.interventions.session import Session
 
     return Session("tiny-qwen3-tts-voicedesign", "cpu", "float32")
 
 
 @pytest.fixture(scope="session")
 def customvoice(private_cache: None):
-    from tts_interp.interventions.generation import Session
+    from tts_interp.interventions.session import Session
 
     return Session("tiny-qwen3-tts-customvoice", "cpu", "float32")
 
 
 @pytest.fixture(scope="session")
 def base(private_cache: None):
-    from tts_interp.interventions.generation import Session
+    from tts_interp.interventions.session import Session
 
     return Session("tiny-qwen3-tts-base", "cpu", "float32")
 

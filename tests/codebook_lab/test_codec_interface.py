@@ -8,7 +8,7 @@ import torch
 
 from tts_interp.codecs import load_codec
 from tts_interp.core.errors import BadInputError, OutOfRangeError, UnknownNameError
-from tts_interp.interventions.codebooks import dtw_frame_map, swap_codes
+from tts_interp.interventions.codebooks.edits import dtw_frame_map, swap_codes
 
 from .conftest import voiced_clip
 

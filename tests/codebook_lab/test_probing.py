@@ -8,8 +8,8 @@ import numpy as np
 
 from tts_interp.codecs.store import EncodedUtterance
 from tts_interp.data.datasets import Utterance
-from tts_interp.interventions.codebook_probes import run_probes
-from tts_interp.interventions.probing import split_utterances
+from tts_interp.interventions.codebooks.probes import run_probes
+from tts_interp.interventions.codebooks.probing import split_utterances
 
 SPEAKER_CODEBOOK = 2
 
@@ -79,7 +79,7 @@ def test_probe_finds_speaker_in_codebook_2_and_only_there(qwen, tmp_path: Path) 
 def test_fast_scores_match_sklearn() -> None:
     from sklearn.metrics import f1_score, r2_score
 
-    from tts_interp.interventions.probing import _scores
+    from tts_interp.interventions.codebooks.probing import _scores
 
     rng = np.random.default_rng(0)
     y, p = rng.integers(0, 5, 200), rng.integers(0, 6, 200)
@@ -93,7 +93,7 @@ def test_fast_scores_match_sklearn() -> None:
 
 
 def test_benjamini_hochberg_matches_the_textbook_procedure() -> None:
-    from tts_interp.interventions.probing import benjamini_hochberg
+    from tts_interp.core.stats import benjamini_hochberg
 
     q = benjamini_hochberg([0.01, 0.04, 0.03, 0.5])
     np.testing.assert_allclose(q, [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])  # sorted p x m / rank, then a running min

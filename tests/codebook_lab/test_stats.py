@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tts_interp.interventions.codebook_stats import codebook_stats, mutual_information_bits, run_lengths
+from tts_interp.interventions.codebooks.stats import codebook_stats, mutual_information_bits, run_lengths
 
 
 def test_run_lengths_entropy_and_mutual_information() -> None:

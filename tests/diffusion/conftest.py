@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 import torch
 
-from tts_interp.interventions.hspace import DenoiserSession
-from tts_interp.models.denoiser import SamplerSettings
+from tts_interp.interventions.session import Session
+from tts_interp.models.denoising.settings import SamplerSettings
 
 STEPS = 4
 
@@ -24,18 +24,18 @@ def one_thread() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def multispeaker(private_cache: None) -> DenoiserSession:
-    return DenoiserSession("tiny-grad-tts-multispeaker")
+def multispeaker(private_cache: None) -> Session:
+    return Session("tiny-grad-tts-multispeaker")
 
 
 @pytest.fixture(scope="session")
-def single(private_cache: None) -> DenoiserSession:
-    return DenoiserSession("tiny-grad-tts")
+def single(private_cache: None) -> Session:
+    return Session("tiny-grad-tts")
 
 
 @pytest.fixture(scope="session")
-def f5(private_cache: None) -> DenoiserSession:
-    return DenoiserSession("tiny-f5-tts")
+def f5(private_cache: None) -> Session:
+    return Session("tiny-f5-tts")
 
 
 @pytest.fixture

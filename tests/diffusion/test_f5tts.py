@@ -14,9 +14,9 @@ import torch
 from safetensors.torch import load_file
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.interventions.hspace import DenoiserSession
-from tts_interp.models.denoiser import DenoiseRequest
-from tts_interp.tracing.denoise import sample
+from tts_interp.interventions.session import Session
+from tts_interp.models.denoising.runs import sample
+from tts_interp.models.denoising.settings import DenoiseRequest
 from tts_interp.tracing.engine import Read
 
 
@@ -47,7 +47,7 @@ def test_released_checkpoint_formats_round_trip(tmp_path: Path, f5, ref_clip, se
     config = json.loads((target / "config.json").read_text())
     config["weights"] = "model_1250000.pt"
     (target / "config.json").write_text(json.dumps(config))
-    loaded = DenoiserSession(str(target))
+    loaded = Session(str(target))
     request = _request(ref_clip)
     a = sample(f5.engine, f5.adapter, f5.adapter.prepare(request), settings).sampled
     b = sample(loaded.engine, loaded.adapter, loaded.adapter.prepare(request), settings).sampled

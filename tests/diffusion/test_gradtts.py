@@ -10,11 +10,11 @@ import pytest
 import torch
 
 from tts_interp.core.errors import BadInputError, OutOfRangeError, TTSInterpError
-from tts_interp.interventions.hspace import DenoiserSession
-from tts_interp.models.denoiser import DenoiseRequest, SamplerSettings
+from tts_interp.interventions.session import Session
+from tts_interp.models.denoising.runs import sample
+from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
 from tts_interp.models.gradtts import tiny
 from tts_interp.models.gradtts.model import GradTTSConfig, GradTTSNetwork
-from tts_interp.tracing.denoise import sample
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection
@@ -40,7 +40,7 @@ def test_official_layout_state_dict_round_trips_through_a_checkpoint_directory(t
     state = {k: v.clone() for k, v in source.network.state_dict().items()}
     tiny.write_checkpoint(tmp_path / "ckpt", source.config, state, vocoder_config,
                           source.vocoder.generator.state_dict())
-    loaded = DenoiserSession(str(tmp_path / "ckpt"))
+    loaded = Session(str(tmp_path / "ckpt"))
     assert loaded.adapter.family == "grad-tts"
     settings = SamplerSettings(steps=3, seed=5)
     request = DenoiseRequest("Hi there.", speaker=2)
@@ -56,7 +56,7 @@ def test_a_state_dict_for_another_config_is_a_clear_error(tmp_path: Path, multis
     tiny.write_checkpoint(tmp_path / "bad", replace(source.config, n_spks=1), source.network.state_dict(),
                           vocoder_config, source.vocoder.generator.state_dict())
     with pytest.raises(TTSInterpError, match="does not fit"):
-        DenoiserSession(str(tmp_path / "bad"))
+        Session(str(tmp_path / "bad"))
 
 
 def test_sampler_loop_equals_upstream_reverse_diffusion(multispeaker) -> None:

@@ -10,17 +10,11 @@ import pytest
 import torch
 
 from tts_interp.core.errors import BadInputError, OutOfRangeError
-from tts_interp.interventions.hspace import (
-    Direction,
-    LabelledRequest,
-    collect,
-    edit,
-    edit_writes,
-    mean_difference,
-    pca,
-    sweep,
-)
-from tts_interp.models.denoiser import DenoiseRequest
+from tts_interp.interventions.hspace.collection import LabelledRequest, collect
+from tts_interp.interventions.hspace.directions import Direction, mean_difference, pca
+from tts_interp.interventions.hspace.editing import edit, edit_writes
+from tts_interp.interventions.hspace.sweep import sweep
+from tts_interp.models.denoising.settings import DenoiseRequest
 from tts_interp.tracing.selection import parse_t_range
 from tts_interp.tracing.store import load_site
 
@@ -34,7 +28,7 @@ def _speaker_items(groups: dict[str, list[int]]) -> list[LabelledRequest]:
 
 @pytest.fixture(scope="module")
 def collection(multispeaker, tmp_path_factory):
-    from tts_interp.models.denoiser import SamplerSettings
+    from tts_interp.models.denoising.settings import SamplerSettings
 
     items = _speaker_items({"a": [0, 1, 2], "b": [3, 4, 5]})
     store = tmp_path_factory.mktemp("hspace") / "activations"
@@ -50,7 +44,7 @@ def _random_direction(session, site: str = "denoiser.hspace", per_step: bool = F
 
 
 def replace_steps(steps: int):
-    from tts_interp.models.denoiser import SamplerSettings
+    from tts_interp.models.denoising.settings import SamplerSettings
 
     return SamplerSettings(steps=steps, seed=3)
 

@@ -10,9 +10,9 @@ from tts_interp.core.fingerprint import StaleResultError
 
 
 def test_hspace_sweep_rerun_with_another_text_recomputes_every_cell(multispeaker, tmp_path):
-    from tts_interp.interventions.hspace import Direction as HDirection
-    from tts_interp.interventions.hspace import sweep
-    from tts_interp.models.denoiser import DenoiseRequest, SamplerSettings
+    from tts_interp.interventions.hspace.directions import Direction as HDirection
+    from tts_interp.interventions.hspace.sweep import sweep
+    from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
 
     settings = SamplerSettings(steps=2, seed=3)
     vector = torch.nn.functional.normalize(torch.randn(1, multispeaker.site_dim("denoiser.hspace"),

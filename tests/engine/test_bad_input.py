@@ -9,13 +9,14 @@ import torch
 
 from tts_interp.core.audio import load_audio
 from tts_interp.core.errors import BadInputError, OutOfRangeError, UnknownNameError, WeightsNotFoundError
-from tts_interp.interventions.generation import Session
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
+from tts_interp.interventions.session import Session
+from tts_interp.models.qwen3_tts.clocks import parse_codebooks
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.runs import generate, teacher_force
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
-from tts_interp.tracing.runs import generate, teacher_force
-from tts_interp.tracing.selection import Selection, parse_codebooks, parse_frames
+from tts_interp.tracing.selection import Selection, parse_frames
 
 
 def test_prompt_errors(voicedesign, customvoice, base, ref_clip):

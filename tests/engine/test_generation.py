@@ -5,11 +5,11 @@ from __future__ import annotations
 import torch
 
 from tests.conftest import same_codes
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.runs import generate
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
-from tts_interp.tracing.runs import generate
 from tts_interp.tracing.selection import Selection
 
 REQUEST = PromptRequest(text="hello world", instruct="a deep slow male voice", language="english")

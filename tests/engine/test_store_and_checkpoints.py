@@ -7,11 +7,11 @@ import json
 import torch
 
 from tests.conftest import same_codes
-from tts_interp.interventions.generation import Session
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
+from tts_interp.interventions.session import Session
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.runs import generate
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.engine import Read
-from tts_interp.tracing.runs import generate
 from tts_interp.tracing.store import DiskStore, load_site
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.runs import generate, teacher_force
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
-from tts_interp.tracing.runs import generate, teacher_force
 from tts_interp.tracing.selection import Selection
 
 REQUEST = PromptRequest(text="she sells sea shells", instruct="a bright fast female voice")

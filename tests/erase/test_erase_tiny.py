@@ -20,10 +20,10 @@ from tts_interp.interventions import erase_runs, erase_sweep
 from tts_interp.interventions.erase_fit import run_fit, voice_runs
 from tts_interp.interventions.erase_sweep import plan_erase_sweep, run_erase_sweep
 from tts_interp.interventions.erasure import load_eraser
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.runs import generate, teacher_force
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.engine import Read
-from tts_interp.tracing.runs import generate, teacher_force
 from tts_interp.tracing.selection import Selection
 
 SITE = "talker.layer.1.resid_out"

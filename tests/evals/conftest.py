@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tts_interp.evals.scoring import Evaluator, ScoreConfig
+from tts_interp.evals.score_config import ScoreConfig
+from tts_interp.evals.scoring import Evaluator
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import soundfile as sf
 from speech_data import clip
 
 from tts_interp.evals.evaluate import evaluate_manifest
-from tts_interp.evals.scoring import ScoreConfig
+from tts_interp.evals.score_config import ScoreConfig
 
 GOOD = clip("kokoro_jf_gongitsune_s1.flac")
 TEXT = "The birch canoe slid on the smooth planks."

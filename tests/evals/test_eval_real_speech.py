@@ -13,7 +13,8 @@ from tts_interp.core.paths import cache_dir, file_sha256
 from tts_interp.evals import metrics
 from tts_interp.evals.items import EvalItem, SpeakerSet
 from tts_interp.evals.normalize import get_normalizer
-from tts_interp.evals.scoring import Evaluator, load_clip
+from tts_interp.evals.score_config import load_clip
+from tts_interp.evals.scoring import Evaluator
 
 MORPH = [clip(f"morph_jf_alpha_to_jm_kumo_w{w:03d}.flac") for w in (0, 25, 50, 75, 100)]
 MORPH_TEXT = "These days a chicken leg is a rare dish."

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from tts_interp.core.errors import BadInputError, UnknownNameError
-from tts_interp.interventions.alignment import aligned_positions, check_alignable, source_position
-from tts_interp.interventions.prompts import prepare_pair
+from tts_interp.interventions.talker.alignment import aligned_positions, check_alignable, source_position
+from tts_interp.interventions.talker.prompts import prepare_pair
 from tts_interp.models.qwen3_tts.prompt import PromptRequest, build_segment_map
 
 

@@ -10,18 +10,19 @@ import pytest
 import torch
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.interventions import lens as lens_module
-from tts_interp.interventions.lens import (
+from tts_interp.core.stats import bootstrap_ci as bootstrap_mean_ci
+from tts_interp.interventions.distributions import kl, log_probs, rank_of
+from tts_interp.interventions.talker import lens as lens_module
+from tts_interp.interventions.talker.lens import (
     code_predictor_lens_logits,
     compute_lens,
     residual_pass,
     talker_lens_logits,
     talker_support,
 )
-from tts_interp.interventions.lens_experiment import run_lens
-from tts_interp.interventions.prompt_effect import compare_residuals
-from tts_interp.interventions.prompts import derive_request, prepare_checked
-from tts_interp.interventions.stats import bootstrap_mean_ci, kl, log_probs, rank_of
+from tts_interp.interventions.talker.lens_experiment import run_lens
+from tts_interp.interventions.talker.prompt_effect import compare_residuals
+from tts_interp.interventions.talker.prompts import derive_request, prepare_checked
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 
 

@@ -10,17 +10,17 @@ import torch
 
 from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.interventions import patch_sweep as sweep_module
-from tts_interp.interventions.alignment import patchable_names
-from tts_interp.interventions.lens import talker_site
+from tts_interp.interventions.distributions import log_probs
 from tts_interp.interventions.patch_sweep import plan_patch_sweep, run_patch_sweep
 from tts_interp.interventions.patching import PatchCell, patch_write, recovery
-from tts_interp.interventions.prompts import prepare_checked, prepare_pair
-from tts_interp.interventions.stats import log_probs
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
+from tts_interp.interventions.talker.alignment import patchable_names
+from tts_interp.interventions.talker.prompts import prepare_checked, prepare_pair
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.runs import generate, teacher_force
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
+from tts_interp.models.qwen3_tts.sites import talker_site
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
-from tts_interp.tracing.runs import generate, teacher_force
 from tts_interp.tracing.selection import Selection
 
 

@@ -17,8 +17,8 @@ from tts_interp.evals.privacy_sweep import score_erasure
 from tts_interp.interventions.erase_fit import LabelledRun, SiteRows, fit_and_probe, split_runs, voice_runs
 from tts_interp.interventions.erase_sweep import plan_erase_sweep, run_erase_sweep
 from tts_interp.interventions.erasure import fit_erasers, save_eraser
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 
 from .conftest import DECODER_SITE, PROBE_TEXT
 

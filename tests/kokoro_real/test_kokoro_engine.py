@@ -59,6 +59,14 @@ def test_a_mix_is_the_weighted_mean_of_tables(kokoro):
     assert torch.allclose(mixed, 0.7 * tables["af_heart"] + 0.3 * tables["am_michael"], atol=1e-6)
 
 
+def test_a_style_write_leaves_the_prompt_and_the_next_run_alone(kokoro):
+    prompts = kokoro.prompts(TEXT, "af_heart")
+    before = prompts[0].ref_s.clone()
+    plain = kokoro.run(prompts, 0)
+    kokoro.run(prompts, 0, writes=[Write("style.timbre", "replace", torch.zeros(128))])
+    assert torch.equal(prompts[0].ref_s, before) and torch.equal(kokoro.run(prompts, 0).audio, plain.audio)
+
+
 def test_zero_strength_and_reads_leave_the_audio_unchanged(kokoro):
     prompts = kokoro.prompts(TEXT, "af_heart")
     plain = kokoro.run(prompts, 0)

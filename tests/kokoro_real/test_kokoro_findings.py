@@ -54,7 +54,7 @@ def test_gender_is_linearly_decodable_on_unseen_voices(english_runs, site, recor
     collected, _ = english_runs
     result = gender_probe(collected, site, seed=0)
     figures = {k: result[k] for k in ("accuracy", "p_value", "ci95", "chance", "majority_baseline", "n_voices",
-                                      "n_test_utterances", "control")}
+                                      "wrong")}
     print(f"\ngender probe at {site}", figures)
     record_property(f"gender_probe_{site}", figures)
     assert result["p_value"] < 0.01

@@ -8,7 +8,8 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from tts_interp.cli.common import DeviceOption, OutOption, SeedOption, console, print_done, progress_bar
+from tts_interp.cli import options as opt
+from tts_interp.cli.common import console, print_done, progress_bar
 from tts_interp.core.errors import BadInputError, UnknownNameError
 
 app = typer.Typer(no_args_is_help=True, help="RVQ codebook lab: encode, ablate, swap, probe, stats.")
@@ -67,6 +68,12 @@ def _load(codec_id: str, device: str):  # noqa: ANN202 - returns an RVQCodec
         return load_codec(codec_id, resolve_device(device))
 
 
+def _load_with_codebooks(codec_id: str, device: str, codebooks: str):  # noqa: ANN202 - (RVQCodec, list[int])
+    """The codec and the codebooks chosen by `--codebooks`, checked against it."""
+    model = _load(codec_id, device)
+    return model, model.check_codebooks(_parse_codebooks(codebooks))
+
+
 def _encode(codec, data: Path, alignments: Path | None, cache_root: Path | None):  # noqa: ANN001, ANN202
     from tts_interp.codecs.store import CodesCache, encode_dataset
     from tts_interp.data.datasets import load_dataset
@@ -81,11 +88,11 @@ def _encode(codec, data: Path, alignments: Path | None, cache_root: Path | None)
 @app.command("encode")
 def encode(
     data: DataOption,
-    out: OutOption,
+    out: opt.OutOption,
     codec: CodecOption = "tiny-qwen12hz",
     alignments: AlignOption = None,
     cache: CacheOption = None,
-    device: DeviceOption = "cpu",
+    device: opt.DeviceOption = "cpu",
 ) -> None:
     """Encode every utterance of a dataset to codes (frames x codebooks), saved as OUT/codes/<id>.npy."""
     from tts_interp.core.results import write_result
@@ -124,20 +131,19 @@ def encode(
 @app.command("ablate")
 def ablate(
     audio: Annotated[list[Path], typer.Argument(help="audio files (any rate; resampled)")],
-    out: OutOption,
+    out: opt.OutOption,
     codebooks: Annotated[str, typer.Option("--codebooks", help="e.g. 1,2 or 1-3")],
     mode: Annotated[str, typer.Option("--mode", help="zero | mean (the codebook's mean entry)")] = "zero",
     codec: CodecOption = "tiny-qwen12hz",
-    device: DeviceOption = "cpu",
+    device: opt.DeviceOption = "cpu",
 ) -> None:
     """Zero (or mean-replace) codebooks' quantised vectors inside the decoder; write ablated + plain audio."""
     from tts_interp.codecs.base import EDIT_MODES
-    from tts_interp.interventions.codebooks import ablate_files
+    from tts_interp.interventions.codebooks.edits import ablate_files
 
     if mode not in EDIT_MODES:
         raise UnknownNameError("ablation mode", mode, EDIT_MODES)
-    model = _load(codec, device)
-    chosen = model.check_codebooks(_parse_codebooks(codebooks))
+    model, chosen = _load_with_codebooks(codec, device, codebooks)
     with progress_bar("ablating", len(audio)) as advance:
         result = ablate_files(model, audio, chosen, mode, out, advance)  # type: ignore[arg-type]
     print_done(
@@ -155,21 +161,20 @@ def ablate(
 def swap(
     a: Annotated[Path, typer.Option("--a", help="utterance giving the chosen codebooks")],
     b: Annotated[Path, typer.Option("--b", help="utterance giving the other codebooks and the timeline")],
-    out: OutOption,
+    out: opt.OutOption,
     codebooks: Annotated[str, typer.Option("--codebooks", help="taken from A, e.g. 1-2")],
     align: Annotated[
         str, typer.Option("--align", help="truncate | dtw (over codebook-0 embeddings)")
     ] = "dtw",
     codec: CodecOption = "tiny-qwen12hz",
-    device: DeviceOption = "cpu",
+    device: opt.DeviceOption = "cpu",
 ) -> None:
     """Decode CODEBOOKS from A and the rest from B (frame-aligned), plus both reconstructions."""
-    from tts_interp.interventions.codebooks import ALIGNMENTS, swap_files
+    from tts_interp.interventions.codebooks.edits import ALIGNMENTS, swap_files
 
     if align not in ALIGNMENTS:
         raise UnknownNameError("frame alignment", align, ALIGNMENTS)
-    model = _load(codec, device)
-    chosen = model.check_codebooks(_parse_codebooks(codebooks))
+    model, chosen = _load_with_codebooks(codec, device, codebooks)
     with console.status("swapping"):
         result = swap_files(model, a, b, chosen, align, out)  # type: ignore[arg-type]
     print_done(out, {"codebooks from A": chosen, "align": align, "frames": result["frames"]})
@@ -178,7 +183,7 @@ def swap(
 @app.command("probe")
 def probe(
     data: DataOption,
-    out: OutOption,
+    out: opt.OutOption,
     codec: CodecOption = "tiny-qwen12hz",
     tasks: Annotated[
         str, typer.Option("--tasks", help="comma list of speaker, phoneme, pitch")
@@ -189,11 +194,11 @@ def probe(
     max_train_frames: Annotated[int, typer.Option("--max-train-frames")] = 20000,
     alignments: AlignOption = None,
     cache: CacheOption = None,
-    seed: SeedOption = 0,
-    device: DeviceOption = "cpu",
+    seed: opt.SeedOption = 0,
+    device: opt.DeviceOption = "cpu",
 ) -> None:
     """Linear probes per codebook and for codebooks 0..k: speaker, phoneme, pitch; CIs, p-values, control."""
-    from tts_interp.interventions.codebook_probes import TASKS, run_probes
+    from tts_interp.interventions.codebooks.probes import TASKS, run_probes
     from tts_interp.report.codebook_plots import plot_probe_results
 
     chosen = [t.strip() for t in tasks.split(",") if t.strip()]
@@ -235,15 +240,15 @@ def probe(
 @app.command("stats")
 def stats(
     data: DataOption,
-    out: OutOption,
+    out: opt.OutOption,
     codec: CodecOption = "tiny-qwen12hz",
     cache: CacheOption = None,
-    seed: SeedOption = 0,
-    device: DeviceOption = "cpu",
+    seed: opt.SeedOption = 0,
+    device: opt.DeviceOption = "cpu",
 ) -> None:
     """Per codebook: persistence, usage (entropy, perplexity), mutual information between codebooks."""
     from tts_interp.core.results import write_result
-    from tts_interp.interventions.codebook_stats import codebook_stats
+    from tts_interp.interventions.codebooks.stats import codebook_stats
     from tts_interp.report.codebook_plots import plot_codebook_stats
 
     model = _load(codec, device)

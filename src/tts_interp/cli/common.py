@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -20,12 +19,6 @@ from rich.progress import (
 
 console = Console(stderr=True)
 
-DeviceOption = Annotated[str, typer.Option("--device", help="auto | cpu | cuda")]
-DtypeOption = Annotated[str, typer.Option("--dtype", help="float32 | bfloat16")]
-OutOption = Annotated[Path, typer.Option("--out", help="output directory (result.json is written there)")]
-SeedOption = Annotated[int, typer.Option("--seed", help="random seed (same seed + inputs = same codes)")]
-OnStaleOption = Annotated[str, typer.Option("--on-stale", help="a finished cell in --out made under another "
-                                                               "configuration: recompute (and say so) | refuse")]
 
 
 def say_stale(message: str) -> None:

@@ -9,22 +9,15 @@ from typing import Annotated
 import typer
 
 from tts_interp.cli import kokoro_cmds
-from tts_interp.cli.common import DeviceOption, DtypeOption, OutOption, print_done, progress_bar, status
-from tts_interp.cli.model_cmds import (
-    InstructOption,
-    LanguageOption,
-    MaxFramesOption,
-    ModelOption,
-    RefAudioOption,
-    RefTextOption,
-    SpeakerOption,
-)
-from tts_interp.cli.talker_common import CodesOption, FramesOption, SegmentsOption, request_of, selection_of
+from tts_interp.cli import options as opt
+from tts_interp.cli.common import print_done, progress_bar, status
+from tts_interp.cli.talker_common import request_of, selection_of
 from tts_interp.core.errors import BadInputError
 from tts_interp.interventions.direction_experiment import DIRECTION_FILE, run_direction
-from tts_interp.interventions.generation import Session
-from tts_interp.interventions.prompts import load_codes
+from tts_interp.interventions.session import Session
+from tts_interp.interventions.talker.prompts import load_codes
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.registry import check_capabilities
 from tts_interp.report.talker_plots import plot_direction
 
 
@@ -41,7 +34,7 @@ def build_set(texts: list[str], instructs: list[str] | None, speakers: list[str]
     return requests
 
 
-def direction(model: ModelOption, out: OutOption,
+def direction(model: opt.ModelOption, out: opt.OutOption,
               text: Annotated[list[str], typer.Option("--text", "-t", help="a text to speak (repeatable); every "
                                                                             "run of both sets speaks each")],
               method: Annotated[str, typer.Option("--method", help="mean_diff | probe | pca")] = "mean_diff",
@@ -57,12 +50,12 @@ def direction(model: ModelOption, out: OutOption,
                                                                   "Kokoro: voices or filters like @en-us/female")] = None,
               a_ref_audio: Annotated[list[Path] | None, typer.Option("--a-ref-audio", help="set A clip")] = None,
               b_ref_audio: Annotated[list[Path] | None, typer.Option("--b-ref-audio", help="set B clip")] = None,
-              instruct: InstructOption = None, speaker: SpeakerOption = None, ref_audio: RefAudioOption = None,
-              ref_text: RefTextOption = None, language: LanguageOption = "auto", segments: SegmentsOption = None,
-              frames: FramesOption = None,
+              instruct: opt.InstructOption = None, speaker: opt.SpeakerOption = None, ref_audio: opt.RefAudioOption = None,
+              ref_text: opt.RefTextOption = None, language: opt.LanguageOption = "auto", segments: opt.SegmentsOption = None,
+              frames: opt.FramesOption = None,
               components: Annotated[int, typer.Option("--components", help="PCA components to keep")] = 4,
-              codes: CodesOption = None, max_new_tokens: MaxFramesOption = 50, device: DeviceOption = "auto",
-              dtype: DtypeOption = "float32") -> None:
+              codes: opt.CodesOption = None, max_new_tokens: opt.MaxFramesOption = 50, device: opt.DeviceOption = "auto",
+              dtype: opt.DtypeOption = "float32") -> None:
     """Directions from set A vs set B (PCA: of A, or of A and B pooled) at sites, pooled over segments/frames.
 
     Shared options (--instruct, --speaker, --ref-audio) apply to both sets unless a set gives its own.
@@ -79,6 +72,7 @@ def direction(model: ModelOption, out: OutOption,
         raise BadInputError("set A is empty: give --a-instruct, --a-speaker or --a-ref-audio")
     selection = selection_of(segments, frames)
     with status(f"loading {model}"):
+        check_capabilities(model, ("teacher_force",))
         session = Session(model, device, dtype)
     forced = load_codes(codes, session.adapter) if codes else None
     with progress_bar(f"reading {len(set_a)} + {len(set_b)} runs", len(set_a) + len(set_b)) as advance:

@@ -7,19 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from tts_interp.cli.common import (
-    DeviceOption,
-    DtypeOption,
-    OnStaleOption,
-    OutOption,
-    SeedOption,
-    print_done,
-    progress_bar,
-    say_stale,
-    status,
-)
-from tts_interp.cli.model_cmds import InstructOption, LanguageOption, MaxFramesOption, ModelOption
-from tts_interp.cli.talker_common import CodesOption, FramesOption, SegmentsOption, parse_names, selection_of
+from tts_interp.cli import options as opt
+from tts_interp.cli.common import print_done, progress_bar, say_stale, status
+from tts_interp.cli.talker_common import parse_names, selection_of
 from tts_interp.core.errors import BadInputError
 
 app = typer.Typer(no_args_is_help=True, help="Erase a label (speaker, gender, ...) from a site's activations: "
@@ -27,7 +17,6 @@ app = typer.Typer(no_args_is_help=True, help="Erase a label (speaker, gender, ..
 
 VoicesOption = Annotated[str | None, typer.Option("--voices", help="named voices, comma-separated (each speaks "
                                                                    "every --text)")]
-TextsOption = Annotated[list[str] | None, typer.Option("--text", "-t", help="a text to speak (repeatable)")]
 ManifestOption = Annotated[Path | None, typer.Option("--manifest", help="JSONL of labelled prompts or reference "
                                                                         "clips: text, speaker|ref_audio|instruct, "
                                                                         "and the label's field")]
@@ -50,19 +39,19 @@ def _runs(session: Any, voices: str | None, texts: list[str] | None, manifest: P
     return voice_runs(names, texts, label, voice_attributes(session), base)
 
 
-def fit(model: ModelOption, out: OutOption,
+def fit(model: opt.ModelOption, out: opt.OutOption,
         site: Annotated[str, typer.Option("--site", help="site(s), comma-separated; `*` for every layer")],
-        label: LabelOption = "speaker", voices: VoicesOption = None, text: TextsOption = None,
-        manifest: ManifestOption = None, instruct: InstructOption = None, language: LanguageOption = "auto",
-        segments: SegmentsOption = None, frames: FramesOption = None,
+        label: LabelOption = "speaker", voices: VoicesOption = None, text: opt.TextsOption = None,
+        manifest: ManifestOption = None, instruct: opt.InstructOption = None, language: opt.LanguageOption = "auto",
+        segments: opt.SegmentsOption = None, frames: opt.FramesOption = None,
         test_fraction: Annotated[float, typer.Option("--test-fraction", help="share of runs (label speaker) or "
                                                                              "voices (other labels) held out")] = 0.34,
-        codes: CodesOption = None, max_new_tokens: MaxFramesOption = 50, seed: SeedOption = 0,
-        device: DeviceOption = "auto", dtype: DtypeOption = "float32") -> None:
+        codes: opt.CodesOption = None, max_new_tokens: opt.MaxFramesOption = 50, seed: opt.SeedOption = 0,
+        device: opt.DeviceOption = "auto", dtype: opt.DtypeOption = "float32") -> None:
     """Fit LEACE, mean-difference and random-subspace erasers on labelled runs; probe held-out runs."""
     from tts_interp.interventions.erase_fit import run_fit
     from tts_interp.interventions.erase_runs import open_session
-    from tts_interp.interventions.prompts import load_codes
+    from tts_interp.interventions.talker.prompts import load_codes
 
     if not 0.0 < test_fraction < 1.0:
         raise BadInputError(f"--test-fraction must be between 0 and 1, got {test_fraction}")
@@ -82,7 +71,7 @@ def fit(model: ModelOption, out: OutOption,
                      "erasers": ", ".join(payload["files"][m] for m in ("leace", "mean_diff", "random"))})
 
 
-def apply(model: ModelOption, out: OutOption,
+def apply(model: opt.ModelOption, out: opt.OutOption,
           eraser: Annotated[Path, typer.Option("--eraser", help="an eraser file, or an `erase fit` directory")],
           alphas: Annotated[str, typer.Option("--alphas", help="strengths in [0, 1], comma-separated (0 = no edit, "
                                                                "1 = full erasure)")] = "0,0.5,1",
@@ -90,17 +79,17 @@ def apply(model: ModelOption, out: OutOption,
                                                                     "every site of the eraser)")] = None,
           methods: Annotated[str, typer.Option("--methods", help="leace,mean_diff,random (with a directory)")
                              ] = "leace,mean_diff,random",
-          voices: VoicesOption = None, text: TextsOption = None, manifest: ManifestOption = None,
-          label: LabelOption = "speaker", instruct: InstructOption = None, language: LanguageOption = "auto",
-          segments: SegmentsOption = None, frames: FramesOption = None, seed: SeedOption = 0,
-          greedy: Annotated[bool, typer.Option("--greedy", help="no sampling")] = False,
-          max_new_tokens: MaxFramesOption = 200,
+          voices: VoicesOption = None, text: opt.TextsOption = None, manifest: ManifestOption = None,
+          label: LabelOption = "speaker", instruct: opt.InstructOption = None, language: opt.LanguageOption = "auto",
+          segments: opt.SegmentsOption = None, frames: opt.FramesOption = None, seed: opt.SeedOption = 0,
+          greedy: opt.GreedyOption = False, max_new_tokens: opt.MaxFramesOption = 200,
           score: Annotated[bool, typer.Option("--score/--no-score", help="run the attackers and WER after")] = True,
-          device: DeviceOption = "auto", dtype: DtypeOption = "float32", on_stale: OnStaleOption = "recompute") -> None:
+          device: opt.DeviceOption = "auto", dtype: opt.DtypeOption = "float32",
+          on_stale: opt.OnStaleOption = "recompute") -> None:
     """Generate plainly and erased (eraser x site x alpha x prompt), one run directory each; then score."""
     from tts_interp.interventions.erase_runs import open_session
     from tts_interp.interventions.erase_sweep import plan_erase_sweep, run_erase_sweep
-    from tts_interp.models.qwen3_tts.adapter import GenerationSettings
+    from tts_interp.models.qwen3_tts.settings import GenerationSettings
 
     with status(f"loading {model}"):
         session = open_session(model, device, dtype)
@@ -137,7 +126,7 @@ def _score(out: Path, seed: int) -> dict[str, str]:
 
 
 def score(sweep: Annotated[Path, typer.Argument(help="the output directory of `erase apply`")],
-          seed: SeedOption = 0) -> None:
+          seed: opt.SeedOption = 0) -> None:
     """Ignorant / lazy-informed attacker EER, identification accuracy and WER per condition of a sweep."""
     print_done(sweep / "privacy", _score(sweep, seed))
 

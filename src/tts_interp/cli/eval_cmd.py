@@ -7,15 +7,16 @@ from typing import Annotated
 
 import typer
 
-from tts_interp.cli.common import DeviceOption, OutOption, SeedOption, print_done, progress_bar
+from tts_interp.cli import options as opt
+from tts_interp.cli.common import print_done, progress_bar
 from tts_interp.evals.evaluate import evaluate_manifest
 from tts_interp.evals.items import read_manifest
-from tts_interp.evals.scoring import SCORERS, ScoreConfig
+from tts_interp.evals.score_config import SCORERS, ScoreConfig
 
 
 def eval_command(
     manifest: Annotated[Path, typer.Option("--manifest", help="JSONL: id, audio, text, reference, source, target")],
-    out: OutOption,
+    out: opt.OutOption,
     speaker: Annotated[str, typer.Option("--speaker", help="resemblyzer | ecapa | wavlm-sv")] = "resemblyzer",
     speaker_model: Annotated[str | None, typer.Option("--speaker-model",
                                                       help="local dir or hub id (ecapa, wavlm-sv)")] = None,
@@ -25,8 +26,8 @@ def eval_command(
     scorers: Annotated[str, typer.Option("--scorers", help=f"comma-separated: {','.join(SCORERS)}")]
     = ",".join(SCORERS),
     batch_size: Annotated[int, typer.Option("--batch-size", help="clips per embedding / ASR batch")] = 16,
-    device: DeviceOption = "auto",
-    seed: SeedOption = 0,
+    device: opt.DeviceOption = "auto",
+    seed: opt.SeedOption = 0,
 ) -> None:
     """Score every clip of a manifest: similarity, identity shift, WER/CER, F0; writes items.csv + result.json."""
     config = ScoreConfig(scorers=tuple(s.strip() for s in scorers.split(",") if s.strip()), speaker=speaker,

@@ -8,49 +8,22 @@ from typing import Annotated, Any
 import typer
 import yaml
 
-from tts_interp.cli.common import (
-    DeviceOption,
-    DtypeOption,
-    OnStaleOption,
-    OutOption,
-    SeedOption,
-    print_done,
-    progress_bar,
-    say_stale,
-    status,
-)
+from tts_interp.cli import options as opt
+from tts_interp.cli.common import print_done, progress_bar, say_stale, status
 from tts_interp.core.errors import BadInputError
 from tts_interp.core.results import write_result
-from tts_interp.interventions.hspace import (
-    DenoiserSession,
-    Direction,
-    LabelledRequest,
-    collect,
-    edit,
-    mean_difference,
-    pca,
-    sweep,
-    sweep_cells,
-    write_run,
-)
-from tts_interp.models.denoiser import DenoiseRequest, SamplerSettings
+from tts_interp.interventions.direction_file import provenance
+from tts_interp.interventions.hspace.collection import LabelledRequest, collect
+from tts_interp.interventions.hspace.directions import Direction, mean_difference, pca
+from tts_interp.interventions.hspace.editing import edit, write_run
+from tts_interp.interventions.hspace.sweep import sweep, sweep_cells
+from tts_interp.interventions.session import Session
+from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
+from tts_interp.models.registry import check_capabilities
 from tts_interp.tracing.selection import parse_t_range
 
 app = typer.Typer(no_args_is_help=True, help="h-space of diffusion TTS denoisers (Grad-TTS, F5-TTS): find "
                                               "directions, edit across timesteps, sweep alpha x t-range.")
-
-ModelOption = Annotated[str, typer.Option("--model", "-m", help="built-in id (tiny-grad-tts, tiny-f5-tts, ...) or "
-                                                                 "a checkpoint directory")]
-StepsOption = Annotated[int, typer.Option("--steps", help="solver steps")]
-SiteOption = Annotated[str, typer.Option("--site", help="denoiser.hspace (default), denoiser.down.0, "
-                                                        "denoiser.block.3.out, speaker_embedding (the baseline), ...")]
-TextsOption = Annotated[list[str] | None, typer.Option("--text", "-t", help="words to speak (repeat for several)")]
-SpeakerOption = Annotated[int | None, typer.Option("--speaker", help="speaker index (multi-speaker Grad-TTS)")]
-RefAudioOption = Annotated[Path | None, typer.Option("--ref-audio", help="reference clip to clone (F5-TTS)")]
-RefTextOption = Annotated[str | None, typer.Option("--ref-text", help="transcript of --ref-audio (F5-TTS)")]
-TRangeOption = Annotated[str | None, typer.Option("--t-range", help="edit only steps with t in a:b (0 <= a <= b <= 1; "
-                                                                    "Grad-TTS noise is t=1, F5-TTS noise t=0)")]
-
 
 def _ints(text: str | None, name: str) -> list[int]:
     if not text:
@@ -94,29 +67,31 @@ def _group_items(spec: Path | None, positive_speakers: str | None, negative_spea
     return items, labels[0], labels[1]
 
 
-def direction(model: ModelOption, out: OutOption,
+def direction(model: opt.ModelOption, out: opt.OutOption,
               groups: Annotated[Path | None, typer.Option("--groups", help="YAML: positive/negative groups (label, "
                                                                            "items) and texts")] = None,
               positive_speakers: Annotated[str | None, typer.Option("--positive-speakers", help="e.g. 0,3,5")] = None,
               negative_speakers: Annotated[str | None, typer.Option("--negative-speakers", help="e.g. 1,2,4")] = None,
-              text: TextsOption = None, site: SiteOption = "denoiser.hspace",
+              text: opt.TextsOption = None, site: opt.SiteOption = "denoiser.hspace",
               per_step: Annotated[bool, typer.Option("--per-step", help="one direction per solver step")] = False,
               components: Annotated[int, typer.Option("--pca", help="also save this many PCA components")] = 0,
               store: Annotated[str, typer.Option("--store", help="disk (stream rows to OUT/activations) | memory")] = "disk",
-              steps: StepsOption = 10, seed: SeedOption = 0, device: DeviceOption = "cpu",
-              dtype: DtypeOption = "float32") -> None:
+              steps: opt.StepsOption = 10, seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu",
+              dtype: opt.DtypeOption = "float32") -> None:
     """Collect h-space over two labelled groups; save their mean-difference direction (and PCA components)."""
     if store not in ("disk", "memory"):
         raise BadInputError(f"unknown store {store!r}; valid: disk, memory")
     items, positive, negative = _group_items(groups, positive_speakers, negative_speakers, list(text or []))
     settings = SamplerSettings(steps=steps, seed=seed)
     with status(f"loading {model}"):
-        session = DenoiserSession(model, device, dtype)
+        check_capabilities(model, ("denoise",))
+        session = Session(model, device, dtype)
     store_dir = Path(out) / "activations" if store == "disk" else None
     with progress_bar(f"collecting {site}", len(items)) as advance:
         collection = collect(session, items, settings, site, store_dir=store_dir, on_item=advance)
     collection.save(Path(out))
     found = mean_difference(collection, positive, negative, per_step=per_step)
+    found.weights = provenance(session.adapter.describe())
     found.save(Path(out) / "direction.safetensors")
     summary: dict[str, Any] = {"command": "hspace direction", "model": session.adapter.describe(), "site": site,
                                "settings": settings.to_json(), "positive": positive, "negative": negative,
@@ -125,6 +100,7 @@ def direction(model: ModelOption, out: OutOption,
     if components:
         directions, ratios = pca(collection, components)
         for i, component in enumerate(directions):
+            component.weights = provenance(session.adapter.describe())
             component.save(Path(out) / f"pca-{i}.safetensors")
         summary["pca"] = {"explained_variance_ratio": ratios, "files": [f"pca-{i}.safetensors" for i in range(len(ratios))]}
     write_result(Path(out), summary)
@@ -132,20 +108,21 @@ def direction(model: ModelOption, out: OutOption,
                            "difference / mean norm": [round(v, 4) for v in found.info["difference_over_mean_norm"]][:4]})
 
 
-def edit_cmd(model: ModelOption, out: OutOption,
+def edit_cmd(model: opt.ModelOption, out: opt.OutOption,
              direction_path: Annotated[Path | None, typer.Option("--direction", help="a direction.safetensors")] = None,
              alpha: Annotated[float, typer.Option("--alpha", help="strength in units of the mean h-space norm")] = 1.0,
-             t_range: TRangeOption = None, text: Annotated[str, typer.Option("--text", "-t")] = "",
-             speaker: SpeakerOption = None, ref_audio: RefAudioOption = None, ref_text: RefTextOption = None,
-             steps: StepsOption = 10, seed: SeedOption = 0, device: DeviceOption = "cpu",
-             dtype: DtypeOption = "float32") -> None:
+             t_range: opt.TRangeOption = None, text: Annotated[str, typer.Option("--text", "-t")] = "",
+             speaker: opt.SpeakerIndexOption = None, ref_audio: opt.RefAudioOption = None, ref_text: opt.RefTextOption = None,
+             steps: opt.StepsOption = 10, seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu",
+             dtype: opt.DtypeOption = "float32") -> None:
     """Sample one utterance with alpha * direction added within a t-range (no direction: plain sampling)."""
     span = parse_t_range(t_range)
     found = Direction.load(direction_path) if direction_path is not None else None
     request = DenoiseRequest(text, speaker, str(ref_audio) if ref_audio else None, ref_text)
     settings = SamplerSettings(steps=steps, seed=seed)
     with status(f"loading {model}"):
-        session = DenoiserSession(model, device, dtype)
+        check_capabilities(model, ("denoise",))
+        session = Session(model, device, dtype)
     with status(f"sampling {steps} steps"):
         run = edit(session, request, settings, found, alpha, span)
         result = write_run(Path(out), session, run, {
@@ -155,14 +132,15 @@ def edit_cmd(model: ModelOption, out: OutOption,
     print_done(Path(out), {"seconds": result["seconds"], "edited steps": edited})
 
 
-def sweep_cmd(model: ModelOption, out: OutOption,
+def sweep_cmd(model: opt.ModelOption, out: opt.OutOption,
               directions: Annotated[list[Path], typer.Option("--direction", help="direction file(s); one at "
                                                                                "speaker_embedding is the baseline")],
               alphas: Annotated[str, typer.Option("--alphas", help="comma-separated, e.g. -2,-1,1,2")] = "-1,1",
               t_ranges: Annotated[str, typer.Option("--t-ranges", help="comma-separated a:b ranges, e.g. 0:1,0.5:1")] = "0:1",
-              text: TextsOption = None, speaker: SpeakerOption = None, ref_audio: RefAudioOption = None,
-              ref_text: RefTextOption = None, steps: StepsOption = 10, seed: SeedOption = 0,
-              device: DeviceOption = "cpu", dtype: DtypeOption = "float32", on_stale: OnStaleOption = "recompute") -> None:
+              text: opt.TextsOption = None, speaker: opt.SpeakerIndexOption = None, ref_audio: opt.RefAudioOption = None,
+              ref_text: opt.RefTextOption = None, steps: opt.StepsOption = 10, seed: opt.SeedOption = 0,
+              device: opt.DeviceOption = "cpu", dtype: opt.DtypeOption = "float32",
+              on_stale: opt.OnStaleOption = "recompute") -> None:
     """Every prompt x direction x alpha x t-range (plus a plain reference per prompt): audio + rows.jsonl."""
     spans = [parse_t_range(s) for s in t_ranges.split(",") if s.strip()]
     loaded = [Direction.load(p) for p in directions]
@@ -171,7 +149,8 @@ def sweep_cmd(model: ModelOption, out: OutOption,
     requests = [DenoiseRequest(t, speaker, str(ref_audio) if ref_audio else None, ref_text) for t in text]
     settings = SamplerSettings(steps=steps, seed=seed)
     with status(f"loading {model}"):
-        session = DenoiserSession(model, device, dtype)
+        check_capabilities(model, ("denoise",))
+        session = Session(model, device, dtype)
     values = _floats(alphas, "--alphas")
     total = len(sweep_cells(len(requests), loaded, values, spans, [session.is_conditioning(d.site) for d in loaded]))
     with progress_bar("sweeping", total) as advance:

@@ -10,15 +10,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tts_interp.cli.common import (
-    DeviceOption,
-    OutOption,
-    SeedOption,
-    console,
-    print_done,
-    progress_bar,
-    status,
-)
+from tts_interp.cli import options as opt
+from tts_interp.cli.common import console, print_done, progress_bar, status
 from tts_interp.core.errors import BadInputError
 from tts_interp.tracing.selection import Selection, parse_frames
 
@@ -27,6 +20,7 @@ KokoroModelOption = Annotated[str, typer.Option("--model", "-m", help="kokoro-82
 
 
 def is_kokoro(model: str) -> bool:
+    """Whether a model id routes to the Kokoro family (the one family that can `synthesize`)."""
     from tts_interp.models.registry import family_of
 
     return family_of(model) == "kokoro"
@@ -67,7 +61,7 @@ def parse_positions(text: str | None) -> tuple[int, int | None] | None:
                             "boundary token)") from None
 
 
-def voices(model: KokoroModelOption = "kokoro-82m", device: DeviceOption = "cpu") -> None:
+def voices(model: KokoroModelOption = "kokoro-82m", device: opt.DeviceOption = "cpu") -> None:
     """List a Kokoro model's voices with their labels (language/accent, gender)."""
     session = _session(model, device)
     table = Table(title=f"{model} voices ({session.adapter.provenance.get('weights')})")
@@ -153,6 +147,7 @@ def patch(model: str, text: str, out: Path, source_voice: str | None, voice: str
     from tts_interp.interventions.kokoro import experiments as ex
     from tts_interp.interventions.kokoro.session import write_run
 
+    sites = sites if sites != "resid" else ",".join(ex.PATCH_SITES)  # "resid" is the talker default
     if not source_voice:
         raise BadInputError("give the voice to patch from with --source-voice (and the run's own with --voice)")
     session = _session(model, device)
@@ -175,19 +170,16 @@ def patch(model: str, text: str, out: Path, source_voice: str | None, voice: str
                      "identity shift per site": f"tts-interp eval {out / 'manifest.jsonl'}"})
 
 
-def mission(out: OutOption, model: KokoroModelOption = "kokoro-82m",
+def mission(out: opt.OutOption, model: KokoroModelOption = "kokoro-82m",
             site: Annotated[str, typer.Option("--site", help="the decoder site to steer")] = "decoder.decode.1",
             alphas: Annotated[str, typer.Option("--alphas", help="strengths (x the male-female gap)")] = "0.5,1,2,3",
             voices_per_set: Annotated[int, typer.Option("--voices-per-set", help="voices per set (0: all)")] = 4,
-            seed: SeedOption = 0, device: DeviceOption = "cpu") -> None:
+            seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu") -> None:
     """Female->male direction at one decoder site, af_heart steered vs the style vector, scored and compared."""
     from tts_interp.interventions.kokoro.mission import MissionConfig, run_mission
     from tts_interp.report.kokoro_table import print_mission
 
-    try:
-        values = tuple(float(a) for a in alphas.split(",") if a.strip())
-    except ValueError:
-        raise BadInputError(f"--alphas {alphas!r} is not a comma-separated list of numbers") from None
+    values = tuple(parse_alphas(alphas))
     config = MissionConfig(model=model, site=site, alphas=values, voices_per_set=voices_per_set, seed=seed,
                            device="cpu" if device == "auto" else device)
     runs = 2 * voices_per_set * len(config.direction_texts) + len(config.direction_texts) + \
@@ -198,6 +190,28 @@ def mission(out: OutOption, model: KokoroModelOption = "kokoro-82m",
     print_done(out, {"cells": len(result.cells), "table": "cells.csv"})
 
 
-def no_lens(model: str) -> None:
-    raise BadInputError(f"{model} is Kokoro: it has no vocabulary head over its activations, so a logit lens "
-                        "does not apply (use trace, direction, steer or patch)")
+def kokoro_result(result: Path) -> dict[str, Any] | None:
+    """The payload of a Kokoro run's result.json, or None for any other file (left to the caller)."""
+    import json
+
+    try:
+        payload = json.loads(Path(result).read_text())
+    except (OSError, ValueError):
+        return None
+    model = payload.get("model") if isinstance(payload, dict) else None
+    return payload if isinstance(model, dict) and model.get("family") == "kokoro" else None
+
+
+def replay(payload: dict[str, Any], result: Path, out: Path) -> None:
+    from tts_interp.interventions.kokoro.session import replay_to_dir
+
+    with status(f"replaying {payload['config']['model']}"):
+        replayed = replay_to_dir(payload, Path(result).parent, out)
+    print_done(out, {"identical audio": replayed.get("identical_audio", "no original audio.wav beside it")})
+
+
+def parse_alphas(text: str) -> list[float]:
+    try:
+        return [float(a) for a in text.split(",") if a.strip()]
+    except ValueError:
+        raise BadInputError(f"--alphas {text!r} is not a comma-separated list of numbers") from None

@@ -11,38 +11,19 @@ import typer
 from rich.table import Table
 
 from tts_interp.cli import kokoro_cmds
-from tts_interp.cli.common import (
-    DeviceOption,
-    DtypeOption,
-    OutOption,
-    SeedOption,
-    console,
-    frame_progress,
-    print_done,
-    status,
-)
+from tts_interp.cli import options as opt
+from tts_interp.cli.common import console, frame_progress, print_done, status
 from tts_interp.core.device import resolve_device, resolve_dtype
 from tts_interp.core.errors import BadInputError
 from tts_interp.core.results import write_result
-from tts_interp.interventions.generation import RunConfig, Session, generate_to_dir, trace_to_dir
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
+from tts_interp.interventions.generation import RunConfig, generate_to_dir, trace_to_dir
+from tts_interp.interventions.session import Session
+from tts_interp.models.qwen3_tts.clocks import parse_codebooks
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
-from tts_interp.models.registry import builtin_models, load_model
-from tts_interp.tracing.selection import Selection, parse_codebooks, parse_frames
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
+from tts_interp.models.registry import builtin_models, check_capabilities, load_model
+from tts_interp.tracing.selection import Selection, parse_frames
 from tts_interp.tracing.sites import resolve_sites, site_patterns
-
-ModelOption = Annotated[str, typer.Option("--model", "-m", help="built-in id, local checkpoint dir or hub id")]
-TextOption = Annotated[str, typer.Option("--text", "-t", help="the words to speak")]
-InstructOption = Annotated[str | None, typer.Option("--instruct", help="style/voice description (VoiceDesign, "
-                                                                        "CustomVoice 1.7B)")]
-SpeakerOption = Annotated[str | None, typer.Option("--speaker", "--voice", help="named speaker (CustomVoice); "
-                                                                                   "Kokoro: a voice or mix")]
-RefAudioOption = Annotated[Path | None, typer.Option("--ref-audio", help="reference clip to clone (Base)")]
-RefTextOption = Annotated[str | None, typer.Option("--ref-text", help="transcript of --ref-audio (in-context "
-                                                                      "cloning; omit for x-vector only)")]
-LanguageOption = Annotated[str, typer.Option("--language", help="auto, english, chinese, ...; Kokoro: en-us, en-gb")]
-GreedyOption = Annotated[bool, typer.Option("--greedy", help="no sampling in talker and code predictor")]
-MaxFramesOption = Annotated[int, typer.Option("--max-new-tokens", help="most frames to generate (12.5 per s)")]
 
 
 def run_config(model: str, text: str, instruct: str | None, speaker: str | None, ref_audio: Path | None,
@@ -87,8 +68,8 @@ def models() -> None:
     console.print(table)
 
 
-def sites(model: ModelOption, as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-          device: DeviceOption = "cpu", dtype: DtypeOption = "float32") -> None:
+def sites(model: opt.ModelOption, as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+          device: opt.DeviceOption = "cpu", dtype: opt.DtypeOption = "float32") -> None:
     """List a model's named sites (patterns, or every site with --json)."""
     with status(f"loading {model}"):
         adapter = load_model(model, resolve_device(device), resolve_dtype(dtype))
@@ -102,11 +83,11 @@ def sites(model: ModelOption, as_json: Annotated[bool, typer.Option("--json", he
         console.print(pattern)
 
 
-def generate(model: ModelOption, text: TextOption, out: OutOption, instruct: InstructOption = None,
-             speaker: SpeakerOption = None, ref_audio: RefAudioOption = None, ref_text: RefTextOption = None,
-             language: LanguageOption = "auto", seed: SeedOption = 0, greedy: GreedyOption = False,
-             max_new_tokens: MaxFramesOption = 200, device: DeviceOption = "auto",
-             dtype: DtypeOption = "float32") -> None:
+def generate(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, instruct: opt.InstructOption = None,
+             speaker: opt.SpeakerOption = None, ref_audio: opt.RefAudioOption = None, ref_text: opt.RefTextOption = None,
+             language: opt.LanguageOption = "auto", seed: opt.SeedOption = 0, greedy: opt.GreedyOption = False,
+             max_new_tokens: opt.MaxFramesOption = 200, device: opt.DeviceOption = "auto",
+             dtype: opt.DtypeOption = "float32") -> None:
     """Generate speech: writes audio.wav, codes.npy and result.json (with every setting needed to replay)."""
     if kokoro_cmds.is_kokoro(model):
         kokoro_cmds.refuse_options({"--instruct": instruct, "--ref-audio": ref_audio, "--ref-text": ref_text})
@@ -114,6 +95,7 @@ def generate(model: ModelOption, text: TextOption, out: OutOption, instruct: Ins
     config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy,
                         max_new_tokens, device, dtype)
     with status(f"loading {model}"):
+        check_capabilities(model, ("generate",))
         session = Session(model, device, dtype)
     with frame_progress("generating", max_new_tokens) as on_frame:
         result = generate_to_dir(session, config, out, on_frame=on_frame)
@@ -122,10 +104,14 @@ def generate(model: ModelOption, text: TextOption, out: OutOption, instruct: Ins
 
 
 def replay(result: Annotated[Path, typer.Argument(help="result.json of an earlier generate/trace run")],
-           out: OutOption) -> None:
+           out: opt.OutOption) -> None:
     """Re-run a generation from its result.json (model, prompt, settings, seed); checks the codes match."""
+    kokoro_run = kokoro_cmds.kokoro_result(result)
+    if kokoro_run is not None:
+        return kokoro_cmds.replay(kokoro_run, result, out)
     config, original = load_replayable(result)
     with status(f"loading {config.model}"):
+        check_capabilities(config.model, ("generate",))
         session = Session(config.model, config.device, config.dtype)
     with frame_progress("replaying", config.settings.max_new_tokens) as on_frame:
         payload = generate_to_dir(session, config, out, on_frame=on_frame, extra={"replay_of": str(result)})
@@ -138,7 +124,7 @@ def replay(result: Annotated[Path, typer.Argument(help="result.json of an earlie
     print_done(out, summary)
 
 
-def trace(model: ModelOption, text: TextOption, out: OutOption,
+def trace(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
           site_names: Annotated[str, typer.Option("--sites", help="comma-separated sites; `*` for every layer, "
                                                                   "e.g. talker.layer.*.resid_out")],
           frames: Annotated[str | None, typer.Option("--frames", help="frames a:b (the positions predicting "
@@ -149,10 +135,10 @@ def trace(model: ModelOption, text: TextOption, out: OutOption,
                                                                             "1:4")] = None,
           positions: Annotated[str | None, typer.Option("--positions", help="Kokoro: phoneme-token positions a:b "
                                                                             "(0 is the boundary token)")] = None,
-          instruct: InstructOption = None, speaker: SpeakerOption = None, ref_audio: RefAudioOption = None,
-          ref_text: RefTextOption = None, language: LanguageOption = "auto", seed: SeedOption = 0,
-          greedy: GreedyOption = False, max_new_tokens: MaxFramesOption = 200, device: DeviceOption = "auto",
-          dtype: DtypeOption = "float32") -> None:
+          instruct: opt.InstructOption = None, speaker: opt.SpeakerOption = None, ref_audio: opt.RefAudioOption = None,
+          ref_text: opt.RefTextOption = None, language: opt.LanguageOption = "auto", seed: opt.SeedOption = 0,
+          greedy: opt.GreedyOption = False, max_new_tokens: opt.MaxFramesOption = 200, device: opt.DeviceOption = "auto",
+          dtype: opt.DtypeOption = "float32") -> None:
     """Generate while saving activations at sites (streamed to OUT/activations as safetensors shards)."""
     if kokoro_cmds.is_kokoro(model):
         kokoro_cmds.refuse_options({"--instruct": instruct, "--ref-audio": ref_audio, "--ref-text": ref_text,
@@ -166,6 +152,7 @@ def trace(model: ModelOption, text: TextOption, out: OutOption,
                           segments=tuple(s.strip() for s in (segments or "").split(",") if s.strip()),
                           codebooks=parse_codebooks(codebooks))
     with status(f"loading {model}"):
+        check_capabilities(model, ("generate",))
         session = Session(model, device, dtype)
     names = [s.name for s in resolve_sites(session.adapter.sites(), [site_names])]
     if not names:

@@ -8,37 +8,18 @@ from typing import Annotated
 import typer
 
 from tts_interp.cli import kokoro_cmds
-from tts_interp.cli.common import (
-    DeviceOption,
-    DtypeOption,
-    OnStaleOption,
-    OutOption,
-    SeedOption,
-    print_done,
-    progress_bar,
-    say_stale,
-    status,
-)
-from tts_interp.cli.model_cmds import (
-    GreedyOption,
-    InstructOption,
-    LanguageOption,
-    MaxFramesOption,
-    ModelOption,
-    RefAudioOption,
-    RefTextOption,
-    SpeakerOption,
-    TextOption,
-    run_config,
-)
-from tts_interp.cli.talker_common import FramesOption, SegmentsOption, parse_layers, parse_names, selection_of
+from tts_interp.cli import options as opt
+from tts_interp.cli.common import print_done, progress_bar, say_stale, status
+from tts_interp.cli.model_cmds import run_config
+from tts_interp.cli.talker_common import parse_layers, parse_names, selection_of
 from tts_interp.core.errors import BadInputError
-from tts_interp.interventions.generation import Session
+from tts_interp.interventions.session import Session
 from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
+from tts_interp.models.registry import check_capabilities
 from tts_interp.report.talker_plots import plot_steer
 
 
-def steer(model: ModelOption, text: TextOption, out: OutOption,
+def steer(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
           direction: Annotated[Path, typer.Option("--direction", help="direction.safetensors from `direction`")],
           layers: Annotated[str | None, typer.Option("--layers", help="talker layers: 3 or 2,4 or 0:4 (a sweep "
                                                                     "axis)")] = None,
@@ -51,25 +32,24 @@ def steer(model: ModelOption, text: TextOption, out: OutOption,
                                                                     "alpha)")] = False,
           kind: Annotated[str, typer.Option("--kind", help="site kind: resid | attn | mlp")] = "resid",
           component: Annotated[int, typer.Option("--component", help="PCA component to use")] = 0,
-          segments: SegmentsOption = None, frames: FramesOption = None, instruct: InstructOption = None,
-          speaker: SpeakerOption = None, ref_audio: RefAudioOption = None, ref_text: RefTextOption = None,
-          language: LanguageOption = "auto", seed: SeedOption = 0, greedy: GreedyOption = False,
-          max_new_tokens: MaxFramesOption = 200, device: DeviceOption = "auto", dtype: DtypeOption = "float32",
-          on_stale: OnStaleOption = "recompute") -> None:
+          segments: opt.SegmentsOption = None, frames: opt.FramesOption = None, instruct: opt.InstructOption = None,
+          speaker: opt.SpeakerOption = None, ref_audio: opt.RefAudioOption = None, ref_text: opt.RefTextOption = None,
+          language: opt.LanguageOption = "auto", seed: opt.SeedOption = 0, greedy: opt.GreedyOption = False,
+          max_new_tokens: opt.MaxFramesOption = 200, device: opt.DeviceOption = "auto", dtype: opt.DtypeOption = "float32",
+          on_stale: opt.OnStaleOption = "recompute") -> None:
     """Steered generations, one run directory per (alpha, layer) cell, plus cells.csv and an eval manifest."""
     if kokoro_cmds.is_kokoro(model):
         kokoro_cmds.refuse_options({"--layers": layers, "--instruct": instruct, "--ref-audio": ref_audio,
                                     "--segments": segments, "--frames": frames})
-        values = [float(a) for a in parse_names(alphas) or []]
+        values = kokoro_cmds.parse_alphas(alphas)
         return kokoro_cmds.steer(model, text, out, direction, sites, values, speaker, op, seed, device)
-    if not layers:
-        raise BadInputError("give talker layers with --layers (e.g. 3 or 0:4)")
     config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy, max_new_tokens,
                         device, dtype)
     layer_list = parse_layers(layers)
     if not layer_list:
         raise BadInputError("give at least one layer with --layers")
     with status(f"loading {model}"):
+        check_capabilities(model, ("generate",))
         session = Session(model, device, dtype)
     plan = plan_steer_sweep(session, config, direction, layer_list, parse_names(alphas) or [], op,
                             selection_of(segments, frames), kind, component, together)

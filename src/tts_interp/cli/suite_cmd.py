@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from tts_interp.cli.common import OutOption, console, print_done, progress_bar
+from tts_interp.cli import options as opt
+from tts_interp.cli.common import console, print_done, progress_bar
 from tts_interp.suites.runner import run_suite, suite_report, suite_status
 from tts_interp.suites.spec import parse_shard
 
@@ -16,7 +17,7 @@ DirArgument = Annotated[Path, typer.Argument(help="the suite's output directory 
 
 
 @suite_app.command("run")
-def run(suite: Annotated[Path, typer.Argument(help="suite YAML file")], out: OutOption,
+def run(suite: Annotated[Path, typer.Argument(help="suite YAML file")], out: opt.OutOption,
         shard: Annotated[str, typer.Option("--shard", help="i/n: run the i-th of n shards")] = "0/1",
         retry_failed: Annotated[bool, typer.Option("--retry-failed", help="also rescore items whose row failed "
                                                                          "(`suite status` lists why)")] = False) -> None:

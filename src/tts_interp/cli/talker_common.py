@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
-
-import typer
 
 from tts_interp.core.errors import BadInputError
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.tracing.selection import Selection, parse_frames
-
-CodesOption = Annotated[Path | None, typer.Option("--codes", help="codes.npy to teacher-force (default: greedy "
-                                                                  "generation of the prompt)")]
-LayersOption = Annotated[str | None, typer.Option("--layers", help="talker layers: 0,2,5 or 0:4 (default: all)")]
-SegmentsOption = Annotated[str | None, typer.Option("--segments", help="prompt segments, comma-separated "
-                                                                       "(instruct, role, text, frames, ...)")]
-FramesOption = Annotated[str | None, typer.Option("--frames", help="frames a:b (the positions predicting them)")]
 
 
 def parse_layers(text: str | None) -> list[int] | None:

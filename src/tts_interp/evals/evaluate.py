@@ -11,7 +11,8 @@ from typing import Any
 from tts_interp.core.results import write_result
 from tts_interp.evals.aggregate import summarise
 from tts_interp.evals.items import read_manifest
-from tts_interp.evals.scoring import ROW_COLUMNS, Evaluator, ScoreConfig
+from tts_interp.evals.score_config import ROW_COLUMNS, ScoreConfig
+from tts_interp.evals.scoring import Evaluator
 
 
 def csv_value(value: Any) -> Any:

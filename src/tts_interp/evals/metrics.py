@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tts_interp.core.errors import BadInputError
+from tts_interp.core.stats import bootstrap_ci
 
 BOOTSTRAP_SAMPLES = 1000
 P_TARGET = 0.01  # NIST SRE / VoxCeleb minDCF operating point
@@ -107,33 +108,16 @@ def min_dcf(scores: Sequence[float], labels: Sequence[bool], p_target: float = P
     return float(cost.min() / min(c_miss * p_target, c_fa * (1.0 - p_target)))
 
 
-def bootstrap_ci(numerators: Sequence[float], denominators: Sequence[float] | None = None,
-                 seed: int = 0, samples: int = BOOTSTRAP_SAMPLES) -> tuple[float, float] | None:
-    """Percentile 95% CI of a mean (or of sum(num)/sum(den), a corpus-level rate) by resampling items.
-
-    None when there are fewer than two items.
-    """
-    num = np.asarray(numerators, dtype=np.float64)
-    if len(num) < 2:
-        return None
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(num), size=(samples, len(num)))
-    if denominators is None:
-        stats = num[idx].mean(axis=1)
-    else:
-        den = np.asarray(denominators, dtype=np.float64)[idx].sum(axis=1)
-        stats = num[idx].sum(axis=1) / np.maximum(den, 1e-12)
-    low, high = np.percentile(stats, [2.5, 97.5])
-    return float(low), float(high)
-
-
 def summary(values: Sequence[float], denominators: Sequence[float] | None = None, seed: int = 0) -> dict:
     """{n, value, ci95} for a mean of `values`, or the ratio sum(values)/sum(denominators)."""
     vals = np.asarray(values, dtype=np.float64)
     if len(vals) == 0:
         return {"n": 0, "value": None, "ci95": None}
     value = float(vals.mean()) if denominators is None else float(vals.sum() / max(np.sum(denominators), 1e-12))
-    return {"n": int(len(vals)), "value": value, "ci95": bootstrap_ci(vals, denominators, seed=seed)}
+    if len(vals) < 2:
+        return {"n": int(len(vals)), "value": value, "ci95": None}
+    _, low, high = bootstrap_ci(vals, BOOTSTRAP_SAMPLES, seed=seed, denominators=denominators)
+    return {"n": int(len(vals)), "value": value, "ci95": (float(low), float(high))}
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from tts_interp.core.errors import BadInputError
+from tts_interp.core.stats import percentile_interval, stratified_bootstrap
 from tts_interp.evals import metrics
 
 BOOTSTRAP = 500
@@ -67,9 +68,10 @@ def eer_summary(target: Sequence[float], nontarget: Sequence[float], seed: int =
     t, n = np.asarray(target, dtype=np.float64), np.asarray(nontarget, dtype=np.float64)
     labels = np.r_[np.ones(len(t), bool), np.zeros(len(n), bool)]
     value, threshold = metrics.eer(np.r_[t, n], labels)
-    rng = np.random.default_rng(seed)
-    boot = [metrics.eer(np.r_[rng.choice(t, len(t)), rng.choice(n, len(n))], labels)[0] for _ in range(samples)]
-    return {"value": value, "ci95": [float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))],
+    boot = stratified_bootstrap([t, n], lambda a, b: metrics.eer(np.r_[a, b], labels)[0], samples,
+                                np.random.default_rng(seed))
+    low, high = percentile_interval(boot)
+    return {"value": value, "ci95": [float(low), float(high)],
             "threshold": threshold, "n_target": int(len(t)), "n_nontarget": int(len(n)), "chance": 0.5}
 
 

@@ -10,91 +10,25 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tts_interp.core.audio import load_audio
 from tts_interp.core.device import resolve_device
-from tts_interp.core.errors import BadInputError, TTSInterpError, UnknownNameError
+from tts_interp.core.errors import BadInputError, TTSInterpError
 from tts_interp.core.paths import file_sha256
 from tts_interp.evals import metrics, prosody
-from tts_interp.evals.asr import ASR_BACKENDS, load_asr_backend
+from tts_interp.evals.asr import load_asr_backend
 from tts_interp.evals.cache import EmbeddingCache
+from tts_interp.evals.calibration import verifier_calibration
 from tts_interp.evals.items import BadRow, EvalItem, SpeakerSet
-from tts_interp.evals.normalize import NORMALIZERS, get_normalizer, normalizer_version, seed_tts_normalize
-from tts_interp.evals.speaker import SPEAKER_BACKENDS, load_speaker_backend
+from tts_interp.evals.normalize import get_normalizer, normalizer_version, seed_tts_normalize
+from tts_interp.evals.score_config import ROW_COLUMNS, SAMPLE_RATE, ScoreConfig, load_clip, missing_fields
+from tts_interp.evals.speaker import load_speaker_backend
 
-SAMPLE_RATE = 16_000
-SCORERS = ("speaker", "asr", "prosody")
-CLIP_LEVEL = 0.999  # a sample at or above this magnitude is at full scale
-MAX_CLIPPED_SHARE = 0.01  # more than 1% of samples at full scale: the clip is clipped
 CENTROID_LRU = 256  # speaker models kept in memory at once
-CALIBRATION_BOOTSTRAP = 200
-
-ROW_COLUMNS = ("id", "status", "error", "audio", "wer", "cer", "similarity", "identity_shift",
-               "identity_shift_cosine", "source_target_similarity", "target_score", "f0_shift_semitones",
-               "f0_mean_hz", "f0_median_hz", "duration_s", "speech_s", "speaking_rate_wps", "word_errors",
-               "ref_words", "char_errors", "ref_chars", "hypothesis", "reference_normalized",
-               "hypothesis_normalized")
-
-
-@dataclass(frozen=True)
-class ScoreConfig:
-    """Which scorers run, with which backends, models, normaliser and device (saved with every result)."""
-
-    scorers: tuple[str, ...] = SCORERS
-    speaker: str = "resemblyzer"
-    speaker_model: str | None = None
-    asr: str = "faster-whisper"
-    asr_model: str | None = None
-    normalizer: str = "whisper"
-    device: str = "auto"
-    batch_size: int = 16
-    seed: int = 0
-
-    def validated(self) -> ScoreConfig:
-        """Check every name (unknown ones fail with the valid choices) and return self."""
-        for scorer in self.scorers:
-            if scorer not in SCORERS:
-                raise UnknownNameError("scorer", scorer, SCORERS)
-        if not self.scorers:
-            raise BadInputError(f"no scorers chosen; valid: {', '.join(SCORERS)}")
-        if self.speaker not in SPEAKER_BACKENDS:
-            raise UnknownNameError("speaker backend", self.speaker, SPEAKER_BACKENDS)
-        if self.asr not in ASR_BACKENDS:
-            raise UnknownNameError("ASR backend", self.asr, ASR_BACKENDS)
-        if self.normalizer not in NORMALIZERS:
-            raise UnknownNameError("normaliser", self.normalizer, NORMALIZERS)
-        if self.batch_size < 1:
-            raise BadInputError(f"batch size must be at least 1, got {self.batch_size}")
-        return self
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ScoreConfig:
-        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise BadInputError(f"unknown scoring option(s) {unknown}; valid: {', '.join(cls.__dataclass_fields__)}")
-        values = dict(data)
-        if "scorers" in values:
-            values["scorers"] = tuple(values["scorers"])
-        return replace(cls(), **values).validated()
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def load_clip(path: Path) -> np.ndarray:
-    """Load a clip at 16 kHz mono; reject unreadable, empty, silent, non-finite and clipped audio."""
-    samples = load_audio(path, SAMPLE_RATE).samples
-    clipped = float(np.mean(np.abs(samples) >= CLIP_LEVEL))
-    if clipped > MAX_CLIPPED_SHARE:
-        raise BadInputError(f"audio {path} is clipped: {clipped:.1%} of samples at full scale (more than "
-                            f"{MAX_CLIPPED_SHARE:.0%})")
-    return samples
-
 
 @dataclass
 class _Row:
@@ -108,22 +42,6 @@ class _Row:
         self.values["status"] = "failed" if self.reasons else "ok"
         self.values["error"] = "; ".join(self.reasons) if self.reasons else None
         return self.values
-
-
-def missing_fields(item: EvalItem, scorers: Iterable[str]) -> list[str]:
-    """Why a requested scorer cannot run on this item (fields it needs that the row lacks)."""
-    reasons = []
-    if "speaker" in scorers:
-        if (item.source is None) != (item.target is None):
-            have, lack = ("source", "target") if item.target is None else ("target", "source")
-            reasons.append(f"field {lack!r} is missing: an identity shift needs both source and target "
-                           f"(the row has {have!r})")
-        elif item.reference is None and item.source is None:
-            reasons.append("scorer 'speaker' needs field 'reference' or fields 'source' and 'target'; the row "
-                           "has none")
-    if "asr" in scorers and not item.text:
-        reasons.append("scorer 'asr' needs field 'text' (the words that should be heard); the row has none")
-    return reasons
 
 
 class _LRU(OrderedDict):
@@ -351,49 +269,6 @@ class Evaluator:
             except BadInputError as exc:
                 row.fail(f"prosody: {exc}")
 
-    # calibration ----------------------------------------------------------------------------------------
     def calibrate(self, entries: Iterable[EvalItem | BadRow]) -> dict[str, Any]:
-        """The verifier's own EER / minDCF on the run's speaker clips (reference, source, target).
-
-        Target trials: each clip against the centroid of its speaker's other clips; non-target trials: each
-        clip against the centroid of every other speaker. Needs 2+ speakers, one of them with 2+ clips.
-        """
-        speakers: dict[str, set[Path]] = {}
-        for entry in entries:
-            if isinstance(entry, EvalItem):
-                for s in entry.speaker_sets():
-                    speakers.setdefault(s.name, set()).update(s.clips)
-        if "speaker" not in self.config.scorers or not speakers:
-            return {"available": False, "reason": "no speaker clips in this run"}
-        try:
-            embedded = self.embed_files(sorted({c for clips in speakers.values() for c in clips}))
-        except TTSInterpError as exc:
-            return {"available": False, "reason": f"speaker backend unavailable: {exc}"}
-        good = {name: {c: embedded[c] for c in sorted(clips) if not isinstance(embedded[c], str)}
-                for name, clips in speakers.items()}
-        good = {name: clips for name, clips in good.items() if clips}
-        models = {name: metrics.centroid(np.stack(list(clips.values()))) for name, clips in good.items()}
-        target, nontarget = [], []
-        for name, clips in good.items():
-            for clip, embedding in clips.items():
-                others = [e for c, e in clips.items() if c != clip]
-                if others:
-                    target.append(metrics.cosine(embedding, metrics.centroid(np.stack(others))))
-                nontarget.extend(metrics.cosine(embedding, models[k]) for k in good
-                                 if k != name and clip not in good[k])
-        skipped = sum(isinstance(e, str) for e in embedded.values())
-        if not target or not nontarget:
-            return {"available": False, "n_speakers": len(good), "n_clips": sum(map(len, good.values())),
-                    "reason": "needs at least two speakers, one with two or more usable clips"}
-        scores = np.array(target + nontarget)
-        labels = np.array([True] * len(target) + [False] * len(nontarget))
-        eer, threshold = metrics.eer(scores, labels)
-        rng = np.random.default_rng(self.config.seed)
-        t_arr, n_arr = np.array(target), np.array(nontarget)
-        boot = [metrics.eer(np.concatenate([rng.choice(t_arr, len(t_arr)), rng.choice(n_arr, len(n_arr))]),
-                            labels)[0] for _ in range(CALIBRATION_BOOTSTRAP)]
-        return {"available": True, "eer": eer, "eer_ci95": [float(np.percentile(boot, 2.5)),
-                                                             float(np.percentile(boot, 97.5))],
-                "threshold": threshold, "min_dcf": metrics.min_dcf(scores, labels), "p_target": metrics.P_TARGET,
-                "n_target_trials": len(target), "n_nontarget_trials": len(nontarget), "n_speakers": len(good),
-                "n_clips": sum(map(len, good.values())), "n_clips_unusable": skipped}
+        """The verifier's own EER / minDCF on the run's speaker clips (see evals/calibration.py)."""
+        return verifier_calibration(self, entries)

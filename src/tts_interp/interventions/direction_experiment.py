@@ -15,15 +15,10 @@ import torch
 from tts_interp import __version__
 from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.core.results import write_csv, write_result
-from tts_interp.interventions.directions import (
-    METHODS,
-    Direction,
-    collect_rows,
-    compute_direction,
-    prepare_runs,
-    save_direction,
-)
-from tts_interp.interventions.generation import Session
+from tts_interp.interventions.direction_file import provenance
+from tts_interp.interventions.directions import METHODS, Direction, compute_direction, save_direction
+from tts_interp.interventions.reading import collect_rows, prepare_runs
+from tts_interp.interventions.session import Session
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.sites import LAYER_SITE, resolve_sites
@@ -74,6 +69,7 @@ def run_direction(session: Session, set_a: Sequence[PromptRequest], set_b: Seque
             "rows_from": "teacher-forced on given codes" if codes is not None else
                          f"greedy generation (max_new_tokens={max_new_tokens})"}
     direction = compute_direction(rows_a, rows_b, method, adapter.model_id, n_components, info)
+    direction.weights = provenance(adapter.describe())
     out_dir = Path(out_dir)
     save_direction(direction, out_dir / DIRECTION_FILE)
     table = site_rows(direction)

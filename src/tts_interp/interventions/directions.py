@@ -1,35 +1,25 @@
 """Semantic directions from two labelled sets of runs: mean difference, a linear probe's weight, PCA of a pool.
 
 Each run is a prompt (e.g. an instruct or a speaker); its activations at the chosen sites are read on a
-selection (segments and/or frames) and every selected row is one sample. A direction file is safetensors
-with one tensor set per site plus metadata (model, sites, method, counts, hidden size), so a direction made
-by `direction` is reused by `steer` (and anything else) and refused when loaded for another model or site.
+selection (segments and/or frames) and every selected row is one sample. A direction file
+(direction_file.py) holds one tensor set per site plus metadata (model and weights, sites, method, counts), so a
+direction made by `direction` is reused by `steer` (and anything else) and refused for another model or site.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
 from tts_interp.core.errors import BadInputError, UnknownNameError
-from tts_interp.interventions.generation import Session
-from tts_interp.interventions.prompts import prepare_checked
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
-from tts_interp.models.qwen3_tts.prompt import PreparedPrompt, PromptRequest
-from tts_interp.tracing.engine import Read
-from tts_interp.tracing.runs import generate, teacher_force
-from tts_interp.tracing.selection import Selection, check_segments
+from tts_interp.interventions.direction_file import DirectionRecord, read_direction, write_direction
 
 METHODS = ("mean_diff", "probe", "pca")
-FORMAT = "tts-interp-direction/1"
 IDENTICAL_TOLERANCE = 1e-6  # |mean(A) - mean(B)| below this fraction of the mean row norm = no direction
 
 
@@ -45,6 +35,7 @@ class Direction:
     explained: dict[str, torch.Tensor] = field(default_factory=dict)
     means: dict[str, torch.Tensor] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    weights: dict[str, Any] = field(default_factory=dict)  # the weights' provenance (direction_file.provenance)
 
     @property
     def sites(self) -> list[str]:
@@ -63,37 +54,6 @@ class Direction:
         else:
             vector = self.vectors[site]
         return (vector / vector.norm()).float()
-
-
-def prepare_runs(session: Session, requests: Sequence[PromptRequest], selection: Selection
-                 ) -> list[PreparedPrompt]:
-    """Prepare every prompt of a set and check the selection's segment names against each (before any run)."""
-    prompts = [prepare_checked(session.adapter, request) for request in requests]
-    for prompt in prompts:
-        check_segments(selection, prompt.segments)
-    return prompts
-
-
-def collect_rows(session: Session, prompts: Sequence[PreparedPrompt], sites: Sequence[str], selection: Selection,
-                 codes: torch.Tensor | None = None, max_new_tokens: int = 50,
-                 advance: Callable[[int], None] | None = None) -> dict[str, list[torch.Tensor]]:
-    """Per site, one (rows, H) tensor per run: teacher-forced on `codes` if given, else read during greedy
-    generation."""
-    adapter = session.adapter
-    reads = [Read(site, selection) for site in sites]
-    per_site: dict[str, list[torch.Tensor]] = {site: [] for site in sites}
-    for prompt in prompts:
-        if codes is not None:
-            store = teacher_force(session.engine, adapter, prompt, codes, reads=reads).store
-        else:
-            settings = GenerationSettings(max_new_tokens=max_new_tokens, greedy=True)
-            store = generate(session.engine, adapter, prompt, settings, reads=reads).store
-        for site in sites:
-            per_site[site].append(store.get(site).values.float() if site in store.sites()
-                                  else torch.zeros(0, adapter.sites()[site].dim))
-        if advance:
-            advance(1)
-    return per_site
 
 
 def mean_difference(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -190,53 +150,40 @@ def compute_direction(per_site_a: dict[str, list[torch.Tensor]], per_site_b: dic
 
 
 def save_direction(direction: Direction, path: Path) -> Path:
-    """Write a direction file (safetensors, with metadata)."""
+    """Write a direction file (format tts-interp-direction/2, see direction_file.py)."""
     tensors: dict[str, torch.Tensor] = {}
     for site in direction.sites:
         tensors[f"{site}::vector"] = direction.vectors[site]
         for name, table in (("components", direction.components), ("explained_variance_ratio", direction.explained),
                             ("mean", direction.means)):
             if site in table:
-                tensors[f"{site}::{name}"] = table[site].float().contiguous()
-    hidden = {site: int(v.shape[-1]) for site, v in direction.vectors.items()}
-    metadata = {"format": FORMAT, "model": direction.model, "method": direction.method,
-                "sites": json.dumps(direction.sites), "hidden_size": json.dumps(hidden),
-                "info": json.dumps(direction.info, default=str)}
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, str(path), metadata=metadata)
-    return path
+                tensors[f"{site}::{name}"] = table[site]
+    per_site = direction.info.get("per_site", {})
+    scale = {site: float(per_site[site]["mean_row_norm"]) for site in direction.sites if site in per_site}
+    record = DirectionRecord(direction.model, direction.method, direction.sites, tensors, scale=scale,
+                             weights=direction.weights, info=direction.info)
+    return write_direction(record, path)
 
 
 def load_direction(path: Path, model: str | None = None, sites: Sequence[str] = ()) -> Direction:
-    """Read a direction file; fail clearly if it was made for another model or lacks one of `sites`."""
-    from safetensors import safe_open
-
-    path = Path(path)
-    if not path.is_file():
-        raise BadInputError(f"direction file {path} does not exist (make one with `tts-interp direction`)")
-    try:
-        with safe_open(str(path), framework="pt") as handle:
-            metadata = handle.metadata() or {}
-        tensors = load_file(str(path))
-    except (SafetensorError, OSError) as exc:
-        raise BadInputError(f"{path} is not a safetensors direction file: {exc}") from None
-    if metadata.get("format") != FORMAT:
-        raise BadInputError(f"{path} is not a tts-interp direction file (format {metadata.get('format')!r}, "
-                            f"expected {FORMAT!r})")
-    if model is not None and metadata["model"] != model:
-        raise BadInputError(f"direction {path} was made for model {metadata['model']!r}, not {model!r}: "
+    """Read a pooled direction file (v1 or v2); fail clearly if it was made for another model, is per step, or
+    lacks one of `sites`."""
+    record = read_direction(path)
+    if model is not None and record.model_id != model:
+        raise BadInputError(f"direction {path} was made for model {record.model_id!r}, not {model!r}: "
                             "directions do not carry across models")
-    saved_sites = json.loads(metadata["sites"])
-    missing = [s for s in sites if s not in saved_sites]
+    if record.per_step:
+        raise BadInputError(f"direction {path} has one vector per solver step; steering needs a pooled direction")
+    missing = [s for s in sites if s not in record.sites]
     if missing:
         raise BadInputError(f"direction {path} has no vector for site(s) {', '.join(missing)}; it was made at: "
-                            f"{', '.join(saved_sites)}")
-    direction = Direction(metadata["model"], metadata["method"], {}, info=json.loads(metadata["info"]))
-    for site in saved_sites:
-        direction.vectors[site] = tensors[f"{site}::vector"]
+                            f"{', '.join(record.sites)}")
+    direction = Direction(record.model_id, record.method, {}, info=record.info, weights=record.weights)
+    for site in record.sites:
+        vector = record.tensors[f"{site}::vector"]
+        direction.vectors[site] = vector[0] if vector.ndim == 2 else vector
         for name, table in (("components", direction.components), ("explained_variance_ratio", direction.explained),
                             ("mean", direction.means)):
-            if f"{site}::{name}" in tensors:
-                table[site] = tensors[f"{site}::{name}"]
+            if (part := record.part(site, name)) is not None:
+                table[site] = part
     return direction

@@ -24,7 +24,7 @@ from tts_interp import __version__
 from tts_interp.core.errors import BadInputError
 from tts_interp.core.fingerprint import weights_provenance
 from tts_interp.core.results import write_csv, write_result
-from tts_interp.interventions import probing
+from tts_interp.interventions.codebooks import probing
 from tts_interp.interventions.erase_runs import collect, is_one_pass
 from tts_interp.interventions.erasure import ERASER_METHODS, Eraser, fit_erasers, save_eraser
 from tts_interp.models.qwen3_tts.prompt import PromptRequest

@@ -1,10 +1,10 @@
 """The two runs erasure needs, for any family: read a site over labelled prompts, and render one prompt to a
 run directory with writes.
 
-An autoregressive family (Qwen3-TTS) reads through `directions.collect_rows` (greedy generation or teacher
-forcing) and renders through `generation.generate_to_dir`; a one-pass family (Kokoro) runs through its
-KokoroSession (the prompt's speaker is the Kokoro voice) and is written by `kokoro.session.write_run`. A
-prompt is always a PromptRequest: text, speaker (voice), language.
+A family that can `generate` (Qwen3-TTS) reads through `reading.collect_rows` (greedy generation or teacher
+forcing) and renders through `generation.generate_to_dir`; one that can `synthesize` in one pass (Kokoro) runs
+through its KokoroSession (the prompt's speaker is the Kokoro voice) and is written by
+`kokoro.session.write_run`. A prompt is always a PromptRequest: text, speaker (voice), language.
 """
 
 from __future__ import annotations
@@ -17,27 +17,30 @@ from typing import Any
 import torch
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.interventions.generation import RunConfig, Session, generate_to_dir
+from tts_interp.interventions.generation import RunConfig, generate_to_dir
+from tts_interp.interventions.session import Session
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
-from tts_interp.models.registry import family_of
+from tts_interp.models.registry import check_capabilities
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection, check_segments
 
-ONE_PASS_FAMILIES = ("kokoro",)
+ONE_PASS = "synthesize"  # the capability of a family that renders an utterance in one forward pass
 
 
-def open_session(model: str, device: str = "auto", dtype: str = "float32") -> Any:
-    """A Session for an autoregressive model, a KokoroSession for a one-pass one."""
-    if family_of(model) in ONE_PASS_FAMILIES:
+def open_session(model: str, device: str = "auto", dtype: str = "float32") -> Session:
+    """The model's Session (a KokoroSession for a one-pass family); a family that can neither `generate` nor
+    `synthesize` (a denoiser) is refused in one line before loading."""
+    if ONE_PASS in check_capabilities(model, ()).capabilities:
         from tts_interp.interventions.kokoro.session import KokoroSession
 
         return KokoroSession(model, device)
-    return Session(model, device, dtype)
+    check_capabilities(model, ("generate",))
+    return Session(model, device, dtype, needs=("generate",))
 
 
 def is_one_pass(session: Any) -> bool:
-    return getattr(session.adapter, "family", "") in ONE_PASS_FAMILIES
+    return ONE_PASS in session.adapter.capabilities
 
 
 def voice_attributes(session: Any) -> dict[str, dict[str, str]]:
@@ -59,7 +62,7 @@ def check_prompt(session: Any, request: PromptRequest, selection: Selection) -> 
         for prompt in _forward_prompts(session, request):
             check_segments(selection, prompt.segments)
     else:
-        from tts_interp.interventions.directions import prepare_runs
+        from tts_interp.interventions.reading import prepare_runs
 
         prepare_runs(session, [request], selection)
 
@@ -69,7 +72,7 @@ def collect(session: Any, requests: Sequence[PromptRequest], sites: Sequence[str
             advance: Callable[[int], None] | None = None) -> dict[str, list[torch.Tensor]]:
     """Per site, one (rows, H) tensor per prompt, read on `selection`."""
     if not is_one_pass(session):
-        from tts_interp.interventions.directions import collect_rows, prepare_runs
+        from tts_interp.interventions.reading import collect_rows, prepare_runs
 
         prompts = prepare_runs(session, requests, selection)
         return collect_rows(session, prompts, sites, selection, codes, max_new_tokens, advance)

@@ -26,7 +26,7 @@ from tts_interp.interventions.erase_runs import check_prompt, render
 from tts_interp.interventions.erasure import ERASER_METHODS, Eraser, load_eraser
 from tts_interp.interventions.generation import RunConfig
 from tts_interp.interventions.steering import parse_alphas
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.selection import Selection
 
 

@@ -16,15 +16,13 @@ import numpy as np
 
 from tts_interp import __version__
 from tts_interp.core.audio import write_wav
-from tts_interp.core.device import resolve_device, resolve_dtype
-from tts_interp.core.errors import BadInputError
 from tts_interp.core.results import write_result
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings, Qwen3TTSAdapter
+from tts_interp.interventions.session import Session
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
-from tts_interp.models.registry import family_of, load_model
-from tts_interp.tracing.engine import Engine, Read
+from tts_interp.models.qwen3_tts.runs import GenerationRun, generate
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
+from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
-from tts_interp.tracing.runs import GenerationRun, generate
 from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.store import DiskStore
 
@@ -48,23 +46,6 @@ class RunConfig:
         return cls(model=data["model"], prompt=PromptRequest(**data["prompt"]),
                    settings=GenerationSettings(**data["settings"]), device=data.get("device", "auto"),
                    dtype=data.get("dtype", "float32"))
-
-
-class Session:
-    """A loaded autoregressive TTS model (Qwen3-TTS) with its tracing engine, reused across many runs.
-
-    Diffusion and flow-matching models have their own session (interventions/hspace.py DenoiserSession).
-    """
-
-    def __init__(self, model: str, device: str = "auto", dtype: str = "float32"):
-        family = family_of(model)
-        if family != "qwen3-tts":
-            raise BadInputError(f"{model!r} is a {family} model; this command works on Qwen3-TTS models "
-                                "(talker + code predictor). For diffusion / flow-matching denoisers use "
-                                "`tts-interp hspace direction|edit|sweep`; `tts-interp sites` lists their sites")
-        self.adapter: Qwen3TTSAdapter = load_model(model, resolve_device(device), resolve_dtype(dtype))
-        self.engine = Engine()
-        self.device, self.dtype = device, dtype
 
 
 def write_generation(out_dir: Path, session: Session, config: RunConfig, run: GenerationRun,

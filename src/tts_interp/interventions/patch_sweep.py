@@ -21,9 +21,7 @@ from tts_interp import __version__
 from tts_interp.core.errors import BadInputError, OutOfRangeError, TTSInterpError, UnknownNameError
 from tts_interp.core.fingerprint import content_hash, finished_cell, stamp, weights_provenance
 from tts_interp.core.results import write_csv, write_jsonl, write_result
-from tts_interp.interventions.alignment import check_alignable
-from tts_interp.interventions.generation import RunConfig, Session, generate_to_dir
-from tts_interp.interventions.lens import talker_support
+from tts_interp.interventions.generation import RunConfig, generate_to_dir
 from tts_interp.interventions.patching import (
     METRICS,
     PatchCell,
@@ -34,11 +32,14 @@ from tts_interp.interventions.patching import (
     patch_write,
     recovery,
 )
-from tts_interp.interventions.prompts import PromptPair, experiment_codes, prepare_pair
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
+from tts_interp.interventions.session import Session
+from tts_interp.interventions.talker.alignment import check_alignable
+from tts_interp.interventions.talker.lens import talker_support
+from tts_interp.interventions.talker.prompts import PromptPair, experiment_codes, prepare_pair
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.runs import teacher_force
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.engine import Read
-from tts_interp.tracing.runs import teacher_force
 from tts_interp.tracing.selection import FRAMES_SEGMENT
 
 DETERMINISM = ("deterministic: A, B and every patched run are teacher-forced on the same codes (no sampling); "

@@ -20,12 +20,12 @@ from typing import Any
 import torch
 
 from tts_interp.core.errors import UnknownNameError
-from tts_interp.interventions.alignment import aligned_positions
-from tts_interp.interventions.lens import talker_site
-from tts_interp.interventions.stats import kl, log_probs
-from tts_interp.models.base import SegmentMap
+from tts_interp.interventions.distributions import kl, log_probs
+from tts_interp.interventions.talker.alignment import aligned_positions
+from tts_interp.models.qwen3_tts.sites import talker_site
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import FRAMES_SEGMENT, Selection
+from tts_interp.tracing.spec import SegmentMap
 from tts_interp.tracing.store import MemoryStore
 
 SITE_KINDS = {"resid": "resid_out", "attn": "attn_out", "mlp": "mlp_out"}

@@ -22,10 +22,9 @@ from tts_interp.core.errors import UnknownNameError
 from tts_interp.core.fingerprint import check_policy, content_hash, finished_cell, stamp, weights_provenance
 from tts_interp.core.results import write_csv, write_jsonl, write_result
 from tts_interp.interventions.directions import Direction, load_direction
-from tts_interp.interventions.generation import RunConfig, Session, generate_to_dir, write_generation
-from tts_interp.interventions.lens import talker_site
+from tts_interp.interventions.generation import RunConfig, generate_to_dir, write_generation
 from tts_interp.interventions.patching import parse_kind
-from tts_interp.interventions.prompts import prepare_checked
+from tts_interp.interventions.session import Session
 from tts_interp.interventions.steering import (
     STEER_OPS,
     SteerCell,
@@ -35,6 +34,8 @@ from tts_interp.interventions.steering import (
     parse_alphas,
     steering_writes,
 )
+from tts_interp.interventions.talker.prompts import prepare_checked
+from tts_interp.models.qwen3_tts.sites import talker_site
 from tts_interp.tracing.selection import Selection, check_segments
 
 

@@ -17,13 +17,13 @@ import torch
 
 from tts_interp.core.errors import BadInputError, OutOfRangeError, UnknownNameError
 from tts_interp.interventions.directions import Direction
-from tts_interp.interventions.generation import Session
-from tts_interp.interventions.lens import talker_site
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
+from tts_interp.interventions.session import Session
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt
+from tts_interp.models.qwen3_tts.runs import GenerationRun, generate
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
+from tts_interp.models.qwen3_tts.sites import talker_site
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
-from tts_interp.tracing.runs import GenerationRun, generate
 from tts_interp.tracing.selection import Selection
 
 STEER_OPS = ("add", "project_out")

@@ -1,95 +1,81 @@
-"""The adapter protocol every model family implements, and the small data types it speaks in.
+"""The protocol every model family implements: one adapter class per family, with declared capabilities.
 
-An adapter hides every model-specific quirk: how to load, how a prompt is laid out, how to generate and to
-teacher-force, which modules are the named sites and how their calls map onto the model's clock (frames and
-codebooks for an autoregressive talker, solver steps for a denoiser). The tracing engine only sees this.
+A family is one folder `models/<family>/` that holds everything model-specific; nothing outside it names the
+family's modules. What a family adds (see the README's "Adding a model family"):
+
+- `adapter.py`: the adapter class (below). Class attributes: `family` (the registry key), `capabilities`
+  (a subset of CAPABILITIES), `clocks` (clock name -> targets function, for every `SiteSpec.clock` its sites use)
+  and `phases` (run mode -> clock name -> rank: which clock's modules run first within one tick).
+  Members: `load(model_id, device, dtype)` (classmethod: a built-in id, a local checkpoint directory or a hub
+  id via `models.hub.resolve_checkpoint`), `model_id`, `sites()`, `describe()`, `sample_rate`.
+- `tiny.py`: its tiny random built-ins, written once through `models.builtin_cache.cached_builtin`, and
+  `builtin_descriptions()` (built-in id -> one line) for `tts-interp models`.
+- `clocks.py` (unless it reuses one, as Grad-TTS and F5-TTS reuse `models/denoising/clocks.py`): how the calls of
+  its modules map to frames / steps (`tracing.clock.Target`s).
+- `runs.py` (or a shared one): its plain and traced runs, each `engine.run_named(call, adapter.sites(), shape,
+  reads, writes)` with a `tracing.clock.RunShape` carrying the family's clocks and phases (site names and
+  patterns are resolved, and the reads' store made and closed, by the engine).
+- one row in `models/registry.py::FAMILIES` (id prefixes, config.json `model_type`s, "module:Class").
+
+Capability groups and the members they need:
+- `generate`: `prepare(request) -> prompt`, `generation_call(prompt, settings, on_frame) -> TracedCall`,
+  `seed(seed)`, `decode(codes, prompt) -> waveform`, `check_codes(codes)` (autoregressive codes).
+- `teacher_force`: `teacher_forcing_call(prompt, codes) -> TracedCall` (one pass over known outputs).
+- `denoise`: `prepare(request)`, `timesteps(settings)`, `sampling_call(prompt, settings) -> TracedCall`,
+  `vocode(mel)` (a sampler loop that calls the denoiser once per step).
+- `lens`: a vocabulary head that turns a residual into logits (Qwen3-TTS's codec head).
+- `synthesize`: one non-autoregressive pass text -> audio (Kokoro): `prepare(text, voice, language, speed) ->
+  [prompt per chunk]`, `synthesis_call(prompt, seed, durations, noise)`, `durations_call(prompt)`,
+  `duration_sites()` (the sites that run before durations are known).
+Experiments call `require(adapter, "teacher_force")` (or `Session(model, needs=...)`) and get one line naming the
+family and the missing capability instead of an AttributeError.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
-import torch
+from tts_interp.core.errors import BadInputError
+from tts_interp.tracing.clock import ClockFn
+from tts_interp.tracing.spec import SiteSpec
 
-
-@dataclass(frozen=True)
-class SiteSpec:
-    """A named place an intervention can read or write.
-
-    `module_path` is the attribute path from the traced root module (e.g. `model.layers.3`); `output_index`
-    is the element of a tuple output that holds the activation (None when the output is the tensor itself);
-    `clock` names how the module's calls map to frames (see tracing/clock.py); `order` ranks sites of one
-    clock tick in execution order; `dim` is the activation's last dimension. A `channels_first` activation
-    (B, C, ..., T) (convolutional U-Nets, channels-first text encoders) has its rows along the last axis: row
-    i is `act[b, ..., i]` flattened, so `dim` is C times the sizes between.
-    """
-
-    name: str
-    module_path: str
-    clock: str
-    order: int
-    dim: int
-    output_index: int | None = None
-    description: str = ""
-    channels_first: bool = False
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A named run of prompt positions `[start, stop)`."""
-
-    name: str
-    start: int
-    stop: int
-
-    def __len__(self) -> int:
-        return self.stop - self.start
-
-
-@dataclass(frozen=True)
-class SegmentMap:
-    """Every position of a prompt, labelled; `groups` name unions of segments (e.g. codec_prefix)."""
-
-    segments: tuple[Segment, ...]
-    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @property
-    def prompt_length(self) -> int:
-        return self.segments[-1].stop if self.segments else 0
-
-    def names(self) -> list[str]:
-        return [s.name for s in self.segments] + list(self.groups)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"segments": [{"name": s.name, "start": s.start, "stop": s.stop} for s in self.segments],
-                "groups": {k: list(v) for k, v in self.groups.items()}, "prompt_length": self.prompt_length}
-
-
-@dataclass
-class TracedCall:
-    """A call for the tracing engine to run under nnsight: `fn(**kwargs)` on the module tree of `root`.
-
-    `finish` turns fn's raw return value into the adapter's result object.
-    """
-
-    root: torch.nn.Module
-    fn: Callable[..., Any]
-    kwargs: dict[str, Any]
-    finish: Callable[[Any], Any]
+CAPABILITIES = ("generate", "teacher_force", "denoise", "lens", "synthesize")
 
 
 class ModelAdapter(Protocol):
-    """What the engine needs from a model family."""
+    """What the engine and the family-neutral experiments need from every model family."""
 
+    family: ClassVar[str]
+    capabilities: ClassVar[frozenset[str]]
+    clocks: ClassVar[dict[str, ClockFn]]
+    phases: ClassVar[dict[str, dict[str, int]]]
     model_id: str
-    family: str
 
     def sites(self) -> dict[str, SiteSpec]:
         """Every named site of this model, by name."""
         ...
 
     def describe(self) -> dict[str, Any]:
-        """A JSON-able description (family, variant, sizes, dtype, device) for result files."""
+        """A JSON-able description (family, variant, sizes, dtype, device, weights) for result files."""
         ...
+
+
+def missing_capabilities(adapter: Any, needs: tuple[str, ...]) -> list[str]:
+    """The capabilities among `needs` that an adapter (class or instance) does not declare."""
+    unknown = [n for n in needs if n not in CAPABILITIES]
+    if unknown:
+        raise ValueError(f"unknown capabilities {unknown}; known: {CAPABILITIES}")
+    return [n for n in needs if n not in adapter.capabilities]
+
+
+def require(adapter: Any, *needs: str, model_id: str | None = None, able: str = "") -> None:
+    """Refuse, in one line naming the family and the capability, an adapter (class or instance) lacking `needs`.
+
+    `able` names the families that do have them (the registry knows; e.g. "Qwen3-TTS").
+    """
+    missing = missing_capabilities(adapter, needs)
+    if missing:
+        name = model_id or getattr(adapter, "model_id", adapter.family)
+        where = f"; this command works on {able} models" if able else ""
+        raise BadInputError(f"{name!r} is a {adapter.family} model{where} ({adapter.family} cannot "
+                            f"{' or '.join(missing)}; it can: {', '.join(sorted(adapter.capabilities))})")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from tts_interp.core.errors import UnknownNameError, WeightsNotFoundError
@@ -59,3 +60,13 @@ def resolve_checkpoint(reference: str, known_ids: list[str], allow_patterns: lis
         f"(`huggingface-cli download {reference}`) into that cache or copy the checkpoint directory here and "
         f"pass its path; or use a built-in model ({', '.join(known_ids)})."
     )
+
+
+def checkpoint_dir(model_id: str, prefix: str, builtin_ids: list[str], build: Callable[[str], Path]) -> Path:
+    """A family's checkpoint directory for `model_id`: a built-in (by `prefix`, built into the cache by `build`),
+    else a local directory or hub id."""
+    if model_id.startswith(prefix):
+        if model_id not in builtin_ids:
+            raise UnknownNameError("built-in model", model_id, builtin_ids)
+        return build(model_id)
+    return resolve_checkpoint(model_id, builtin_ids)

@@ -1,22 +1,66 @@
-"""Finding the adapter for a model id: built-in ids by name, anything else by its checkpoint's config."""
+"""The table of model families: routing a model id to its family and adapter, in one place.
+
+Each row names a family's built-in id prefixes, the `model_type`s its checkpoints write in config.json, and its
+adapter and built-in list as lazy "module:attribute" strings, so listing models or routing an id imports no
+family. A built-in id is routed by prefix; a local directory or a hub id by its checkpoint's config.json (a hub
+id is resolved through the Hugging Face cache first). Nothing is taken for a family by default.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import torch
+from tts_interp.core.errors import TTSInterpError, UnknownNameError
+from tts_interp.models.base import require
 
-from tts_interp.core.errors import UnknownNameError
-from tts_interp.models.f5tts import tiny as f5_tiny
-from tts_interp.models.gradtts import tiny as gradtts_tiny
-from tts_interp.models.qwen3_tts import tiny as qwen_tiny
 
-# Kokoro: the offline int8 build, the original release on the hub, or a directory holding its weights file
-KOKORO_BUILTIN, KOKORO_HUB, KOKORO_WEIGHTS = "kokoro-82m", "hexgrad/Kokoro-82M", "kokoro-v1_0.pth"
-# checkpoint config.json model_type -> family
-MODEL_TYPES = {"qwen3_tts": "qwen3-tts", "grad-tts": "grad-tts", "f5-tts": "f5-tts"}
+@dataclass(frozen=True)
+class Family:
+    """One model family: its display name, id prefixes, checkpoint model_types, adapter and built-in list."""
+
+    name: str
+    display: str
+    prefixes: tuple[str, ...]
+    model_types: tuple[str, ...]
+    adapter: str  # "module:Class"
+    builtins: str  # "module:function" returning {built-in id: description}
+    marker_files: tuple[str, ...] = ()  # a checkpoint dir holding one of these (and no model_type) is this family
+
+
+FAMILIES: dict[str, Family] = {}
+
+
+def register_family(family: Family, exist_ok: bool = False) -> None:
+    """Add a family row; a name, prefix or model_type already taken is refused unless `exist_ok`."""
+    taken = {p: f.name for f in FAMILIES.values() for p in f.prefixes} | {
+        t: f.name for f in FAMILIES.values() for t in f.model_types}
+    clash = [k for k in (*family.prefixes, *family.model_types) if taken.get(k, family.name) != family.name]
+    if not exist_ok and (family.name in FAMILIES or clash):
+        raise ValueError(f"family {family.name!r} clashes with the registered families ({clash or family.name})")
+    FAMILIES[family.name] = family
+
+
+for _row in (
+    Family("qwen3-tts", "Qwen3-TTS", ("tiny-qwen3-tts-",), ("qwen3_tts",),
+           "tts_interp.models.qwen3_tts.adapter:Qwen3TTSAdapter", "tts_interp.models.qwen3_tts.tiny:builtin_descriptions"),
+    Family("grad-tts", "Grad-TTS", ("tiny-grad-tts",), ("grad-tts",),
+           "tts_interp.models.gradtts.adapter:GradTTSAdapter", "tts_interp.models.gradtts.tiny:builtin_descriptions"),
+    Family("f5-tts", "F5-TTS", ("tiny-f5-tts",), ("f5-tts",),
+           "tts_interp.models.f5tts.adapter:F5TTSAdapter", "tts_interp.models.f5tts.tiny:builtin_descriptions"),
+    Family("kokoro", "Kokoro-82M", ("kokoro-82m", "hexgrad/Kokoro-82M"), ("kokoro",),
+           "tts_interp.models.kokoro.adapter:KokoroAdapter", "tts_interp.models.kokoro.weights:builtin_descriptions",
+           ("kokoro-v1_0.pth",)),
+):
+    register_family(_row)
+
+
+def _attribute(reference: str) -> Any:
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass(frozen=True)
@@ -29,53 +73,64 @@ class BuiltinModel:
 
 
 def builtin_models() -> list[BuiltinModel]:
-    """Every built-in (tiny, random-weight) model."""
-    about = {"base": "voice clone from reference audio (x-vector / in-context)",
-             "customvoice": "named speakers, optional instruct", "voicedesign": "instruct only"}
-    qwen = [BuiltinModel(f"{qwen_tiny.BUILTIN_PREFIX}{v}", "qwen3-tts", f"tiny random Qwen3-TTS {v}: {about[v]}")
-            for v in qwen_tiny.VARIANTS]
-    gradtts = [BuiltinModel(k, "grad-tts", text) for k, (text, _) in gradtts_tiny.BUILTINS.items()]
-    f5 = [BuiltinModel(k, "f5-tts", text) for k, (text, _) in f5_tiny.BUILTINS.items()]
-    kokoro = [BuiltinModel(KOKORO_BUILTIN, "kokoro", "Kokoro-82M, TRAINED weights (int8 build, dequantized), 54 voices")]
-    return qwen + gradtts + f5 + kokoro
+    """Every built-in (tiny, random-weight) model of every family."""
+    return [BuiltinModel(model_id, f.name, text) for f in FAMILIES.values()
+            for model_id, text in _attribute(f.builtins)().items()]
+
+
+def _family_of_type(model_type: str, where: str) -> str:
+    for family in FAMILIES.values():
+        if model_type in family.model_types:
+            return family.name
+    raise UnknownNameError(f"model type (in {where})", model_type,
+                           [t for f in FAMILIES.values() for t in f.model_types])
 
 
 def family_of(model_id: str) -> str:
-    """The family of a model id: by built-in prefix, by a local checkpoint's config, else Qwen3-TTS."""
-    if model_id.startswith(qwen_tiny.BUILTIN_PREFIX):
-        return "qwen3-tts"
-    if model_id.startswith(gradtts_tiny.BUILTIN_PREFIX):
-        return "grad-tts"
-    if model_id.startswith(f5_tiny.BUILTIN_PREFIX):
-        return "f5-tts"
-    if model_id in (KOKORO_BUILTIN, KOKORO_HUB) or (Path(model_id).expanduser() / KOKORO_WEIGHTS).is_file():
-        return "kokoro"
-    config = Path(model_id).expanduser() / "config.json"
-    if config.is_file():
-        model_type = json.loads(config.read_text()).get("model_type", "")
-        if model_type in MODEL_TYPES:
-            return MODEL_TYPES[model_type]
-        raise UnknownNameError("model type", model_type, list(MODEL_TYPES))
-    return "qwen3-tts"
+    """The family of a model id: by built-in prefix (longest first), else by its checkpoint's config.json.
+
+    A hub id is resolved to its cached (or downloaded) config first; anything else is an unknown model, answered
+    with the built-in ids and the hint for checkpoint directories and hub ids.
+    """
+    prefixes = sorted(((p, f.name) for f in FAMILIES.values() for p in f.prefixes), key=lambda x: -len(x[0]))
+    for prefix, name in prefixes:
+        if model_id.startswith(prefix):
+            return name
+    from tts_interp.models.hub import resolve_checkpoint
+
+    directory = resolve_checkpoint(model_id, [m.model_id for m in builtin_models()], allow_patterns=["config.json"])
+    config = Path(directory) / "config.json"
+    model_type = str(json.loads(config.read_text()).get("model_type", "")) if config.is_file() else ""
+    if not model_type:  # checkpoints that name no model_type (Kokoro's original release) by their weights file
+        for family in FAMILIES.values():
+            if any((Path(directory) / marker).is_file() for marker in family.marker_files):
+                return family.name
+    if not config.is_file():
+        raise TTSInterpError(f"{directory} has no config.json, so its model family is unknown")
+    return _family_of_type(model_type, str(config))
 
 
-def load_model(model_id: str, device: torch.device, dtype: torch.dtype):  # noqa: ANN201 - returns an adapter
-    """Load a model adapter by id (built-in id, local directory or hub id)."""
-    from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter
+def adapter_class(family: str) -> Any:
+    """The adapter class of a family (imported on first use)."""
+    if family not in FAMILIES:
+        raise UnknownNameError("model family", family, list(FAMILIES))
+    return _attribute(FAMILIES[family].adapter)
 
-    family = family_of(model_id)
-    if family == "qwen3-tts":
-        return Qwen3TTSAdapter.load(model_id, device, dtype)
-    if family == "grad-tts":
-        from tts_interp.models.gradtts.adapter import GradTTSAdapter
 
-        return GradTTSAdapter.load(model_id, device, dtype)
-    if family == "f5-tts":
-        from tts_interp.models.f5tts.adapter import F5TTSAdapter
+def families_with(*needs: str) -> list[str]:
+    """Display names of the families whose adapters declare every capability in `needs`."""
+    return [f.display for f in FAMILIES.values() if all(n in adapter_class(f.name).capabilities for n in needs)]
 
-        return F5TTSAdapter.load(model_id, device, dtype)
-    if family == "kokoro":
-        from tts_interp.models.kokoro.adapter import KokoroAdapter
 
-        return KokoroAdapter.load(model_id, device, dtype)
-    raise UnknownNameError("model family", family, sorted(set(MODEL_TYPES.values()) | {"kokoro"}))
+def check_capabilities(model_id: str, needs: tuple[str, ...]) -> Any:
+    """The adapter class of a model id, after refusing (in one line, nothing loaded) a family lacking `needs`."""
+    cls = adapter_class(family_of(model_id))
+    if any(n not in cls.capabilities for n in needs):
+        require(cls, *needs, model_id=model_id, able=", ".join(families_with(*needs)))
+    return cls
+
+
+def load_model(model_id: str, device: Any, dtype: Any, needs: tuple[str, ...] = ()) -> Any:
+    """Load a model adapter by id (built-in id, local directory or hub id), refusing one that lacks `needs`
+    before anything is loaded."""
+    return check_capabilities(model_id, needs).load(model_id, device, dtype)

@@ -8,21 +8,14 @@ from typing import Any
 
 import numpy as np
 
+from tts_interp.report.figures import pyplot, save_figure
+
 METRIC = {"classification": ("accuracy", "accuracy"), "regression": ("r2", "R$^2$")}
-
-
-def _pyplot():  # noqa: ANN202 - the matplotlib module
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def plot_probe_results(result: dict[str, Any], out_dir: Path) -> list[Path]:
     """One PNG per task: single-codebook bars with CIs, the cumulative 0..k curve, chance, control."""
-    plt = _pyplot()
+    plt = pyplot()
     written = []
     for task, data in result["tasks"].items():
         metric, label = METRIC[data["kind"]]
@@ -67,16 +60,13 @@ def plot_probe_results(result: dict[str, Any], out_dir: Path) -> list[Path]:
         ax.set_title(f"{task} probe: {result['codec']['codec']}")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        path = Path(out_dir) / f"probe_{task}.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        written.append(path)
+        written.append(save_figure(fig, Path(out_dir) / f"probe_{task}.png"))
     return written
 
 
 def plot_codebook_stats(stats: dict[str, Any], codec_name: str, out_dir: Path) -> Path:
     """Persistence (ms) and perplexity per codebook, and the mutual-information matrix, in one PNG."""
-    plt = _pyplot()
+    plt = pyplot()
     rows = stats["per_codebook"]
     ks = [r["codebook"] for r in rows]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
@@ -91,7 +81,4 @@ def plot_codebook_stats(stats: dict[str, Any], codec_name: str, out_dir: Path) -
     fig.colorbar(image, ax=axes[2])
     fig.suptitle(codec_name)
     fig.tight_layout()
-    path = Path(out_dir) / "codebook_stats.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, Path(out_dir) / "codebook_stats.png")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tts_interp.report.figures import _save, pyplot
+from tts_interp.report.figures import pyplot, save_figure
 from tts_interp.report.talker_plots import record_plots
 
 COLOURS = {"leace": "#c44e52", "mean_diff": "#4c72b0", "random": "#8c8c8c"}
@@ -35,4 +35,4 @@ def plot_frontier(out_dir: Path, payload: dict[str, Any]) -> list[str]:
     axes[0, -1].legend(fontsize=7)
     fig.suptitle("privacy-utility frontier over alpha (labels); bars: EER 95% CI", fontsize=9)
     fig.tight_layout()
-    return record_plots(out_dir, [_save(fig, Path(out_dir) / "frontier.png")])
+    return record_plots(out_dir, [save_figure(fig, Path(out_dir) / "frontier.png")])

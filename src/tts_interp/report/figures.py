@@ -1,4 +1,5 @@
-"""Two figure types most experiments need: a labelled heatmap and per-layer curves with optional CI bands.
+"""The one plotting helper: pyplot on Agg, `save_figure`, and the two figure types most experiments need (a
+labelled heatmap, per-layer curves with optional CI bands).
 
 matplotlib runs on the Agg backend (no display needed); every function writes one PNG and returns its path.
 """
@@ -54,7 +55,7 @@ def heatmap(matrix: np.ndarray, path: Path, *, title: str, xlabel: str, ylabel: 
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def layer_curves(layers: Sequence[int], series: dict[str, np.ndarray], path: Path, *, title: str,
@@ -75,10 +76,11 @@ def layer_curves(layers: Sequence[int], series: dict[str, np.ndarray], path: Pat
     axes[-1, 0].set_xticks(list(layers))
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def _save(fig: Any, path: Path) -> Path:
+def save_figure(fig: Any, path: Path) -> Path:
+    """Write a laid-out figure as PNG (110 dpi) and close it; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)

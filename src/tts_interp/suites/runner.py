@@ -21,7 +21,8 @@ from tts_interp.core.fingerprint import StaleResultError, differences
 from tts_interp.core.results import write_json, write_result
 from tts_interp.evals.aggregate import summarise
 from tts_interp.evals.evaluate import csv_value
-from tts_interp.evals.scoring import ROW_COLUMNS, Evaluator
+from tts_interp.evals.score_config import ROW_COLUMNS
+from tts_interp.evals.scoring import Evaluator
 from tts_interp.suites.spec import Suite, WorkItem, in_shard, load_suite, realise
 from tts_interp.suites.store import ResultWriter, read_rows
 

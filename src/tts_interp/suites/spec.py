@@ -20,7 +20,7 @@ import yaml
 from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.core.fingerprint import content_hash, fingerprint
 from tts_interp.evals.items import BadRow, EvalItem, parse_item, read_manifest
-from tts_interp.evals.scoring import ScoreConfig
+from tts_interp.evals.score_config import ScoreConfig
 
 SUITE_FIELDS = ("name", "seed", "scoring", "items")
 

@@ -8,6 +8,7 @@ each pinned to its occurrence with `tracer.iter[...]`. A call with no reads and 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -15,10 +16,12 @@ import torch
 from nnsight import NNsight
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.models.base import SiteSpec, TracedCall
 from tts_interp.tracing.clock import RunShape, Target, targets_for
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection
+from tts_interp.tracing.sites import resolve_site
+from tts_interp.tracing.spec import SiteSpec, TracedCall
+from tts_interp.tracing.store import MemoryStore
 
 
 @dataclass(frozen=True)
@@ -47,14 +50,6 @@ class _Event:
     occurrence: int
     key: tuple
     actions: list[_Action]
-
-
-# In generation the code predictor runs at the start of a talker step, before the talker layers; in
-# teacher forcing the talker pass runs first, then the code-predictor pass. A denoising run calls its
-# conditioning modules once, then the denoiser once per solver step.
-PHASES = {"generate": {"code_predictor": 0, "talker": 1}, "teacher_force": {"talker": 0, "code_predictor": 1},
-          "denoise": {"conditioning": 0, "denoiser": 1},
-          "forward": {"utterance": 0, "positions": 0, "frames": 0}}  # one pass: ticks order the stages
 
 
 def _all_rows(act: torch.Tensor, spec: SiteSpec, batch: int) -> torch.Tensor:
@@ -118,14 +113,14 @@ class Engine:
     def _events(self, sites: dict[str, SiteSpec], shape: RunShape, reads: list[tuple[SiteSpec, Selection]],
                 writes: list[tuple[SiteSpec, Write]]) -> list[_Event]:
         events: dict[tuple[str, int], _Event] = {}
-        phases = PHASES[shape.mode]
+        phases = shape.phases
 
         def add(spec: SiteSpec, selection: Selection, read: bool, write: Write | None) -> None:
             cursor = [0]
             for target in targets_for(spec.clock, selection, shape):
                 key = (spec.name, target.occurrence)
                 if key not in events:
-                    order = (target.tick, phases[spec.clock.split("@")[0]], target.occurrence, spec.order)
+                    order = (target.tick, phases[spec.clock], target.occurrence, spec.order)
                     events[key] = _Event(spec, target.occurrence, order, [])
                 events[key].actions.append(_Action(target, read, write, cursor))
 
@@ -134,6 +129,19 @@ class Engine:
         for spec, selection in reads:
             add(spec, selection, True, None)
         return sorted(events.values(), key=lambda e: e.key)
+
+    def run_named(self, call: TracedCall, sites: dict[str, SiteSpec], shape: RunShape, reads: Sequence[Read],
+                  writes: Sequence[Write], store: Any = None) -> tuple[Any, Any]:
+        """Run `call` with reads and writes given by site name (patterns allowed); the reads go to `store` (a
+        MemoryStore when none is given), which is closed after the run. Returns (result, store or None)."""
+        traced_reads = [(spec, read.selection) for read in reads for spec in resolve_site(sites, read.site)]
+        traced_writes = [(spec, write) for write in writes for spec in resolve_site(sites, write.site)]
+        if traced_reads and store is None:
+            store = MemoryStore()
+        result = self.run(call, sites, shape, traced_reads, traced_writes, store)
+        if store is not None:
+            store.close()
+        return result, store
 
     def run(self, call: TracedCall, sites: dict[str, SiteSpec], shape: RunShape,
             reads: list[tuple[SiteSpec, Selection]], writes: list[tuple[SiteSpec, Write]],

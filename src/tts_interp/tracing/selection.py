@@ -1,10 +1,9 @@
 """Which positions of a run a read or write touches: frame ranges, prompt segments, codebooks.
 
-Frame f at a talker site means the position whose output predicts frame f's codebook-0 code (the last
-prompt position for frame 0, the position holding frame f-1's codes after that). A segment names prompt
-positions (see the adapter's segment map); the segment `frames` names every generated position. At a
-code-predictor site frame f and codebook g mean the step that predicts codebook g of frame f. At a denoiser
-site a t-range [a, b] (inclusive, within [0, 1]) keeps the solver steps whose time t lies in it.
+What a frame, a segment, a codebook or a time means at a site is its clock's business (models/<family>/clocks.py):
+e.g. at an autoregressive site frame f is the position whose output predicts frame f, a segment names prompt
+positions (see the adapter's segment map) and the segment `frames` every generated position; at a denoiser site
+a t-range [a, b] (inclusive, within [0, 1]) keeps the solver steps whose time t lies in it.
 """
 
 from __future__ import annotations
@@ -13,14 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from tts_interp.core.errors import BadInputError, OutOfRangeError, UnknownNameError
-from tts_interp.models.base import SegmentMap
+from tts_interp.tracing.spec import SegmentMap
 
 FRAMES_SEGMENT = "frames"
 
 
 @dataclass(frozen=True)
 class Selection:
-    """Frames `[start, stop)` (stop None = open), prompt segments, code-predictor codebooks (1..15).
+    """Frames `[start, stop)` (stop None = open), prompt segments, codebooks, and a t-range.
 
     With neither frames nor segments, every position is selected.
     """
@@ -29,7 +28,7 @@ class Selection:
     segments: tuple[str, ...] = ()
     codebooks: tuple[int, ...] | None = None
     t_range: tuple[float, float] | None = None  # denoiser sites: solver steps with a <= t <= b
-    positions: tuple[int, int | None] | None = None  # phoneme-token positions [start, stop) (Kokoro)
+    positions: tuple[int, int | None] | None = None  # token positions [start, stop) of a one-pass model
 
     @property
     def everything(self) -> bool:
@@ -105,26 +104,6 @@ def parse_t_range(text: str | tuple[float, float] | None) -> tuple[float, float]
     if stop < start:
         raise BadInputError(f"t-range {start}:{stop} is empty (start after end); use a:b with a <= b")
     return start, stop
-
-
-def parse_codebooks(text: str | None) -> tuple[int, ...] | None:
-    """Parse `1,2` or `1:4` into code-predictor codebooks (1..15)."""
-    if text is None or not str(text).strip():
-        return None
-    values: list[int] = []
-    try:
-        for part in str(text).split(","):
-            if ":" in part:
-                a, b = part.split(":", 1)
-                values += list(range(int(a), int(b)))
-            else:
-                values.append(int(part))
-    except ValueError:
-        raise BadInputError(f"codebooks {text!r} is not a list; use e.g. 1,2 or 1:4") from None
-    for value in values:
-        if not 1 <= value <= 15:
-            raise OutOfRangeError("code-predictor codebook", value, "1..15 (codebook 0 comes from the talker)")
-    return tuple(sorted(set(values)))
 
 
 def check_segments(selection: Selection, segments: SegmentMap) -> None:

@@ -1,7 +1,8 @@
-"""Resolving site names (`talker.layer.3.resid_out`, `talker.layer.*.resid_out`) to an adapter's SiteSpecs.
+"""Resolving site names (`decoder.layer.3.resid_out`, `decoder.layer.*.resid_out`) to an adapter's SiteSpecs.
 
-Indexed groups are `layer`, `block` (DiT blocks), `down` and `up` (U-Net levels), and Kokoro's `decode`,
-`ups`, `resblocks`, `F0` and `N` blocks, with an optional kind after the index (`denoiser.block.*.out`, `denoiser.down.*`). Unknown names fail with the site patterns of the
+Indexed groups are `layer`, `block` (DiT blocks), `down` and `up` (U-Net levels), and a vocoder-style
+decoder's `decode`, `ups`, `resblocks`, `F0` and `N` blocks, with an optional kind after the index (`denoiser.block.*.out`,
+`denoiser.down.*`). Unknown names fail with the site patterns of the
 model; an index out of range names the valid range.
 """
 
@@ -11,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 from tts_interp.core.errors import OutOfRangeError, UnknownNameError
-from tts_interp.models.base import SiteSpec
+from tts_interp.tracing.spec import SiteSpec
 
 LAYER_SITE = re.compile(r"^(?P<prefix>.+)\.(?P<group>layer|block|down|up|decode|ups|resblocks|F0|N)\.(?P<index>[^.]+)(?:\.(?P<kind>[^.]+))?$")
 
@@ -21,7 +22,7 @@ def _name(prefix: str, group: str, index: object, kind: str | None) -> str:
 
 
 def site_patterns(sites: Iterable[str]) -> list[str]:
-    """Compress site names into patterns such as `talker.layer.{0..27}.resid_out`."""
+    """Compress site names into patterns such as `decoder.layer.{0..27}.resid_out`."""
     layered: dict[tuple[str, str, str | None], list[int]] = {}
     plain: list[str] = []
     for name in sites:

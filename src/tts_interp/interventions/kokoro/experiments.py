@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from tts_interp.core.errors import BadInputError, UnknownNameError
+from tts_interp.interventions.direction_file import provenance
 from tts_interp.interventions.directions import Direction, compute_direction
 from tts_interp.interventions.kokoro.session import KokoroSession, write_run
 from tts_interp.tracing.engine import Read
@@ -79,7 +80,7 @@ def direction_between(session: KokoroSession, a: Collected, b: Collected, method
                       info: dict[str, Any] | None = None) -> Direction:
     """A direction per site from set A's runs vs set B's (mean_diff: mean(A) - mean(B), raw scale)."""
     found = compute_direction(a.rows, b.rows, method, session.model_id, info=info)
-    found.info["provenance"] = session.adapter.provenance
+    found.weights = {**provenance(session.adapter.describe()), **session.adapter.provenance}
     return found
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from tts_interp.core.results import write_csv, write_jsonl, write_result
 from tts_interp.evals.evaluate import evaluate_manifest
 from tts_interp.evals.metrics import summary
-from tts_interp.evals.scoring import ScoreConfig
+from tts_interp.evals.score_config import ScoreConfig
 from tts_interp.interventions.directions import save_direction
 from tts_interp.interventions.kokoro import experiments as ex
 from tts_interp.interventions.kokoro.session import KokoroSession, write_run

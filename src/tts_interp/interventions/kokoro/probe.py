@@ -1,45 +1,58 @@
-"""A gender probe over Kokoro's English voices at any site, on voice-disjoint train/test splits.
+"""A gender probe over Kokoro's English voices at any site, cross-fitted on voice-disjoint folds.
 
-Each run (one voice speaking one text) gives one sample: its rows at the site averaged. Voices are split, not
-runs, so no test voice was seen in training (stratified by gender). The probe, permutation null, bootstrap CI
-and shuffled-label control are the project's (interventions/probing.py), with whole voices as the units.
+Each run (one voice speaking one text) gives one sample: its rows at the site averaged. Voices are split into
+folds stratified by gender; each fold is predicted by a probe trained on the other folds' voices, so every
+voice is tested once and never seen in training. The linear probe is the project's
+(interventions/codebooks/probing.py); the p-value permutes gender labels across voices (999 draws), the CI resamples voices (bootstrap, core/stats).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from tts_interp.core.stats import percentile_interval, permutation_p_value
+from tts_interp.interventions.codebooks.probing import _fit_predict
 from tts_interp.interventions.kokoro.experiments import Collected
-from tts_interp.interventions.probing import ProbeTask, evaluate
 from tts_interp.models.kokoro.voices import voice_info
 
 
-def voice_split(voices: Sequence[str], test_fraction: float, seed: int) -> set[str]:
-    """Test voices: round(n * fraction) of each gender, drawn with `seed`."""
+def voice_folds(voices: list[str], folds: int, seed: int) -> dict[str, int]:
+    """Fold of every voice: each gender's voices dealt round-robin in a seeded random order."""
     rng = np.random.default_rng(seed)
-    test: set[str] = set()
+    fold: dict[str, int] = {}
     for gender in ("female", "male"):
         group = sorted(v for v in voices if voice_info(v).gender == gender)
-        count = min(len(group) - 1, max(1, round(len(group) * test_fraction)))
-        test.update(group[i] for i in rng.permutation(len(group))[:count])
-    return test
+        for k, i in enumerate(rng.permutation(len(group))):
+            fold[group[i]] = k % folds
+    return fold
 
 
-def gender_probe(collected: Collected, site: str, seed: int = 0, test_fraction: float = 0.4,
-                 n_permutations: int = 999) -> dict[str, Any]:
-    """Probe accuracy for gender at `site` with chance (permutation mean), p-value, 95% CI and control."""
-    voices = [voice for voice, _ in collected.runs]
+def gender_probe(collected: Collected, site: str, seed: int = 0, folds: int = 4, n_permutations: int = 999,
+                 n_bootstrap: int = 1000) -> dict[str, Any]:
+    """Cross-fitted accuracy of a gender probe at `site`, with its permutation p-value, chance, CI and baseline."""
+    run_voices = [voice for voice, _ in collected.runs]
+    names = sorted(set(run_voices))
     features = np.concatenate([row.numpy() for row in collected.rows[site]]).astype(np.float64)
-    names = sorted(set(voices))
-    test = voice_split(names, test_fraction, seed)
-    task = ProbeTask(name=f"gender@{site}", kind="classification", null="utterance",
-                     targets=np.array([int(voice_info(v).gender == "male") for v in voices]),
-                     groups=np.array([names.index(v) for v in voices]),
-                     train=np.array([v not in test for v in voices]), classes=("female", "male"))
-    result = evaluate(task, features, seed, n_permutations=n_permutations, n_bootstrap=500)
-    majority = max(np.mean(task.targets[~task.train]), 1 - np.mean(task.targets[~task.train]))
-    return {**result, "site": site, "test_voices": sorted(test), "n_voices": len(names),
-            "majority_baseline": float(majority)}
+    labels = np.array([int(voice_info(v).gender == "male") for v in run_voices])
+    fold_of = voice_folds(names, folds, seed)
+    run_folds = np.array([fold_of[v] for v in run_voices])
+    predicted = np.empty_like(labels)
+    for k in range(folds):
+        test = run_folds == k
+        predicted[test] = _fit_predict("classification", features[~test], labels[~test], features[test], seed)
+    # Per voice: its runs' majority prediction (one voice = one unit for the null and the bootstrap).
+    voice_label = np.array([labels[run_voices.index(v)] for v in names])
+    voice_pred = np.array([round(predicted[[i for i, r in enumerate(run_voices) if r == v]].mean()) for v in names])
+    accuracy = float(np.mean(voice_pred == voice_label))
+    rng = np.random.default_rng(seed)
+    null = np.array([np.mean(voice_pred == rng.permutation(voice_label)) for _ in range(n_permutations)])
+    boot = [np.mean((voice_pred == voice_label)[rng.integers(0, len(names), len(names))]) for _ in range(n_bootstrap)]
+    majority = float(max(voice_label.mean(), 1 - voice_label.mean()))
+    low, high = percentile_interval(boot)
+    return {"site": site, "accuracy": accuracy, "p_value": permutation_p_value(accuracy, null),
+            "chance": float(null.mean()), "majority_baseline": majority,
+            "ci95": [float(low), float(high)], "n_voices": len(names),
+            "n_runs": len(run_voices), "folds": folds, "wrong": [v for v, p, t in zip(names, voice_pred, voice_label,
+                                                                                       strict=True) if p != t]}

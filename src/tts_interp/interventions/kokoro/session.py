@@ -12,32 +12,31 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from tts_interp import __version__
 from tts_interp.core.audio import write_wav
-from tts_interp.core.device import resolve_device
 from tts_interp.core.results import write_result
 from tts_interp.data.alignments import write_lab
-from tts_interp.models.kokoro.adapter import KokoroAdapter, KokoroPrompt
+from tts_interp.interventions.session import Session
+from tts_interp.models.kokoro.adapter import KokoroPrompt
 from tts_interp.models.kokoro.alignment import alignment
-from tts_interp.tracing.engine import Engine, Read
-from tts_interp.tracing.forward import ForwardRun, synthesize
+from tts_interp.models.kokoro.runs import ForwardRun, synthesize
+from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.store import DiskStore
 
 
-class KokoroSession:
-    """Kokoro-82M loaded once, reused across many runs."""
+class KokoroSession(Session):
+    """A Session on a model that can `synthesize` (Kokoro-82M), with its run helpers."""
 
     def __init__(self, model: str = "kokoro-82m", device: str = "cpu"):
+        super().__init__(model, device, "float32", needs=("synthesize",))
         self.model_id = model
-        self.adapter = KokoroAdapter.load(model, resolve_device(device), torch.float32)
-        self.engine = Engine()
 
-    def prompts(self, text: str, voice: str, language: str | None = None, speed: float = 1.0,
-                table: torch.Tensor | None = None) -> list[KokoroPrompt]:
-        return self.adapter.prepare(text, voice, language, speed, table)
+    def prompts(self, text: str, voice: str, language: str | None = None, speed: float = 1.0) -> list[KokoroPrompt]:
+        return self.adapter.prepare(text, voice, language, speed)
 
     def run(self, prompts: Sequence[KokoroPrompt], seed: int = 0, reads: Sequence[Read] = (),
             writes: Sequence[Write] = (), store: Any = None, durations: Sequence[torch.Tensor] | None = None,
@@ -83,3 +82,25 @@ def generate_to_dir(session: KokoroSession, text: str, voice: str, out_dir: Path
         payload_extra.update(sites=list(store.sites()), activations="activations",
                              selection=reads[0].selection.to_json())
     return write_run(Path(out_dir), session, run, payload_extra, time.time() - started)
+
+
+def replay_to_dir(payload: dict[str, Any], result_dir: Path, out_dir: Path, device: str = "cpu") -> dict[str, Any]:
+    """Re-run a Kokoro generate/trace from its result.json config (model, text, voice, language, speed, seed);
+    records whether the audio came out sample-for-sample identical."""
+    import soundfile as sf
+
+    from tts_interp.core.errors import BadInputError
+
+    if payload.get("writes"):
+        raise BadInputError(f"{result_dir / 'result.json'} records {len(payload['writes'])} activation writes; "
+                            "replay steered cells with `tts-interp steer` and the direction file beside them")
+    config = payload["config"]
+    session = KokoroSession(config["model"], device)
+    replayed = generate_to_dir(session, config["text"], config["voice"], out_dir, config["seed"], config["language"],
+                               config["speed"], extra={"replay_of": str(result_dir / "result.json")})
+    original = Path(result_dir) / "audio.wav"
+    if original.is_file():
+        same = bool(np.array_equal(sf.read(str(original))[0], sf.read(str(Path(out_dir) / "audio.wav"))[0]))
+        replayed["identical_audio"] = same
+        write_result(Path(out_dir), replayed)
+    return replayed

@@ -24,11 +24,12 @@ import torch.nn.functional as F
 
 from tts_interp.core.audio import load_audio
 from tts_interp.core.errors import BadInputError, TTSInterpError, UnknownNameError
-from tts_interp.models.base import SiteSpec, TracedCall
-from tts_interp.models.denoiser import DenoiseRequest, Sampled, SamplerSettings
+from tts_interp.models.denoising.family import DenoiserFamily
+from tts_interp.models.denoising.settings import DenoiseRequest, Sampled, SamplerSettings
 from tts_interp.models.f5tts import tiny
 from tts_interp.models.f5tts.upstream import configs_dir, import_f5_tts
-from tts_interp.models.hub import resolve_checkpoint
+from tts_interp.models.hub import checkpoint_dir
+from tts_interp.tracing.spec import SiteSpec, TracedCall
 
 TARGET_RMS = 0.1  # upstream normalises quiet references to this RMS and scales the output back
 MAX_REF_SECONDS = 30.0
@@ -88,7 +89,7 @@ def _arch(data: dict[str, Any]) -> dict[str, Any]:
     raise TTSInterpError("config.json needs either 'arch' (DiT arguments) or 'preset' (e.g. F5TTS_v1_Base)")
 
 
-class F5TTSAdapter:
+class F5TTSAdapter(DenoiserFamily):
     """A loaded F5-TTS checkpoint behind the denoiser adapter protocol."""
 
     family = "f5-tts"
@@ -112,12 +113,7 @@ class F5TTSAdapter:
         from f5_tts.model.backbones.dit import DiT
         from f5_tts.model.cfm import CFM
 
-        if model_id.startswith(tiny.BUILTIN_PREFIX):
-            if model_id not in tiny.BUILTINS:
-                raise UnknownNameError("built-in model", model_id, list(tiny.BUILTINS))
-            checkpoint = tiny.builtin_checkpoint(model_id)
-        else:
-            checkpoint = resolve_checkpoint(model_id, list(tiny.BUILTINS))
+        checkpoint = checkpoint_dir(model_id, tiny.BUILTIN_PREFIX, list(tiny.BUILTINS), tiny.builtin_checkpoint)
         config_path = checkpoint / "config.json"
         if not config_path.is_file():
             raise TTSInterpError(f"{checkpoint} has no config.json; {LAYOUT}")

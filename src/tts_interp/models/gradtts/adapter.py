@@ -15,14 +15,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from tts_interp.core.errors import BadInputError, OutOfRangeError, TTSInterpError, UnknownNameError
-from tts_interp.models.base import SiteSpec, TracedCall
-from tts_interp.models.denoiser import DenoiseRequest, SamplerSettings
+from tts_interp.core.errors import BadInputError, OutOfRangeError, TTSInterpError
+from tts_interp.models.denoising.family import DenoiserFamily
+from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
 from tts_interp.models.gradtts import tiny
 from tts_interp.models.gradtts.model import GradTTSConfig, GradTTSNetwork
 from tts_interp.models.gradtts.text import text_to_ids
 from tts_interp.models.gradtts.vocoder import HiFiGANVocoder
-from tts_interp.models.hub import resolve_checkpoint
+from tts_interp.models.hub import checkpoint_dir
+from tts_interp.tracing.spec import SiteSpec, TracedCall
 
 LAYOUT = ("a Grad-TTS checkpoint directory holds config.json (model_type grad-tts and the model's hyper-parameters), "
           "the state dict file it names (default grad-tts.pt) and a HiFi-GAN directory (hifigan/config.json, "
@@ -65,7 +66,7 @@ def load_network(checkpoint: Path, device: torch.device, dtype: torch.dtype) -> 
     return network.to(device=device, dtype=dtype).eval(), data
 
 
-class GradTTSAdapter:
+class GradTTSAdapter(DenoiserFamily):
     """A loaded Grad-TTS checkpoint behind the denoiser adapter protocol."""
 
     family = "grad-tts"
@@ -82,12 +83,7 @@ class GradTTSAdapter:
     @classmethod
     def load(cls, model_id: str, device: torch.device, dtype: torch.dtype) -> GradTTSAdapter:
         """Load a built-in id or a checkpoint directory (local path or hub id)."""
-        if model_id.startswith(tiny.BUILTIN_PREFIX):
-            if model_id not in tiny.BUILTINS:
-                raise UnknownNameError("built-in model", model_id, list(tiny.BUILTINS))
-            checkpoint = tiny.builtin_checkpoint(model_id)
-        else:
-            checkpoint = resolve_checkpoint(model_id, list(tiny.BUILTINS))
+        checkpoint = checkpoint_dir(model_id, tiny.BUILTIN_PREFIX, list(tiny.BUILTINS), tiny.builtin_checkpoint)
         network, data = load_network(checkpoint, device, dtype)
         vocoder = None
         if data.get("vocoder"):

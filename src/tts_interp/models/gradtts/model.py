@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.models.denoiser import Sampled, SamplerSettings
+from tts_interp.models.denoising.settings import Sampled, SamplerSettings
 from tts_interp.models.gradtts.upstream import import_grad_tts
 
 

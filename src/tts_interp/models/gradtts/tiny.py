@@ -85,3 +85,8 @@ def build_checkpoint(model_id: str, directory: Path, seed: int = 0) -> dict[str,
 def builtin_checkpoint(model_id: str) -> Path:
     """The directory of a built-in Grad-TTS checkpoint, built into the cache on first use."""
     return cached_builtin(model_id, BUILD_FORMAT, lambda directory: build_checkpoint(model_id, directory))
+
+
+def builtin_descriptions() -> dict[str, str]:
+    """Built-in id -> one line, for `tts-interp models`."""
+    return {model_id: text for model_id, (text, _) in BUILTINS.items()}

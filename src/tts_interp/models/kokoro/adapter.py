@@ -1,8 +1,9 @@
 """The Kokoro-82M adapter: loading, voices, prompts (text -> phoneme chunks + a style row), sites, the traced call.
 
-Clocks: `utterance` (the style halves, once per run), `positions` (phoneme-token positions; `positions@k` is
-the k-th call of a module: ALBERT's one shared layer runs 12 times), and `frames@r+o` (acoustic frames after duration
-expansion, r rows per 25-ms frame, offset o: the generator's reflection pad adds one row in front).
+Clocks (models/kokoro/clocks.py): `utterance` (the style halves, once per run), `positions` (phoneme-token
+positions; `positions@k` is the k-th call of a module: ALBERT's one shared layer runs 12 times), and `frames@r+o`
+(acoustic frames after duration expansion, r rows per 25-ms frame, offset o: the generator's reflection pad adds
+one row in front).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from typing import Any
 import torch
 
 from tts_interp.core.errors import TTSInterpError, UnknownNameError
-from tts_interp.models.base import Segment, SegmentMap, SiteSpec, TracedCall
 from tts_interp.models.kokoro import phonemes as g2p
 from tts_interp.models.kokoro import upstream, voices
+from tts_interp.models.kokoro.clocks import clocks_for
 from tts_interp.models.kokoro.runner import KokoroRunner, Synthesized
 from tts_interp.models.kokoro.weights import BUILTIN_ID, HUB_ID, load_weights
+from tts_interp.tracing.spec import Segment, SegmentMap, SiteSpec, TracedCall
 
 ALBERT_LAYER = "kmodel.bert.encoder.albert_layer_groups.0.albert_layers.0"
 PLBERT_PASSES = 12
@@ -94,12 +96,16 @@ def _sites() -> dict[str, SiteSpec]:
 
 
 SITES = _sites()
+CLOCK_NAMES = sorted({spec.clock for spec in SITES.values()})
 
 
 class KokoroAdapter:
     """A loaded Kokoro-82M (int8 build or original) with its voices."""
 
     family = "kokoro"
+    capabilities = frozenset({"synthesize"})
+    clocks = clocks_for(CLOCK_NAMES)  # frame clocks without durations; runs.py binds each run's durations
+    phases = {"forward": dict.fromkeys(CLOCK_NAMES, 0)}  # one pass: the clocks' ticks order the stages
     sample_rate = upstream.SAMPLE_RATE
     frame_seconds = upstream.FRAME_SAMPLES / upstream.SAMPLE_RATE
 
@@ -135,19 +141,15 @@ class KokoroAdapter:
         """The [510, 1, 256] table of a voice or a mix (`af_heart:0.7,am_michael:0.3`)."""
         return voices.mix_table(self.tables, voices.parse_mix(voice, sorted(self.tables)))
 
-    def prepare(self, text: str, voice: str, language: str | None = None, speed: float = 1.0,
-                table: torch.Tensor | None = None) -> list[KokoroPrompt]:
-        """Text -> sentence chunks, each with its style row (the voice table's row for its length).
-
-        `table` replaces the voice's table (a style-vector edit); the voice name is still recorded.
-        """
+    def prepare(self, text: str, voice: str, language: str | None = None, speed: float = 1.0) -> list[KokoroPrompt]:
+        """Text -> sentence chunks, each with its style row (the voice table's row for its length)."""
         if not speed > 0:
             raise TTSInterpError(f"speed must be positive, got {speed}")
         parts = voices.parse_mix(voice, sorted(self.tables))
         language = language or voices.voice_info(parts[0][0]).language
         if language not in g2p.LANGUAGES:
             raise UnknownNameError("language", language, g2p.LANGUAGES)
-        style = table if table is not None else voices.mix_table(self.tables, parts)
+        style = voices.mix_table(self.tables, parts)
         prompts = []
         for chunk in g2p.chunk_text(text, language, self.vocab):
             ids = torch.tensor([[0, *chunk.ids, 0]], dtype=torch.long, device=self.device)

@@ -43,8 +43,9 @@ class KokoroRunner(torch.nn.Module):
     def _text_side(self, input_ids: torch.Tensor, ref_s: torch.Tensor, speed: float
                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         k = self.kmodel
-        prosody = self.style_prosody(ref_s[:, 128:])
-        timbre = self.style_timbre(ref_s[:, :128])
+        # copies: a write at a style site edits this run's vector, never the caller's prompt or voice table
+        prosody = self.style_prosody(ref_s[:, 128:].clone())
+        timbre = self.style_timbre(ref_s[:, :128].clone())
         lengths = torch.full((input_ids.shape[0],), input_ids.shape[-1], device=input_ids.device, dtype=torch.long)
         text_mask = torch.zeros_like(input_ids, dtype=torch.bool)  # one unpadded utterance
         bert = k.bert(input_ids, attention_mask=(~text_mask).int())

@@ -90,5 +90,10 @@ def load_original(reference: str) -> KokoroWeights:
                                          "source": reference})
 
 
+def builtin_descriptions() -> dict[str, str]:
+    """Built-in id -> one line, for `tts-interp models`."""
+    return {BUILTIN_ID: "Kokoro-82M, TRAINED weights (int8 build, dequantized; offline), 54 voices"}
+
+
 def load_weights(model_id: str) -> KokoroWeights:
     return load_int8() if model_id == BUILTIN_ID else load_original(model_id)

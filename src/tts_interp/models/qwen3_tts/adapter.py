@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,80 +19,31 @@ import torch
 
 from tts_interp.core.audio import load_audio
 from tts_interp.core.errors import BadInputError, TTSInterpError, UnknownNameError
-from tts_interp.models.base import SiteSpec, TracedCall
-from tts_interp.models.hub import resolve_checkpoint
+from tts_interp.models.hub import checkpoint_dir
 from tts_interp.models.qwen3_tts import tiny
-from tts_interp.models.qwen3_tts.prompt import SAMPLING_KEYS, PreparedPrompt, PromptRequest, build_segment_map
+from tts_interp.models.qwen3_tts.clocks import CLOCKS, PHASES
+from tts_interp.models.qwen3_tts.forcing import CODEBOOKS, teacher_forced_forward
+from tts_interp.models.qwen3_tts.prompt import PreparedPrompt, PromptRequest, build_segment_map
+from tts_interp.models.qwen3_tts.settings import (
+    FrameStreamer,
+    GenerationSettings,
+    PromptCaptured,
+)
+from tts_interp.models.qwen3_tts.sites import site_table
 from tts_interp.models.qwen3_tts.upstream import import_qwen_tts
+from tts_interp.tracing.spec import SiteSpec, TracedCall
 
 SAMPLE_RATE = 24000
-CODEBOOKS = 16
 HOP = 1920  # samples per frame at 24 kHz (12.5 Hz)
-
-
-@dataclass(frozen=True)
-class GenerationSettings:
-    """Decoding settings. `greedy` turns off sampling in both the talker and the code predictor."""
-
-    max_new_tokens: int = 200
-    greedy: bool = False
-    seed: int = 0
-    temperature: float = 0.9
-    top_k: int = 50
-    top_p: float = 1.0
-    repetition_penalty: float = 1.05
-    subtalker_temperature: float = 0.9
-    subtalker_top_k: int = 50
-    subtalker_top_p: float = 1.0
-
-    def talker_overrides(self) -> dict[str, Any]:
-        values = dict(max_new_tokens=self.max_new_tokens, do_sample=not self.greedy, top_k=self.top_k,
-                      top_p=self.top_p, temperature=self.temperature, repetition_penalty=self.repetition_penalty,
-                      subtalker_dosample=not self.greedy, subtalker_top_k=self.subtalker_top_k,
-                      subtalker_top_p=self.subtalker_top_p, subtalker_temperature=self.subtalker_temperature)
-        assert set(values) == set(SAMPLING_KEYS)
-        return values
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-@dataclass
-class TeacherForced:
-    """Logits of one teacher-forced pass: codebook 0 per frame (T, 3072), codebooks 1-15 (T, 15, 2048)."""
-
-    code0_logits: torch.Tensor
-    code_predictor_logits: torch.Tensor
-
-
-class _FrameStreamer:
-    """A transformers streamer that only counts steps: `put` is called once per sampled token."""
-
-    def __init__(self, on_frame: Callable[[], None]):
-        self.on_frame = on_frame
-        self.started = False
-
-    def put(self, value: Any) -> None:
-        if self.started:
-            self.on_frame()
-        self.started = True  # the first put carries the prompt
-
-    def end(self) -> None:
-        """Nothing to flush."""
-
-
-class _PromptCaptured(Exception):
-    """Raised from the intercepted `talker.generate` to stop upstream's generate after prompt building."""
-
-    def __init__(self, kwargs: dict[str, Any]):
-        super().__init__("prompt captured")
-        self.kwargs = kwargs
 
 
 class Qwen3TTSAdapter:
     """A loaded Qwen3-TTS checkpoint (Base, CustomVoice or VoiceDesign) behind the adapter protocol."""
 
     family = "qwen3-tts"
+    capabilities = frozenset({"generate", "teacher_force", "lens"})
+    clocks = CLOCKS
+    phases = PHASES
 
     def __init__(self, model_id: str, wrapper: Any, checkpoint: Path):
         self.model_id = model_id
@@ -102,7 +53,9 @@ class Qwen3TTSAdapter:
         self.checkpoint = checkpoint
         self.config = self.model.config
         self.talker_config = self.config.talker_config
-        self._sites = self._build_sites()
+        self._sites = site_table(int(self.talker_config.hidden_size), self.n_layers,
+                                 int(self.talker_config.code_predictor_config.hidden_size),
+                                 self.n_code_predictor_layers, self.variant in ("base", "custom_voice"))
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -111,17 +64,7 @@ class Qwen3TTSAdapter:
         import_qwen_tts()
         from qwen_tts import Qwen3TTSModel
 
-        if model_id.startswith(tiny.BUILTIN_PREFIX):
-            size = "tiny"
-            base_id = model_id
-            for name in tiny.SIZES:
-                if name != "tiny" and model_id.endswith(f"-{name}"):
-                    size, base_id = name, model_id.removesuffix(f"-{name}")
-            if base_id not in tiny.builtin_ids():
-                raise UnknownNameError("built-in model", model_id, tiny.builtin_ids())
-            checkpoint = tiny.builtin_checkpoint(base_id, size)
-        else:
-            checkpoint = resolve_checkpoint(model_id, tiny.builtin_ids())
+        checkpoint = checkpoint_dir(model_id, tiny.BUILTIN_PREFIX, tiny.sized_builtin_ids(), tiny.sized_checkpoint)
         if not (checkpoint / "config.json").is_file() or not (checkpoint / "speech_tokenizer").is_dir():
             raise TTSInterpError(f"{checkpoint} is not a Qwen3-TTS checkpoint directory: it needs config.json, "
                                  "model.safetensors, the text tokenizer files and speech_tokenizer/")
@@ -178,31 +121,6 @@ class Qwen3TTSAdapter:
                     device=str(self.device), builtin=self.model_id.startswith(tiny.BUILTIN_PREFIX))
 
     # ------------------------------------------------------------------ sites
-    def _build_sites(self) -> dict[str, SiteSpec]:
-        hidden = int(self.talker_config.hidden_size)
-        cp_hidden = int(self.talker_config.code_predictor_config.hidden_size)
-        sites: dict[str, SiteSpec] = {}
-        for prefix, path, clock, n_layers, dim in (
-            ("talker", "model", "talker", self.n_layers, hidden),
-            ("code_predictor", "code_predictor.model", "code_predictor", self.n_code_predictor_layers, cp_hidden),
-        ):
-            for i in range(n_layers):
-                parts = (("attn_out", f"{path}.layers.{i}.self_attn", 0, "attention block output (before the residual add)"),
-                         ("mlp_out", f"{path}.layers.{i}.mlp", None, "MLP output (before the residual add)"),
-                         ("resid_out", f"{path}.layers.{i}", 0, "residual stream after the layer"))
-                for k, (kind, module, index, text) in enumerate(parts):
-                    name = f"{prefix}.layer.{i}.{kind}"
-                    sites[name] = SiteSpec(name, module, clock, 3 * i + k, dim, index, text)
-            name = f"{prefix}.final_norm"
-            sites[name] = SiteSpec(name, f"{path}.norm", clock, 3 * n_layers, dim, None,
-                                   "final RMSNorm output (what the codec head reads)")
-        if self.variant in ("base", "custom_voice"):
-            sites["speaker_embedding"] = SiteSpec(
-                "speaker_embedding", "", "prompt", 0, hidden, None,
-                "the speaker vector at the prompt's speaker position (x-vector for Base, a codec_embedding row "
-                "for CustomVoice)")
-        return sites
-
     def sites(self) -> dict[str, SiteSpec]:
         return self._sites
 
@@ -292,12 +210,12 @@ class Qwen3TTSAdapter:
         talker = self.talker
 
         def intercept(**kwargs: Any) -> Any:
-            raise _PromptCaptured(kwargs)
+            raise PromptCaptured(kwargs)
 
         talker.generate = intercept  # instance attribute shadows the class method for this call only
         try:
             self.model.generate(**call)
-        except _PromptCaptured as captured:
+        except PromptCaptured as captured:
             return captured.kwargs
         finally:
             del talker.generate
@@ -315,7 +233,7 @@ class Qwen3TTSAdapter:
         kwargs = dict(prompt.talker_kwargs)
         kwargs.update(settings.talker_overrides())
         if on_frame is not None:
-            kwargs["streamer"] = _FrameStreamer(on_frame)
+            kwargs["streamer"] = FrameStreamer(on_frame)
         return TracedCall(root=self.talker, fn=self.talker.generate, kwargs=kwargs, finish=self._collect_codes)
 
     def _collect_codes(self, result: Any) -> torch.Tensor:
@@ -337,7 +255,8 @@ class Qwen3TTSAdapter:
         """One talker pass over prompt + frames 0..T-2 and one code-predictor pass; no sampling."""
         codes = self.check_codes(codes)
         kwargs = dict(prompt=prompt, codes=codes.to(self.device))
-        return TracedCall(root=self.talker, fn=self._teacher_forced_forward, kwargs=kwargs, finish=lambda r: r)
+        return TracedCall(root=self.talker, fn=partial(teacher_forced_forward, self.talker), kwargs=kwargs,
+                          finish=lambda r: r)
 
     def check_codes(self, codes: torch.Tensor | np.ndarray) -> torch.Tensor:
         """Validate a (frames, 16) code array: integer, in 0..2047, at least one frame."""
@@ -348,34 +267,6 @@ class Qwen3TTSAdapter:
         if int(codes.min()) < 0 or int(codes.max()) > 2047:
             raise BadInputError(f"codes must lie in 0..2047, got {int(codes.min())}..{int(codes.max())}")
         return codes
-
-    def frame_input_embeds(self, codes: torch.Tensor, prompt: PreparedPrompt) -> torch.Tensor:
-        """The talker inputs of frames (1, T, H): the 16 code embeddings summed, plus trailing text or tts_pad."""
-        talker = self.talker
-        parts = [talker.get_input_embeddings()(codes[:, :1])]
-        parts += [talker.code_predictor.get_input_embeddings()[q - 1](codes[:, q:q + 1]) for q in range(1, CODEBOOKS)]
-        summed = torch.cat(parts, dim=1).sum(1).unsqueeze(0)
-        trailing = prompt.talker_kwargs["trailing_text_hidden"]
-        pad = prompt.talker_kwargs["tts_pad_embed"]
-        n = min(trailing.shape[1], codes.shape[0])
-        extra = [trailing[:, :n]] + [pad.expand(-1, codes.shape[0] - n, -1)]
-        return summed + torch.cat(extra, dim=1)
-
-    def _teacher_forced_forward(self, prompt: PreparedPrompt, codes: torch.Tensor) -> TeacherForced:
-        with torch.no_grad():
-            prefill = prompt.talker_kwargs["inputs_embeds"]
-            frames = self.frame_input_embeds(codes[:-1], prompt) if codes.shape[0] > 1 else prefill[:, :0]
-            sequence = torch.cat([prefill, frames], dim=1)
-            mask = torch.ones(sequence.shape[:2], dtype=torch.long, device=sequence.device)
-            out = self.talker(inputs_embeds=sequence, attention_mask=mask, use_cache=False, output_hidden_states=True,
-                              trailing_text_hidden=prompt.talker_kwargs["trailing_text_hidden"],
-                              tts_pad_embed=prompt.talker_kwargs["tts_pad_embed"])
-            start = prompt.length - 1
-            stop = start + codes.shape[0]
-            code0 = out.logits[0, start:stop].float()
-            hidden = out.hidden_states[0][-1][0, start:stop]
-            cp_logits, _ = self.talker.forward_sub_talker_finetune(codes, hidden)
-            return TeacherForced(code0.cpu(), cp_logits.float().cpu())
 
     # ------------------------------------------------------------------ audio
     def decode(self, codes: torch.Tensor, prompt: PreparedPrompt | None = None) -> np.ndarray:

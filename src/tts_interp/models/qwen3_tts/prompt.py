@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from tts_interp.models.base import Segment, SegmentMap
+from tts_interp.tracing.spec import Segment, SegmentMap
 
 # Sampling keys of upstream's talker kwargs that a GenerationSettings overrides.
 SAMPLING_KEYS = ("max_new_tokens", "do_sample", "top_k", "top_p", "temperature", "repetition_penalty",

@@ -72,6 +72,19 @@ def builtin_ids() -> list[str]:
     return [BUILTIN_PREFIX + v for v in VARIANTS]
 
 
+def sized_builtin_ids() -> list[str]:
+    """Every built-in id, with the larger random sizes as suffixes (`tiny-qwen3-tts-voicedesign-bench`)."""
+    return builtin_ids() + [f"{i}-{size}" for i in builtin_ids() for size in SIZES if size != "tiny"]
+
+
+def sized_checkpoint(model_id: str) -> Path:
+    """The cached checkpoint of a (possibly size-suffixed) built-in id."""
+    for size in SIZES:
+        if size != "tiny" and model_id.endswith(f"-{size}"):
+            return builtin_checkpoint(model_id.removesuffix(f"-{size}"), size)
+    return builtin_checkpoint(model_id)
+
+
 def _build_text_tokenizer(out_dir: Path) -> dict[str, int]:
     """Train a small byte-level BPE on a fixed corpus and save it as a Qwen2 tokenizer; return special ids."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -214,3 +227,10 @@ def builtin_checkpoint(model_id: str, size_name: str = "tiny") -> Path:
     suffix = "" if size_name == "tiny" else f"-{size_name}"
     return cached_builtin(f"{model_id}{suffix}", BUILD_FORMAT,
                           lambda directory: write_checkpoint(variant, directory, SIZES[size_name]))
+
+
+def builtin_descriptions() -> dict[str, str]:
+    """Built-in id -> one line, for `tts-interp models`."""
+    about = {"base": "voice clone from reference audio (x-vector / in-context)",
+             "customvoice": "named speakers, optional instruct", "voicedesign": "instruct only"}
+    return {f"{BUILTIN_PREFIX}{v}": f"tiny random Qwen3-TTS {v}: {about[v]}" for v in VARIANTS}

@@ -19,6 +19,8 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from tts_interp.core.stats import cluster_bootstrap, percentile_interval, permutation_p_value
+
 Kind = Literal["classification", "regression"]
 NullScheme = Literal["utterance", "rotation"]
 
@@ -168,31 +170,18 @@ def evaluate(
     primary = PRIMARY[task.kind]
 
     null = [_scores(task.kind, _null_labels(task, y_test, groups, rng), pred) for _ in range(n_permutations)]
-    null_primary = np.array([n[primary] for n in null])
-    p_value = float((1 + np.sum(null_primary >= scores[primary])) / (1 + n_permutations))
+    p_value = permutation_p_value(scores[primary], [n[primary] for n in null])
     chance = {metric: float(np.mean([n[metric] for n in null])) for metric in scores}
 
     utterances = np.unique(groups)
-    members = {g: np.flatnonzero(groups == g) for g in utterances}
-    boot = []
-    for _ in range(n_bootstrap):
-        rows = np.concatenate(
-            [members[g] for g in rng.choice(utterances, size=len(utterances), replace=True)]
-        )
+
+    def resampled(rows: np.ndarray) -> dict[str, float] | None:
         if task.kind == "regression" and len(np.unique(y_test[rows])) < 2:
-            continue
-        boot.append(_scores(task.kind, y_test[rows], pred[rows]))
-    ci = (
-        {
-            metric: [
-                float(np.percentile([b[metric] for b in boot], 2.5)),
-                float(np.percentile([b[metric] for b in boot], 97.5)),
-            ]
-            for metric in scores
-        }
-        if boot
-        else {}
-    )
+            return None
+        return _scores(task.kind, y_test[rows], pred[rows])
+
+    boot = cluster_bootstrap(groups, resampled, n_bootstrap, rng)
+    ci = {metric: [float(v) for v in percentile_interval([b[metric] for b in boot])] for metric in scores} if boot else {}
 
     control_targets = _control_targets(task, rng)
     control_pred = _fit_predict(
@@ -220,15 +209,3 @@ def _control_targets(task: ProbeTask, rng: np.random.Generator) -> np.ndarray:
         donors = dict(zip(groups, rng.permutation(groups), strict=True))
         return np.array([task.targets[first[donors[g]]] for g in task.groups])
     return task.targets[rng.permutation(len(task.targets))]
-
-
-def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
-    """False-discovery-rate adjusted p-values (q-values) for a family of tests, e.g. all feature sets of one
-    task: probing 2 x n_codebooks feature sets at once makes some p < 0.05 by chance alone."""
-    p = np.asarray(p_values, dtype=float)
-    order = np.argsort(p)
-    scaled = p[order] * len(p) / np.arange(1, len(p) + 1)
-    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
-    out = np.empty_like(p)
-    out[order] = np.minimum(adjusted, 1.0)
-    return out.tolist()

@@ -11,14 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tts_interp.models.base import SegmentMap, SiteSpec, TracedCall
-from tts_interp.models.denoiser import Sampled, SamplerSettings
+from tts_interp.models.denoising.clocks import CLOCKS, PHASES
+from tts_interp.models.denoising.settings import Sampled, SamplerSettings
 from tts_interp.tracing.clock import RunShape
 from tts_interp.tracing.engine import Engine, Read
 from tts_interp.tracing.ops import Write
-from tts_interp.tracing.selection import Selection
-from tts_interp.tracing.sites import resolve_site
-from tts_interp.tracing.store import MemoryStore
+from tts_interp.tracing.spec import SegmentMap, SiteSpec, TracedCall
 
 
 class DenoiserAdapter(Protocol):
@@ -44,20 +42,12 @@ class DenoiseRun:
 
 def run_shape(adapter: DenoiserAdapter, settings: SamplerSettings) -> RunShape:
     """The clock's view of a sampling run: its step times."""
-    return RunShape("denoise", 0, 0, SegmentMap(()), adapter.timesteps(settings))
+    return RunShape("denoise", 0, 0, SegmentMap(()), adapter.timesteps(settings), CLOCKS, PHASES["denoise"])
 
 
 def sample(engine: Engine, adapter: DenoiserAdapter, prompt: Any, settings: SamplerSettings,
            reads: Sequence[Read] = (), writes: Sequence[Write] = (), store: Any = None) -> DenoiseRun:
     """Sample a mel for `prompt` (seeded), applying writes and saving reads at their steps."""
-    sites = adapter.sites()
-    traced_reads: list[tuple[SiteSpec, Selection]] = [(spec, read.selection) for read in reads
-                                                       for spec in resolve_site(sites, read.site)]
-    traced_writes = [(spec, write) for write in writes for spec in resolve_site(sites, write.site)]
-    if traced_reads and store is None:
-        store = MemoryStore()
-    sampled = engine.run(adapter.sampling_call(prompt, settings), sites, run_shape(adapter, settings),
-                         traced_reads, traced_writes, store)
-    if store is not None:
-        store.close()
+    sampled, store = engine.run_named(adapter.sampling_call(prompt, settings), adapter.sites(),
+                                      run_shape(adapter, settings), reads, writes, store)
     return DenoiseRun(sampled, prompt, settings, store, list(writes))

@@ -16,10 +16,10 @@ import torch
 
 from tts_interp import __version__
 from tts_interp.core.results import write_csv, write_result
-from tts_interp.interventions.generation import Session
-from tts_interp.interventions.lens import Lens, compute_lens, residual_pass
-from tts_interp.interventions.prompt_effect import PromptEffect, compare_residuals
-from tts_interp.interventions.prompts import experiment_codes, prepare_checked, prepare_pair
+from tts_interp.interventions.session import Session
+from tts_interp.interventions.talker.lens import Lens, compute_lens, residual_pass
+from tts_interp.interventions.talker.prompt_effect import PromptEffect, compare_residuals
+from tts_interp.interventions.talker.prompts import experiment_codes, prepare_checked, prepare_pair
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt, PromptRequest
 
 DETERMINISM = "deterministic: one teacher-forced pass per prompt over fixed codes (no sampling)"

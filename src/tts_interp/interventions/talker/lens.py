@@ -17,27 +17,19 @@ from typing import Any
 import numpy as np
 import torch
 
-from tts_interp.interventions.generation import Session
-from tts_interp.interventions.stats import DistributionSummary, rank_of
-from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter, TeacherForced
+from tts_interp.interventions.distributions import DistributionSummary, rank_of
+from tts_interp.interventions.session import Session
+from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt
+from tts_interp.models.qwen3_tts.runs import teacher_force
+from tts_interp.models.qwen3_tts.settings import TeacherForced
+from tts_interp.models.qwen3_tts.sites import code_predictor_site, talker_site
 from tts_interp.tracing.engine import Read
-from tts_interp.tracing.runs import teacher_force
 from tts_interp.tracing.selection import Selection
 
 AUDIO_CODES = 2048
 CODE_PREDICTOR_CODEBOOKS = 15
 ALL_FRAMES = Selection(frames=(0, None))  # at a talker site: the positions predicting frames 0..T-1
-
-
-def talker_site(layer: int, kind: str = "resid_out") -> str:
-    """The name of a talker layer's site, e.g. `talker.layer.3.resid_out`."""
-    return f"talker.layer.{layer}.{kind}"
-
-
-def code_predictor_site(layer: int) -> str:
-    """The name of a code-predictor layer's residual site."""
-    return f"code_predictor.layer.{layer}.resid_out"
 
 
 def talker_support(adapter: Qwen3TTSAdapter) -> torch.Tensor:

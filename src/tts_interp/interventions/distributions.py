@@ -1,4 +1,4 @@
-"""Numbers from distributions and samples: KL, Jensen-Shannon, entropy, ranks, and bootstrap confidence intervals.
+"""Numbers from distributions: KL, Jensen-Shannon, entropy and ranks (bootstrap CIs live in core/stats.py).
 
 All distribution functions take log-probabilities (float32, last axis = vocabulary) so that one
 `log_softmax` serves every statistic of a lens, a patch or a prompt comparison.
@@ -47,21 +47,3 @@ class DistributionSummary:
     def kl_to(self, other: DistributionSummary) -> torch.Tensor:
         """KL(self || other) in nats."""
         return (-self.entropy - (self.p * other.logp).sum(-1)).clamp_min(0.0)
-
-
-def bootstrap_mean_ci(values: np.ndarray, n_boot: int = 1000, level: float = 0.95, seed: int = 0
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean over the last axis with a percentile bootstrap CI (resampling that axis); seeded, so reproducible.
-
-    `values` is (..., n); returns (mean, low, high), each of shape values.shape[:-1].
-    """
-    values = np.asarray(values, dtype=np.float64)
-    n = values.shape[-1]
-    mean = values.mean(-1)
-    if n < 2:
-        return mean, mean.copy(), mean.copy()
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, n, size=(n_boot, n))
-    boots = values[..., picks].mean(-1)  # (..., n_boot)
-    tail = (1.0 - level) / 2.0
-    return mean, np.quantile(boots, tail, axis=-1), np.quantile(boots, 1.0 - tail, axis=-1)

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from tts_interp.interventions.lens import ResidualPass, talker_lens_logits
-from tts_interp.interventions.stats import bootstrap_mean_ci, js, log_probs
+from tts_interp.core.stats import bootstrap_ci
+from tts_interp.interventions.distributions import js, log_probs
+from tts_interp.interventions.talker.lens import ResidualPass, talker_lens_logits
 from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter
 
 MEASURES = ("lens_js", "cosine", "relative_l2")
@@ -30,7 +31,7 @@ class PromptEffect:
 
     def layer_rows(self) -> list[dict[str, Any]]:
         """One row per layer: each measure's frame mean with its 95% bootstrap CI."""
-        summaries = {name: bootstrap_mean_ci(values, self.n_boot) for name, values in self.per_frame.items()}
+        summaries = {name: bootstrap_ci(values, self.n_boot) for name, values in self.per_frame.items()}
         rows = []
         for layer in range(next(iter(self.per_frame.values())).shape[0]):
             row: dict[str, Any] = {"layer": layer}

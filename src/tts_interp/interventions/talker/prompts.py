@@ -13,10 +13,11 @@ import numpy as np
 import torch
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.interventions.generation import Session
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings, Qwen3TTSAdapter
+from tts_interp.interventions.session import Session
+from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt, PromptRequest
-from tts_interp.tracing.runs import generate
+from tts_interp.models.qwen3_tts.runs import generate
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 
 # The fields of a request that two compared prompts may differ in (the text must stay the same).
 CONDITION_FIELDS = ("instruct", "speaker", "ref_audio", "ref_text", "language")

@@ -12,9 +12,9 @@ prompt (with vs without instruct) cannot be patched.
 from __future__ import annotations
 
 from tts_interp.core.errors import BadInputError, UnknownNameError
-from tts_interp.models.base import Segment, SegmentMap
-from tts_interp.tracing.clock import RunShape, targets_for
+from tts_interp.models.qwen3_tts.clocks import run_shape, talker_targets
 from tts_interp.tracing.selection import FRAMES_SEGMENT, Selection
+from tts_interp.tracing.spec import Segment, SegmentMap
 
 UNEQUAL_RULES = ("refuse", "relative")
 
@@ -74,7 +74,7 @@ def aligned_positions(source: SegmentMap, target: SegmentMap, name: str, n_frame
                       ) -> tuple[list[int], list[int]]:
     """(B positions in the order a teacher-forced write consumes them, the A position each one takes)."""
     check_alignable(source, target, name, rule)
-    shape = RunShape("teacher_force", target.prompt_length, n_frames, target)
-    targets = targets_for("talker", Selection(segments=(name,)), shape)
+    shape = run_shape("teacher_force", target.prompt_length, n_frames, target)
+    targets = talker_targets(Selection(segments=(name,)), shape)
     positions = [row.position for t in targets for row in t.rows if row.position is not None]
     return positions, [source_position(source, target, p, rule) for p in positions]

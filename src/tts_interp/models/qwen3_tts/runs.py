@@ -7,18 +7,19 @@ all other sites go through the nnsight engine.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
 
-from tts_interp.models.base import SiteSpec
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings, Qwen3TTSAdapter, TeacherForced
+from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter
+from tts_interp.models.qwen3_tts.clocks import run_shape
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt
-from tts_interp.tracing.clock import Row, RunShape
+from tts_interp.models.qwen3_tts.settings import GenerationSettings, TeacherForced
+from tts_interp.tracing.clock import Row
 from tts_interp.tracing.engine import Engine, Read
 from tts_interp.tracing.ops import Write
-from tts_interp.tracing.selection import Selection, check_segments
+from tts_interp.tracing.selection import check_segments
 from tts_interp.tracing.sites import resolve_site
 from tts_interp.tracing.store import MemoryStore
 
@@ -45,17 +46,15 @@ class TeacherForcedRun:
 
 
 def _split(adapter: Qwen3TTSAdapter, prompt: PreparedPrompt, reads: Sequence[Read], writes: Sequence[Write]
-           ) -> tuple[PreparedPrompt, list[tuple[SiteSpec, Selection]], list[tuple[SiteSpec, Write]], list[Read]]:
-    """Resolve site names; apply prompt-clock writes to the prompt; return the traced reads/writes."""
+           ) -> tuple[PreparedPrompt, list[Read], list[Write], list[Read]]:
+    """Check segments; apply prompt-clock writes to the prompt; return the traced reads/writes (one per site)
+    and the prompt-clock reads."""
     sites = adapter.sites()
     traced_reads, traced_writes, prompt_reads = [], [], []
     for read in reads:
         check_segments(read.selection, prompt.segments)
         for spec in resolve_site(sites, read.site):
-            if spec.clock == "prompt":
-                prompt_reads.append(Read(spec.name, read.selection))
-            else:
-                traced_reads.append((spec, read.selection))
+            (prompt_reads if spec.clock == "prompt" else traced_reads).append(Read(spec.name, read.selection))
     for write in writes:
         check_segments(write.selection, prompt.segments)
         for spec in resolve_site(sites, write.site):
@@ -64,7 +63,7 @@ def _split(adapter: Qwen3TTSAdapter, prompt: PreparedPrompt, reads: Sequence[Rea
                 edited = write.apply(prompt.speaker_vector[None].float(), 0)[0]
                 prompt = prompt.with_speaker_vector(edited)
             else:
-                traced_writes.append((spec, write))
+                traced_writes.append(replace(write, site=spec.name))
     return prompt, traced_reads, traced_writes, prompt_reads
 
 
@@ -79,15 +78,13 @@ def generate(engine: Engine, adapter: Qwen3TTSAdapter, prompt: PreparedPrompt, s
              on_frame: Callable[[], None] | None = None) -> GenerationRun:
     """Generate codes for `prompt` (seeded), applying writes and saving reads at their frames."""
     prompt, traced_reads, traced_writes, prompt_reads = _split(adapter, prompt, reads, writes)
-    if (traced_reads or prompt_reads) and store is None:
+    if prompt_reads and store is None:
         store = MemoryStore()
     _read_prompt_sites(prompt, prompt_reads, store)
-    shape = RunShape("generate", prompt.length, settings.max_new_tokens, prompt.segments)
+    shape = run_shape("generate", prompt.length, settings.max_new_tokens, prompt.segments)
     call = adapter.generation_call(prompt, settings, on_frame)
     adapter.seed(settings.seed)
-    codes = engine.run(call, adapter.sites(), shape, traced_reads, traced_writes, store)
-    if store is not None:
-        store.close()
+    codes, store = engine.run_named(call, adapter.sites(), shape, traced_reads, traced_writes, store)
     return GenerationRun(codes, prompt, settings, store, list(writes))
 
 
@@ -96,12 +93,10 @@ def teacher_force(engine: Engine, adapter: Qwen3TTSAdapter, prompt: PreparedProm
     """One deterministic pass over `prompt` + `codes`: per-frame logits, reads and writes at any site."""
     codes = adapter.check_codes(codes)
     prompt, traced_reads, traced_writes, prompt_reads = _split(adapter, prompt, reads, writes)
-    if (traced_reads or prompt_reads) and store is None:
+    if prompt_reads and store is None:
         store = MemoryStore()
     _read_prompt_sites(prompt, prompt_reads, store)
-    shape = RunShape("teacher_force", prompt.length, int(codes.shape[0]), prompt.segments)
+    shape = run_shape("teacher_force", prompt.length, int(codes.shape[0]), prompt.segments)
     call = adapter.teacher_forcing_call(prompt, codes)
-    logits = engine.run(call, adapter.sites(), shape, traced_reads, traced_writes, store)
-    if store is not None:
-        store.close()
+    logits, store = engine.run_named(call, adapter.sites(), shape, traced_reads, traced_writes, store)
     return TeacherForcedRun(logits, prompt, codes, store)

@@ -19,9 +19,10 @@ from tts_interp.codecs.store import CodesCache, EncodedUtterance
 from tts_interp.core.audio import load_audio
 from tts_interp.core.errors import TTSInterpError, UnknownNameError
 from tts_interp.core.results import write_result
+from tts_interp.core.stats import benjamini_hochberg
 from tts_interp.data.alignments import frame_labels, read_alignment
 from tts_interp.data.pitch import PYIN_SR, frame_f0
-from tts_interp.interventions.probing import ProbeTask, Split, benjamini_hochberg, evaluate, split_utterances
+from tts_interp.interventions.codebooks.probing import ProbeTask, Split, evaluate, split_utterances
 
 TASKS = ("speaker", "phoneme", "pitch")
 

@@ -1,0 +1,101 @@
+"""Statistics every experiment and eval uses: bootstrap CIs with one contract, permutation p-values, BH.
+
+One contract for every bootstrap: a seeded `numpy.random.Generator` draws the resamples, each resample gives a
+statistic, and `percentile_interval` turns the resampled statistics into a two-sided percentile interval at
+`level`. Pick the resampling unit that is independent:
+- `bootstrap_ci`: rows are independent (resample items; mean, or a ratio of sums such as a corpus WER);
+- `cluster_bootstrap`: rows come in clusters (frames of one utterance): resample whole clusters;
+- `block_bootstrap_ci`: rows form a series (frames in time): resample moving blocks;
+- `stratified_bootstrap`: several samples each resampled within itself (target and non-target trials).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+N_BOOT = 1000
+LEVEL = 0.95
+
+
+def percentile_interval(boots: Any, level: float = LEVEL, axis: int = -1) -> tuple[Any, Any]:
+    """(low, high) percentile interval of resampled statistics along `axis`."""
+    tail = round((1.0 - level) / 2.0, 12)  # 0.025 exactly for a 95% interval
+    boots = np.asarray(boots, dtype=np.float64)
+    return np.quantile(boots, tail, axis=axis), np.quantile(boots, 1.0 - tail, axis=axis)
+
+
+def bootstrap_ci(values: Any, n_boot: int = N_BOOT, level: float = LEVEL, seed: int = 0,
+                 denominators: Sequence[float] | None = None) -> tuple[Any, Any, Any]:
+    """Estimate and percentile bootstrap CI, resampling the last axis of `values` (..., n) as independent items.
+
+    The estimate is the mean over that axis, or with `denominators` (n,) the ratio sum(values) / sum(denominators).
+    Returns (estimate, low, high), each of shape values.shape[:-1]; with fewer than 2 items low = high = estimate.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    n = values.shape[-1]
+    den = None if denominators is None else np.asarray(denominators, dtype=np.float64)
+    estimate = values.mean(-1) if den is None else values.sum(-1) / max(float(den.sum()), 1e-12)
+    if n < 2:
+        return estimate, np.copy(estimate), np.copy(estimate)
+    picks = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+    boots = values[..., picks].mean(-1) if den is None else values[..., picks].sum(-1) / np.maximum(
+        den[picks].sum(-1), 1e-12)
+    low, high = percentile_interval(boots, level)
+    return estimate, low, high
+
+
+def cluster_bootstrap(clusters: np.ndarray, statistic: Callable[[np.ndarray], Any], n_boot: int,
+                      rng: np.random.Generator) -> list[Any]:
+    """Resample whole clusters with replacement; `statistic(rows)` of each resample (None results are dropped)."""
+    names = np.unique(clusters)
+    members = {c: np.flatnonzero(clusters == c) for c in names}
+    out = []
+    for _ in range(n_boot):
+        rows = np.concatenate([members[c] for c in rng.choice(names, size=len(names), replace=True)])
+        value = statistic(rows)
+        if value is not None:
+            out.append(value)
+    return out
+
+
+def block_bootstrap_ci(values: Any, block: int, n_boot: int = N_BOOT, level: float = LEVEL, seed: int = 0
+                       ) -> tuple[float, float, float]:
+    """Mean of a series with a moving-block bootstrap CI (blocks of `block` consecutive rows keep their
+    autocorrelation); block 1 is the ordinary bootstrap of the mean."""
+    values = np.asarray(values, dtype=np.float64)
+    n = len(values)
+    estimate = float(values.mean()) if n else float("nan")
+    if n < 2:
+        return estimate, estimate, estimate
+    block = max(1, min(int(block), n))
+    starts = np.random.default_rng(seed).integers(0, n - block + 1, size=(n_boot, -(-n // block)))
+    rows = (starts[..., None] + np.arange(block)).reshape(n_boot, -1)[:, :n]
+    low, high = percentile_interval(values[rows].mean(-1), level)
+    return estimate, float(low), float(high)
+
+
+def stratified_bootstrap(samples: Sequence[np.ndarray], statistic: Callable[..., float], n_boot: int,
+                         rng: np.random.Generator) -> list[float]:
+    """Resample each sample within itself (same sizes) and apply `statistic(*resampled)`."""
+    return [statistic(*[rng.choice(s, len(s)) for s in samples]) for _ in range(n_boot)]
+
+
+def permutation_p_value(observed: float, null: Sequence[float]) -> float:
+    """One-sided p-value of `observed` against a permutation null (>=), with the +1 correction."""
+    null_array = np.asarray(null, dtype=np.float64)
+    return float((1 + np.sum(null_array >= observed)) / (1 + len(null_array)))
+
+
+def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
+    """False-discovery-rate adjusted p-values (q-values) for a family of tests, e.g. all feature sets of one
+    task: probing 2 x n_codebooks feature sets at once makes some p < 0.05 by chance alone."""
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p)
+    scaled = p[order] * len(p) / np.arange(1, len(p) + 1)
+    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
+    out = np.empty_like(p)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out.tolist()

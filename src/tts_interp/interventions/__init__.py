@@ -1,0 +1,1 @@
+"""Experiments: family-neutral ones at this level, family-only ones in talker/, codebooks/ and hspace/."""

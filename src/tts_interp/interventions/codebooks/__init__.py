@@ -1,0 +1,1 @@
+"""RVQ codebook experiments on codecs: ablate, swap, probe, statistics."""

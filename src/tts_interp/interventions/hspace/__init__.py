@@ -1,0 +1,1 @@
+"""h-space of diffusion / flow-matching denoisers: collect, directions, t-range editing, sweeps."""

@@ -1,0 +1,1 @@
+"""Talker-only experiments (autoregressive models with a vocabulary head): logit lens, prompt effect, prompt pairs."""

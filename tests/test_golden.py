@@ -1,0 +1,32 @@
+"""Every command on the tiny built-ins gives the outputs recorded before the family-shape restructuring.
+
+scripts/make_golden.py made tests/fixtures/golden/golden.npz: codes (compared exactly), activations, directions,
+mels, audio checksums and every number of each result.json. Floats get a float32-rounding tolerance so the check
+holds on other CPUs; on the machine that made them `scripts/make_golden.py --check` compares bit for bit.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "make_golden.py"
+
+
+def _golden_module():
+    spec = importlib.util.spec_from_file_location("make_golden", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_command_reproduces_its_golden_outputs(tmp_path: Path) -> None:
+    golden_module = _golden_module()
+    arrays = golden_module.run_all(tmp_path)
+    with np.load(golden_module.GOLDEN) as data:
+        golden = dict(data)
+    assert len(golden) > 150
+    assert golden_module.differences(arrays, golden, rtol=1e-5, atol=1e-6) == []
