@@ -17,7 +17,7 @@ def plot_frontier(out_dir: Path, payload: dict[str, Any]) -> list[str]:
     if not frontier:
         return []
     plt = pyplot()
-    fig, axes = plt.subplots(1, len(frontier), figsize=(4.2 * len(frontier), 3.8), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(frontier), figsize=(4.2 * len(frontier), 3.8), squeeze=False, sharex=True, sharey=True)
     for ax, (site, methods) in zip(axes[0], frontier.items(), strict=True):
         for method, points in methods.items():
             wer = [p["wer"] if p["wer"] is not None else float("nan") for p in points]
