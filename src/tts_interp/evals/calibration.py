@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from tts_interp.core.errors import TTSInterpError
-from tts_interp.core.stats import percentile_interval, stratified_bootstrap
 from tts_interp.evals import metrics
 from tts_interp.evals.items import BadRow, EvalItem
 
@@ -55,12 +54,8 @@ def verifier_calibration(evaluator: Any, entries: Iterable[EvalItem | BadRow]) -
                 "reason": "needs at least two speakers, one with two or more usable clips"}
     scores = np.array(target + nontarget)
     labels = np.array([True] * len(target) + [False] * len(nontarget))
-    eer, threshold = metrics.eer(scores, labels)
-    rng = np.random.default_rng(evaluator.config.seed)
-    t_arr, n_arr = np.array(target), np.array(nontarget)
-    boot = stratified_bootstrap([t_arr, n_arr], lambda t, n: metrics.eer(np.concatenate([t, n]), labels)[0],
-                                CALIBRATION_BOOTSTRAP, rng)
-    return {"available": True, "eer": eer, "eer_ci95": [float(v) for v in percentile_interval(boot)],
+    eer, threshold, ci = metrics.eer_with_ci(target, nontarget, CALIBRATION_BOOTSTRAP, evaluator.config.seed)
+    return {"available": True, "eer": eer, "eer_ci95": list(ci),
             "threshold": threshold, "min_dcf": metrics.min_dcf(scores, labels), "p_target": metrics.P_TARGET,
             "n_target_trials": len(target), "n_nontarget_trials": len(nontarget), "n_speakers": len(good),
             "n_clips": sum(map(len, good.values())), "n_clips_unusable": skipped}

@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.core.stats import percentile_interval, stratified_bootstrap
 from tts_interp.evals import metrics
 
 BOOTSTRAP = 500
@@ -65,14 +64,9 @@ def voice_models(enrol: Sequence[Clip]) -> dict[str, np.ndarray]:
 def eer_summary(target: Sequence[float], nontarget: Sequence[float], seed: int = 0,
                 samples: int = BOOTSTRAP) -> dict[str, Any]:
     """EER with a 95% bootstrap CI (target and non-target scores resampled separately) and the trial counts."""
-    t, n = np.asarray(target, dtype=np.float64), np.asarray(nontarget, dtype=np.float64)
-    labels = np.r_[np.ones(len(t), bool), np.zeros(len(n), bool)]
-    value, threshold = metrics.eer(np.r_[t, n], labels)
-    boot = stratified_bootstrap([t, n], lambda a, b: metrics.eer(np.r_[a, b], labels)[0], samples,
-                                np.random.default_rng(seed))
-    low, high = percentile_interval(boot)
-    return {"value": value, "ci95": [float(low), float(high)],
-            "threshold": threshold, "n_target": int(len(t)), "n_nontarget": int(len(n)), "chance": 0.5}
+    value, threshold, ci = metrics.eer_with_ci(target, nontarget, samples, seed)
+    return {"value": value, "ci95": list(ci), "threshold": threshold, "n_target": len(target),
+            "n_nontarget": len(nontarget), "chance": 0.5}
 
 
 def verification(models: dict[str, np.ndarray], trials: Sequence[Clip], seed: int = 0) -> dict[str, Any]:
