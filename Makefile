@@ -28,7 +28,7 @@ bench: setup
 	$(PY) benchmarks/codes.py
 	$(PY) benchmarks/eval_throughput.py
 	$(PY) benchmarks/erase.py
-	$(PY) benchmarks/kokoro.py
+	$(PY) benchmarks/kokoro_overhead.py
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks scripts

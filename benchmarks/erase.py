@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+from side_by_side import interleaved
 
 from tts_interp.interventions.erase_runs import open_session, render
 from tts_interp.interventions.erasure import fit_erasers, fit_leace
@@ -86,12 +87,7 @@ def main() -> None:
         "plain": lambda: render(session, config, f"{workdir}/plain"),
         "erased": lambda: render(session, config, f"{workdir}/erased", writes),
     }
-    for fn in variants.values():  # warm-up: nnsight wrapping, allocator, caches
-        fn()
-    times: dict[str, list[float]] = {name: [] for name in variants}
-    for _ in range(args.repeats):
-        for name, fn in variants.items():
-            times[name].append(_timed(fn))
+    times = interleaved(variants, args.repeats)
     medians = {name: statistics.median(values) for name, values in times.items()}
     report = {"model": args.model, "site": args.site, "site_dim": dim, "eraser_rank": eraser.rank,
               "repeats": args.repeats, "threads": torch.get_num_threads(), "fit_scaling": scaling,

@@ -9,7 +9,7 @@ Variants, interleaved (plain, read_all_disk, steer, plain, ...) so machine load 
 Targets: read_all_disk <= 1.2x and steer <= 1.05x of plain (median wall time; the ratio of minima is printed
 too). Also: real-time factor (wall seconds per second of audio) of each, and the peak RSS of the process.
 
-Usage: python benchmarks/kokoro.py [--repeats 5] [--threads 1] [--device cpu]
+Usage: python benchmarks/kokoro_overhead.py [--repeats 5] [--threads 1] [--device cpu]
 """
 
 from __future__ import annotations
