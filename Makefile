@@ -24,6 +24,7 @@ demo-tiny: setup
 bench: setup
 	$(PY) benchmarks/trace_overhead.py
 	$(PY) benchmarks/lens_patch.py
+	$(PY) benchmarks/cli_startup.py
 	$(PY) benchmarks/hspace.py
 	$(PY) benchmarks/codes.py
 	$(PY) benchmarks/eval_throughput.py

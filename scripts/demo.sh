@@ -19,7 +19,11 @@ echo "== trace: every talker layer at frames 5-15, plus the instruct positions"
     --sites "talker.layer.*.resid_out,code_predictor.layer.0.resid_out" --frames 5:15 --segments instruct \
     --out "$out/trace"
 
+echo "== report: one static HTML page of both runs"
+page=$("$cli" report "$out")
+
 echo
 echo "demo outputs:"
 echo "  $out/generate/audio.wav, codes.npy, result.json"
 echo "  $out/trace/activations/ (safetensors shards + index.json), result.json"
+echo "  report (open in a browser): $page"

@@ -31,6 +31,17 @@ echo "setup: installing tts-interp and its pinned stack"
 echo "setup: installing packages whose own pins must be bypassed (--no-deps)"
 "${pip[@]}" -c "$constraints" --no-deps -r requirements-nodeps.txt
 
+# The report's browser test drives Debian's Chromium + chromium-driver (selenium, from the [test] extra).
+if command -v chromedriver >/dev/null && { command -v chromium || command -v chromium-browser; } >/dev/null; then
+    echo "setup: headless Chromium found"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing Chromium + chromium-driver with apt (for the report's browser test)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+else
+    echo "setup: Chromium + chromium-driver are missing and this is not root: run" \
+         "'sudo apt-get install -y chromium chromium-driver', or the report's browser test fails saying so"
+fi
+
 "$py" -c "from tts_interp.models.qwen3_tts.upstream import import_qwen_tts; import_qwen_tts()"
 
 # Kokoro-82M's 54 voices ship only in the kokoro 0.9.4 sdist (kokoro.js/voices); keep it beside the venv, then

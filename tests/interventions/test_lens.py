@@ -41,6 +41,33 @@ def test_last_layer_lens_equals_the_model_logits(voicedesign, codes, request_a):
     torch.testing.assert_close(cp_last, residuals.logits.code_predictor_logits, rtol=0, atol=1e-5)
 
 
+def test_every_layer_row_equals_the_lens_computed_through_norm_and_head(voicedesign, codes, request_a):
+    """compute_lens takes the last layer's row from the model's logits and batches the 15 heads: every row,
+    the last one included, must equal the statistics of the lens computed layer by layer, head by head."""
+    adapter = voicedesign.adapter
+    residuals = residual_pass(voicedesign, prepare_checked(adapter, request_a), codes)
+    lens = compute_lens(adapter, residuals, codes)
+    support = talker_support(adapter)
+    final = log_probs(residuals.logits.code0_logits[:, support])
+    final_cp = log_probs(residuals.logits.code_predictor_logits)
+    predictor = adapter.talker.code_predictor
+    for layer in range(adapter.n_layers):
+        logits = talker_lens_logits(adapter, residuals.talker[layer])
+        logp = log_probs(logits)
+        np.testing.assert_allclose(lens.talker.kl_to_final[layer], kl(final, logp).numpy(), atol=2e-5)
+        np.testing.assert_allclose(lens.talker.entropy[layer], -(logp.exp() * logp).sum(-1).numpy(), atol=2e-5)
+        assert np.array_equal(lens.talker.chosen_rank[layer], rank_of(logits, codes[:, 0]).numpy())
+    for layer in range(adapter.n_code_predictor_layers):
+        with torch.no_grad():
+            hidden = predictor.model.norm(residuals.code_predictor[layer])
+            logits = torch.stack([predictor.lm_head[g](hidden[:, g]) for g in range(15)], dim=1)
+        logp = log_probs(logits)
+        np.testing.assert_allclose(lens.code_predictor.kl_to_final[layer], kl(final_cp, logp).numpy(), atol=2e-5)
+        assert np.array_equal(lens.code_predictor.chosen_rank[layer], rank_of(logits, codes[:, 1:]).numpy())
+        agree = (logits.argmax(-1) == final_cp.argmax(-1)).numpy()
+        assert np.array_equal(lens.code_predictor.top1_agreement[layer], agree.astype(np.float64))
+
+
 def test_lens_statistics_per_layer_and_frame(voicedesign, codes, request_a):
     adapter = voicedesign.adapter
     prompt = prepare_checked(adapter, request_a)

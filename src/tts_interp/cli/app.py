@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -9,16 +10,16 @@ import typer
 from tts_interp.cli.common import console
 from tts_interp.core.errors import TTSInterpError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Mechanistic interventions on text-to-speech models: trace, lens, patch, steer, "
                        "ablate codebooks, and score the audio.")
 
 
 def main() -> None:
     """Console-script entry: run the app; user errors become one red line and exit code 2."""
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.set_verbosity_error()  # keep generate()'s chatter (pad_token_id etc.) off the console
+    # keep generate()'s chatter (pad_token_id etc.) off the console; transformers reads this when it loads, so
+    # --help never has to import it
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
         app()
     except TTSInterpError as exc:
@@ -57,3 +58,7 @@ from tts_interp.cli import kokoro_cmds  # noqa: E402
 
 app.command("voices")(kokoro_cmds.voices)
 app.command("mission")(kokoro_cmds.mission)
+
+from tts_interp.cli.report_cmd import report  # noqa: E402
+
+app.command("report")(report)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 
 from tts_interp.cli import options as opt
@@ -95,6 +94,8 @@ def encode(
     device: opt.DeviceOption = "cpu",
 ) -> None:
     """Encode every utterance of a dataset to codes (frames x codebooks), saved as OUT/codes/<id>.npy."""
+    import numpy as np
+
     from tts_interp.core.results import write_result
 
     model = _load(codec, device)

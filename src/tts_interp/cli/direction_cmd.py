@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import product
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,17 +13,18 @@ from tts_interp.cli import options as opt
 from tts_interp.cli.common import print_done, progress_bar, status
 from tts_interp.cli.talker_common import request_of, selection_of
 from tts_interp.core.errors import BadInputError
-from tts_interp.interventions.direction_experiment import DIRECTION_FILE, run_direction
 from tts_interp.interventions.session import Session
-from tts_interp.interventions.talker.prompts import load_codes
-from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.models.registry import check_capabilities
-from tts_interp.report.talker_plots import plot_direction
+
+if TYPE_CHECKING:
+    from tts_interp.models.qwen3_tts.prompt import PromptRequest
 
 
 def build_set(texts: list[str], instructs: list[str] | None, speakers: list[str] | None,
               ref_audios: list[str] | None, base: PromptRequest) -> list[PromptRequest]:
     """Every text x every combination of the set's conditions (a condition not given keeps the shared value)."""
+    from tts_interp.models.qwen3_tts.prompt import PromptRequest
+
     if not (instructs or speakers or ref_audios):
         return []
     requests = []
@@ -65,6 +66,10 @@ def direction(model: opt.ModelOption, out: opt.OutOption,
         kokoro_cmds.refuse_options({"--a-instruct": a_instruct, "--b-instruct": b_instruct, "--instruct": instruct,
                                     "--ref-audio": ref_audio, "--segments": segments, "--frames": frames})
         return kokoro_cmds.direction(model, out, text, sites, a_speaker, b_speaker, method, 0, device)
+    from tts_interp.interventions.direction_experiment import DIRECTION_FILE, run_direction
+    from tts_interp.interventions.talker.prompts import load_codes
+    from tts_interp.report.talker_plots import plot_direction
+
     base = request_of(text[0], instruct, speaker, ref_audio, ref_text, language)
     set_a = build_set(text, a_instruct, a_speaker, [str(p) for p in a_ref_audio or []], base)
     set_b = build_set(text, b_instruct, b_speaker, [str(p) for p in b_ref_audio or []], base)

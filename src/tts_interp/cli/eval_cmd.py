@@ -9,9 +9,7 @@ import typer
 
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import print_done, progress_bar
-from tts_interp.evals.evaluate import evaluate_manifest
-from tts_interp.evals.items import read_manifest
-from tts_interp.evals.score_config import SCORERS, ScoreConfig
+from tts_interp.evals.scorer_names import SCORERS
 
 
 def eval_command(
@@ -30,6 +28,10 @@ def eval_command(
     seed: opt.SeedOption = 0,
 ) -> None:
     """Score every clip of a manifest: similarity, identity shift, WER/CER, F0; writes items.csv + result.json."""
+    from tts_interp.evals.evaluate import evaluate_manifest
+    from tts_interp.evals.items import read_manifest
+    from tts_interp.evals.score_config import ScoreConfig
+
     config = ScoreConfig(scorers=tuple(s.strip() for s in scorers.split(",") if s.strip()), speaker=speaker,
                          speaker_model=speaker_model, asr=asr, asr_model=asr_model, normalizer=normalizer,
                          device=device, batch_size=batch_size, seed=seed).validated()

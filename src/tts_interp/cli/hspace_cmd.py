@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import print_done, progress_bar, say_stale, status
 from tts_interp.core.errors import BadInputError
-from tts_interp.core.results import write_result
-from tts_interp.interventions.direction_file import provenance
-from tts_interp.interventions.hspace.collection import LabelledRequest, collect
-from tts_interp.interventions.hspace.directions import Direction, mean_difference, pca
-from tts_interp.interventions.hspace.editing import edit, write_run
-from tts_interp.interventions.hspace.sweep import sweep, sweep_cells
 from tts_interp.interventions.session import Session
-from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
 from tts_interp.models.registry import check_capabilities
 from tts_interp.tracing.selection import parse_t_range
 
+if TYPE_CHECKING:  # torch loads inside the commands that run a model (fast --help)
+    from tts_interp.interventions.hspace.collection import LabelledRequest
+
 app = typer.Typer(no_args_is_help=True, help="h-space of diffusion TTS denoisers (Grad-TTS, F5-TTS): find "
                                               "directions, edit across timesteps, sweep alpha x t-range.")
+
 
 def _ints(text: str | None, name: str) -> list[int]:
     if not text:
@@ -44,6 +40,11 @@ def _floats(text: str, name: str) -> list[float]:
 def _group_items(spec: Path | None, positive_speakers: str | None, negative_speakers: str | None,
                  texts: list[str]) -> tuple[list[LabelledRequest], str, str]:
     """Labelled utterances from a groups file, or from speaker lists x texts."""
+    import yaml
+
+    from tts_interp.interventions.hspace.collection import LabelledRequest
+    from tts_interp.models.denoising.settings import DenoiseRequest
+
     if spec is not None:
         if not spec.is_file():
             raise BadInputError(f"groups file {spec} does not exist")
@@ -79,6 +80,12 @@ def direction(model: opt.ModelOption, out: opt.OutOption,
               steps: opt.StepsOption = 10, seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu",
               dtype: opt.DtypeOption = "float32") -> None:
     """Collect h-space over two labelled groups; save their mean-difference direction (and PCA components)."""
+    from tts_interp.core.results import write_result
+    from tts_interp.interventions.direction_file import provenance
+    from tts_interp.interventions.hspace.collection import collect
+    from tts_interp.interventions.hspace.directions import mean_difference, pca
+    from tts_interp.models.denoising.settings import SamplerSettings
+
     if store not in ("disk", "memory"):
         raise BadInputError(f"unknown store {store!r}; valid: disk, memory")
     items, positive, negative = _group_items(groups, positive_speakers, negative_speakers, list(text or []))
@@ -116,6 +123,10 @@ def edit_cmd(model: opt.ModelOption, out: opt.OutOption,
              steps: opt.StepsOption = 10, seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu",
              dtype: opt.DtypeOption = "float32") -> None:
     """Sample one utterance with alpha * direction added within a t-range (no direction: plain sampling)."""
+    from tts_interp.interventions.hspace.directions import Direction
+    from tts_interp.interventions.hspace.editing import edit, write_run
+    from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
+
     span = parse_t_range(t_range)
     found = Direction.load(direction_path) if direction_path is not None else None
     request = DenoiseRequest(text, speaker, str(ref_audio) if ref_audio else None, ref_text)
@@ -142,6 +153,10 @@ def sweep_cmd(model: opt.ModelOption, out: opt.OutOption,
               device: opt.DeviceOption = "cpu", dtype: opt.DtypeOption = "float32",
               on_stale: opt.OnStaleOption = "recompute") -> None:
     """Every prompt x direction x alpha x t-range (plus a plain reference per prompt): audio + rows.jsonl."""
+    from tts_interp.interventions.hspace.directions import Direction
+    from tts_interp.interventions.hspace.sweep import sweep, sweep_cells
+    from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
+
     spans = [parse_t_range(s) for s in t_ranges.split(",") if s.strip()]
     loaded = [Direction.load(p) for p in directions]
     if not text:

@@ -11,10 +11,7 @@ from tts_interp.cli import options as opt
 from tts_interp.cli.common import print_done, status
 from tts_interp.cli.talker_common import request_of
 from tts_interp.interventions.session import Session
-from tts_interp.interventions.talker.lens_experiment import run_lens
-from tts_interp.interventions.talker.prompts import derive_request, load_codes
 from tts_interp.models.registry import check_capabilities
-from tts_interp.report.talker_plots import plot_lens
 
 
 def lens(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, instruct: opt.InstructOption = None,
@@ -30,6 +27,10 @@ def lens(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, instr
          no_code_predictor: Annotated[bool, typer.Option("--no-code-predictor", help="talker lens only")] = False,
          device: opt.DeviceOption = "auto", dtype: opt.DtypeOption = "float32") -> None:
     """Logit lens per layer and frame in one teacher-forced pass; with --vs-*, the prompt-effect profile."""
+    from tts_interp.interventions.talker.lens_experiment import run_lens
+    from tts_interp.interventions.talker.prompts import derive_request, load_codes
+    from tts_interp.report.talker_plots import plot_lens
+
     request = request_of(text, instruct, speaker, ref_audio, ref_text, language)
     compare = any(v is not None for v in (vs_instruct, vs_speaker, vs_ref_audio, vs_ref_text)) or vs_no_instruct
     vs_request = derive_request(request, instruct=vs_instruct, no_instruct=vs_no_instruct, speaker=vs_speaker,

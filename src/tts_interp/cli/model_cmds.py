@@ -4,32 +4,35 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 from rich.table import Table
 
 from tts_interp.cli import kokoro_cmds
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import console, frame_progress, print_done, status
-from tts_interp.core.device import resolve_device, resolve_dtype
 from tts_interp.core.errors import BadInputError
-from tts_interp.core.results import write_result
-from tts_interp.interventions.generation import RunConfig, generate_to_dir, trace_to_dir
 from tts_interp.interventions.session import Session
 from tts_interp.models.qwen3_tts.clocks import parse_codebooks
-from tts_interp.models.qwen3_tts.prompt import PromptRequest
-from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.models.registry import builtin_models, check_capabilities, load_model
 from tts_interp.tracing.selection import Selection, parse_frames
 from tts_interp.tracing.sites import resolve_sites, site_patterns
+
+if TYPE_CHECKING:  # torch, numpy and the engine load inside the commands that run a model (fast --help)
+    import numpy as np
+
+    from tts_interp.interventions.generation import RunConfig
 
 
 def run_config(model: str, text: str, instruct: str | None, speaker: str | None, ref_audio: Path | None,
                ref_text: str | None, language: str, seed: int, greedy: bool, max_new_tokens: int, device: str,
                dtype: str) -> RunConfig:
     """Assemble the replayable config of a generation from CLI options."""
+    from tts_interp.interventions.generation import RunConfig
+    from tts_interp.models.qwen3_tts.prompt import PromptRequest
+    from tts_interp.models.qwen3_tts.settings import GenerationSettings
+
     prompt = PromptRequest(text=text, instruct=instruct, speaker=speaker,
                            ref_audio=str(ref_audio) if ref_audio else None, ref_text=ref_text, language=language)
     settings = GenerationSettings(max_new_tokens=max_new_tokens, greedy=greedy, seed=seed)
@@ -38,6 +41,10 @@ def run_config(model: str, text: str, instruct: str | None, speaker: str | None,
 
 def load_replayable(result: Path) -> tuple[RunConfig, np.ndarray | None]:
     """The config saved in a generate/trace result.json, and that run's codes when they sit beside it."""
+    import numpy as np
+
+    from tts_interp.interventions.generation import RunConfig
+
     if not result.is_file():
         raise BadInputError(f"{result} does not exist; give the result.json of a generate or trace run")
     try:
@@ -71,6 +78,8 @@ def models() -> None:
 def sites(model: opt.ModelOption, as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
           device: opt.DeviceOption = "cpu", dtype: opt.DtypeOption = "float32") -> None:
     """List a model's named sites (patterns, or every site with --json)."""
+    from tts_interp.core.device import resolve_device, resolve_dtype
+
     with status(f"loading {model}"):
         adapter = load_model(model, resolve_device(device), resolve_dtype(dtype))
     specs = adapter.sites()
@@ -92,6 +101,8 @@ def generate(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, i
     if kokoro_cmds.is_kokoro(model):
         kokoro_cmds.refuse_options({"--instruct": instruct, "--ref-audio": ref_audio, "--ref-text": ref_text})
         return kokoro_cmds.generate(model, text, out, speaker, language, seed, device)
+    from tts_interp.interventions.generation import generate_to_dir
+
     config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy,
                         max_new_tokens, device, dtype)
     with status(f"loading {model}"):
@@ -109,6 +120,11 @@ def replay(result: Annotated[Path, typer.Argument(help="result.json of an earlie
     kokoro_run = kokoro_cmds.kokoro_result(result)
     if kokoro_run is not None:
         return kokoro_cmds.replay(kokoro_run, result, out)
+    import numpy as np
+
+    from tts_interp.core.results import write_result
+    from tts_interp.interventions.generation import generate_to_dir
+
     config, original = load_replayable(result)
     with status(f"loading {config.model}"):
         check_capabilities(config.model, ("generate",))
@@ -146,6 +162,8 @@ def trace(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
         selection = Selection(frames=parse_frames(frames), positions=kokoro_cmds.parse_positions(positions),
                               segments=tuple(s.strip() for s in (segments or "").split(",") if s.strip()))
         return kokoro_cmds.generate(model, text, out, speaker, language, seed, device, [site_names], selection)
+    from tts_interp.interventions.generation import trace_to_dir
+
     config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy,
                         max_new_tokens, device, dtype)
     selection = Selection(frames=parse_frames(frames),

@@ -11,11 +11,8 @@ from tts_interp.cli import kokoro_cmds
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import print_done, progress_bar, say_stale, status
 from tts_interp.cli.talker_common import parse_layers, parse_names, request_of
-from tts_interp.interventions.patch_sweep import plan_patch_sweep, run_patch_sweep
 from tts_interp.interventions.session import Session
-from tts_interp.interventions.talker.prompts import derive_request, load_codes
 from tts_interp.models.registry import check_capabilities
-from tts_interp.report.talker_plots import plot_patch
 
 
 def patch(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, instruct: opt.InstructOption = None,
@@ -45,6 +42,10 @@ def patch(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, inst
         kokoro_cmds.refuse_options({"--instruct": instruct, "--ref-audio": ref_audio, "--layers": layers,
                                     "--segments": segments, "--source-instruct": source_instruct})
         return kokoro_cmds.patch(model, text, out, source_speaker, speaker, sites, 0, device)
+    from tts_interp.interventions.patch_sweep import plan_patch_sweep, run_patch_sweep
+    from tts_interp.interventions.talker.prompts import derive_request, load_codes
+    from tts_interp.report.talker_plots import plot_patch
+
     target = request_of(text, instruct, speaker, ref_audio, ref_text, language)
     source = derive_request(target, instruct=source_instruct, no_instruct=source_no_instruct, speaker=source_speaker,
                             ref_audio=str(source_ref_audio) if source_ref_audio else None, ref_text=source_ref_text)

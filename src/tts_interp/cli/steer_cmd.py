@@ -14,9 +14,7 @@ from tts_interp.cli.model_cmds import run_config
 from tts_interp.cli.talker_common import parse_layers, parse_names, selection_of
 from tts_interp.core.errors import BadInputError
 from tts_interp.interventions.session import Session
-from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
 from tts_interp.models.registry import check_capabilities
-from tts_interp.report.talker_plots import plot_steer
 
 
 def steer(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
@@ -43,6 +41,9 @@ def steer(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
                                     "--segments": segments, "--frames": frames})
         values = kokoro_cmds.parse_alphas(alphas)
         return kokoro_cmds.steer(model, text, out, direction, sites, values, speaker, op, seed, device)
+    from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
+    from tts_interp.report.talker_plots import plot_steer
+
     config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy, max_new_tokens,
                         device, dtype)
     layer_list = parse_layers(layers)

@@ -9,8 +9,6 @@ import typer
 
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import console, print_done, progress_bar
-from tts_interp.suites.runner import run_suite, suite_report, suite_status
-from tts_interp.suites.spec import parse_shard
 
 suite_app = typer.Typer(no_args_is_help=True, help="Run, inspect and report scoring suites (YAML).")
 DirArgument = Annotated[Path, typer.Argument(help="the suite's output directory (--out of `suite run`)")]
@@ -22,6 +20,9 @@ def run(suite: Annotated[Path, typer.Argument(help="suite YAML file")], out: opt
         retry_failed: Annotated[bool, typer.Option("--retry-failed", help="also rescore items whose row failed "
                                                                          "(`suite status` lists why)")] = False) -> None:
     """Score the suite's unfinished items (this shard's), appending each row as it finishes."""
+    from tts_interp.suites.runner import run_suite
+    from tts_interp.suites.spec import parse_shard
+
     shard_pair = parse_shard(shard)
     with progress_bar(f"suite shard {shard}", None) as advance:
         payload = run_suite(suite, out, shard_pair, advance=advance, retry_failed=retry_failed)
@@ -33,6 +34,8 @@ def run(suite: Annotated[Path, typer.Argument(help="suite YAML file")], out: opt
 @suite_app.command("status")
 def status(out: DirArgument) -> None:
     """Show done / failed / pending counts of a suite run."""
+    from tts_interp.suites.runner import suite_status
+
     info = suite_status(out)
     for key, value in info.items():
         console.print(f"  [bold]{key}[/bold]: {value}")
@@ -40,8 +43,13 @@ def status(out: DirArgument) -> None:
 
 @suite_app.command("report")
 def report(out: DirArgument) -> None:
-    """Merge all shards into OUT/items.csv and OUT/result.json (aggregates with n and 95% CIs)."""
+    """Merge all shards into OUT/items.csv and OUT/result.json (aggregates with n and 95% CIs) and write
+    OUT/report.html (the `tts-interp report` page)."""
+    from tts_interp.report.html_report import build_report
+    from tts_interp.suites.runner import suite_report
+
     payload = suite_report(out)
     agg = payload["aggregates"]
+    page = build_report(out)
     print_done(out, {"complete": payload["complete"], "items": f"{agg['n_items']} ({agg['n_failed']} failed)",
-                     "pending": payload["n_pending"]})
+                     "pending": payload["n_pending"], "report": page})

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.tracing.selection import Selection, parse_frames
+
+if TYPE_CHECKING:  # the prompt module loads torch: only when a command runs
+    from tts_interp.models.qwen3_tts.prompt import PromptRequest
 
 
 def parse_layers(text: str | None) -> list[int] | None:
@@ -43,5 +46,7 @@ def selection_of(segments: str | None, frames: str | None) -> Selection:
 def request_of(text: str, instruct: str | None, speaker: str | None, ref_audio: Path | None, ref_text: str | None,
                language: str) -> PromptRequest:
     """A prompt request from the usual prompt options."""
+    from tts_interp.models.qwen3_tts.prompt import PromptRequest
+
     return PromptRequest(text=text, instruct=instruct, speaker=speaker, ref_audio=str(ref_audio) if ref_audio else None,
                          ref_text=ref_text, language=language)

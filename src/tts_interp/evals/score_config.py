@@ -15,10 +15,10 @@ from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.evals.asr import ASR_BACKENDS
 from tts_interp.evals.items import EvalItem
 from tts_interp.evals.normalize import NORMALIZERS
+from tts_interp.evals.scorer_names import SCORERS
 from tts_interp.evals.speaker import SPEAKER_BACKENDS
 
 SAMPLE_RATE = 16_000
-SCORERS = ("speaker", "asr", "prosody")
 CLIP_LEVEL = 0.999  # a sample at or above this magnitude is at full scale
 MAX_CLIPPED_SHARE = 0.01  # more than 1% of samples at full scale: the clip is clipped
 

@@ -5,11 +5,14 @@ model's final norm and codec head turn it into a codebook-0 distribution, restri
 emit (audio codes 0..2047 plus EOS). The code predictor's layers go through its norm and the lm head of each
 codebook 1..15. Per layer (and frame, and codebook): KL to the model's own distribution, top-1 agreement with
 it, entropy, and the rank of the code actually in the sequence. At the last layer the lens is the model's own
-logits (tests assert it).
+logits (tests assert it), so that layer's row is taken from them rather than computed a second time; each
+metric needs a layer's full distribution (KL and entropy its softmax, top-1 and rank every logit), so the
+other layers' logits are computed in full, the code predictor's 15 heads in one batched matmul per layer.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +33,8 @@ from tts_interp.tracing.selection import Selection
 AUDIO_CODES = 2048
 CODE_PREDICTOR_CODEBOOKS = 15
 ALL_FRAMES = Selection(frames=(0, None))  # at a talker site: the positions predicting frames 0..T-1
+_STACKED_HEADS: weakref.WeakKeyDictionary[torch.nn.Module, tuple[tuple[tuple[int, int], ...], torch.Tensor]] = (
+    weakref.WeakKeyDictionary())
 
 
 def talker_support(adapter: Qwen3TTSAdapter) -> torch.Tensor:
@@ -48,13 +53,32 @@ def talker_lens_logits(adapter: Qwen3TTSAdapter, resid: torch.Tensor) -> torch.T
         return torch.nn.functional.linear(hidden, weight).float().cpu()
 
 
-def code_predictor_lens_logits(adapter: Qwen3TTSAdapter, resid: torch.Tensor) -> torch.Tensor:
-    """Code-predictor residuals (T, 15, Hc) -> float32 logits (T, 15, 2048): its norm, then codebook g's head."""
+def code_predictor_heads(adapter: Qwen3TTSAdapter) -> torch.Tensor:
+    """The lm heads of codebooks 1..15 as one (15, Hc, 2048) weight, for one batched matmul per layer.
+
+    Stacked once per model and reused while the head weights stay the same tensors, unmodified (storage and
+    in-place version unchanged), so repeated lens runs in one session do not copy the heads again.
+    """
     predictor = adapter.talker.code_predictor
-    heads = torch.stack([predictor.lm_head[g].weight for g in range(resid.shape[1])])  # (15, 2048, Hc)
+    weights = [predictor.lm_head[g].weight for g in range(CODE_PREDICTOR_CODEBOOKS)]
+    key = tuple((w.data_ptr(), w._version) for w in weights)
+    cached = _STACKED_HEADS.get(predictor)
+    if cached is None or cached[0] != key:
+        with torch.no_grad():
+            cached = (key, torch.stack(weights).transpose(1, 2).contiguous())
+        _STACKED_HEADS[predictor] = cached
+    return cached[1]
+
+
+def code_predictor_lens_logits(adapter: Qwen3TTSAdapter, resid: torch.Tensor,
+                               heads: torch.Tensor | None = None) -> torch.Tensor:
+    """Code-predictor residuals (T, 15, Hc) -> float32 logits (T, 15, 2048): its norm, then codebook g's head
+    (all 15 heads in one batched matmul; pass `heads` from `code_predictor_heads` to stack them only once)."""
+    predictor = adapter.talker.code_predictor
+    heads = code_predictor_heads(adapter) if heads is None else heads
     with torch.no_grad():
         hidden = predictor.model.norm(resid.to(adapter.device, adapter.dtype))
-        logits = torch.bmm(hidden.transpose(0, 1), heads.transpose(1, 2))  # (15, T, 2048)
+        logits = torch.bmm(hidden.transpose(0, 1), heads)  # (15, T, 2048)
     return logits.transpose(0, 1).float().cpu()
 
 
@@ -108,11 +132,15 @@ class LensStats:
 
 
 def lens_stats(layer_logits: Iterable[torch.Tensor], final_logits: torch.Tensor, chosen: torch.Tensor) -> LensStats:
-    """Compare each layer's lens logits (same shape as `final_logits`, vocabulary last) with the final ones."""
+    """Compare the lens logits of every layer but the last (each shaped like `final_logits`, vocabulary last)
+    with the final ones, and append the last layer's row.
+
+    The last layer's lens is the model's own computation (final norm + head of the last layer's output; tests
+    assert the two agree), so its row is the final distribution compared with itself, not recomputed.
+    """
     final = DistributionSummary(final_logits)
     kls, tops, ents, ranks = [], [], [], []
-    for logits in layer_logits:
-        layer = DistributionSummary(logits)
+    for logits, layer in [(lg, DistributionSummary(lg)) for lg in layer_logits] + [(final_logits, final)]:
         kls.append(final.kl_to(layer))
         tops.append((layer.top == final.top).numpy())
         ents.append(layer.entropy.numpy())
@@ -154,11 +182,12 @@ def compute_lens(adapter: Qwen3TTSAdapter, residuals: ResidualPass, codes: torch
     support = talker_support(adapter)
     final = residuals.logits.code0_logits[:, support]
     chosen0 = codes[:, 0]  # audio codes 0..2047 sit at the same index in the support
-    talker = lens_stats(talker_lens_logits(adapter, residuals.talker), final, chosen0)
+    talker = lens_stats(talker_lens_logits(adapter, residuals.talker[:-1]), final, chosen0)
     predictor = None
     if residuals.code_predictor is not None:
         final_cp = residuals.logits.code_predictor_logits
         chosen = codes[:, 1:]
-        per_layer = (code_predictor_lens_logits(adapter, h) for h in residuals.code_predictor)  # bounded memory
-        predictor = lens_stats(per_layer, final_cp, chosen)
+        heads = code_predictor_heads(adapter)
+        per_layer = (code_predictor_lens_logits(adapter, h, heads) for h in residuals.code_predictor[:-1])
+        predictor = lens_stats(per_layer, final_cp, chosen)  # a generator: one layer's logits in memory at a time
     return Lens(talker, predictor)

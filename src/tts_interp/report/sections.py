@@ -1,0 +1,110 @@
+"""Sections every kind of run shares: provenance + settings, metric aggregates with n and CI, and grids.
+
+A grid is the alpha x layer (or any two-axis) table of a sweep: each cell is the mean of a metric over the
+rows that fall in it, with its n and a bootstrap 95% CI, shaded by value.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from tts_interp.evals.metrics import summary
+from tts_interp.report import html
+from tts_interp.report.run_dir import RunDir
+
+PROVENANCE_KEYS = ("model", "weights", "codec", "backends", "verifier_calibration")
+SETTINGS_KEYS = ("config", "prompt", "request", "settings", "selection", "source_prompt", "target_prompt",
+                 "direction", "scoring")
+AGGREGATE_LABELS = {"wer_corpus": "WER (corpus)", "cer_corpus": "CER (corpus)", "clone_acceptance_rate":
+                    "clone acceptance at the EER threshold"}
+RANDOM_WEIGHTS = ("built-in tiny model with random weights: its audio is noise. These numbers prove the "
+                  "machinery only, never a finding.")
+
+
+def is_builtin(result: Mapping[str, Any]) -> bool:
+    """Whether a run used a built-in tiny (random-weight) model, by its recorded model info or id."""
+    model = result.get("model")
+    if isinstance(model, Mapping):
+        return bool(model.get("builtin")) or str(model.get("model_id", "")).startswith("tiny-")
+    return isinstance(model, str) and model.startswith("tiny-")
+
+
+def provenance(run: RunDir) -> str:
+    """Where the weights and scorers came from, then the run's settings (scalars and the settings blocks)."""
+    result = run.result
+    parts = [html.note(RANDOM_WEIGHTS, warn=True)] if is_builtin(result) else []
+    blocks = {k: result[k] for k in PROVENANCE_KEYS if isinstance(result.get(k), (Mapping, str))}
+    if blocks:
+        parts.append("<h3>Weights and scorers</h3>" + html.key_values(blocks))
+    scalars = {k: v for k, v in result.items()
+               if k not in PROVENANCE_KEYS and not isinstance(v, (Mapping, list)) and k != "command"}
+    scalars.update({k: result[k] for k in SETTINGS_KEYS if k in result and k not in blocks})
+    if scalars:
+        parts.append("<h3>Settings</h3>" + html.key_values(scalars))
+    parts.append(html.details("full result.json", f"<pre>{html.esc(json.dumps(result, indent=1))}</pre>"))
+    return html.section(f"{run.command or 'run'}: settings and provenance", *parts)
+
+
+def aggregates_table(aggregates: Mapping[str, Any]) -> str:
+    """Every `{n, value, ci95}` aggregate of an eval or suite as one row: metric, value [CI], n, baseline."""
+    rows, empty = [], []
+    for key, stat in aggregates.items():
+        if isinstance(stat, Mapping) and "n" in stat and "value" in stat:
+            extra = stat.get("reason") or (f"threshold {html.fmt(stat['threshold'])}" if "threshold" in stat else "")
+            label = AGGREGATE_LABELS.get(key, key.removesuffix("_mean").replace("_", " ") + " (mean)")
+            if stat.get("value") is None:
+                empty.append(f"{label}{f' ({extra})' if extra else ''}")
+                continue
+            rows.append([label, html.stat_cell(stat), stat.get("n"), extra])
+    counts = {k: aggregates[k] for k in ("n_items", "n_ok", "n_failed") if k in aggregates}
+    missing = html.note("not computed for these items (n = 0): " + "; ".join(empty)) if empty else ""
+    return (html.key_values(counts) + html.table(["metric", "value [95% CI] n", "n", "note"], rows,
+                                                 caption="click a header to sort") + missing)
+
+
+def _shade(value: float | None, low: float, high: float) -> str:
+    if value is None or not math.isfinite(value) or high <= low:
+        return ""
+    share = (value - low) / (high - low)
+    return f" style=\"background:hsl({210 - 170 * share:.0f},70%,{88 - 18 * share:.0f}%)\""
+
+
+def grid(rows: Sequence[Mapping[str, Any]], x: str, y: str, metric: str, title: str,
+         label: Callable[[Any], str] = html.fmt) -> str:
+    """A y (rows) by x (columns) table of the mean of `metric` over `rows`, each with n and a 95% CI."""
+    xs = sorted({r[x] for r in rows if r.get(x) is not None}, key=_order)
+    ys = sorted({r[y] for r in rows if r.get(y) is not None}, key=_order)
+    stats = {}
+    for xv in xs:
+        for yv in ys:
+            values = [float(r[metric]) for r in rows if r.get(x) == xv and r.get(y) == yv
+                      and isinstance(r.get(metric), (int, float)) and math.isfinite(r[metric])]
+            stats[xv, yv] = summary(values)
+    present = [s["value"] for s in stats.values() if s["value"] is not None]
+    if not present:
+        return ""
+    low, high = min(present), max(present)
+    head = "".join(f"<th>{html.esc(x)} = {html.esc(label(v))}</th>" for v in xs)
+    body = ""
+    for yv in ys:
+        cells = "".join(f"<td class=num{_shade(stats[xv, yv]['value'], low, high)}>"
+                        f"{html.stat_cell(stats[xv, yv]).html}</td>" for xv in xs)
+        body += f"<tr><th>{html.esc(y)} = {html.esc(label(yv))}</th>{cells}</tr>"
+    return (f"<h3>{html.esc(title)}</h3><table class=grid><thead><tr><th></th>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>")
+
+
+def _order(value: Any) -> tuple[int, Any]:
+    return (0, value) if isinstance(value, (int, float)) else (1, str(value))
+
+
+def axes_of(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> str | None:
+    """The first of `names` that the rows carry with more than one distinct value (a swept axis)."""
+    for name in names:
+        values = {json.dumps(r.get(name), sort_keys=True) for r in rows if r.get(name) is not None}
+        if len(values) > 1:
+            return name
+    return None
