@@ -12,6 +12,7 @@ import pytest
 
 PROBE_TEXT = "Hello there, how are you?"
 DECODER_SITE = "decoder.decode.1"
+STEER_SITE = "decoder.generator.conv_post"  # additive edits survive to the audio here (no InstanceNorm after it)
 
 
 @pytest.fixture(scope="session")
@@ -23,12 +24,12 @@ def kokoro(private_cache: None):
 
 @pytest.fixture(scope="session")
 def english_runs(kokoro, tmp_path_factory: pytest.TempPathFactory):
-    """Every English voice speaking one text, read at style.timbre and a decoder site, audio on disk."""
+    """Every English voice speaking one text, read at style.timbre and two decoder sites, audio on disk."""
     from tts_interp.interventions.kokoro import experiments as ex
 
     voices = ex.voice_set(kokoro, "@en-us,@en-gb")
     audio_dir = tmp_path_factory.mktemp("english-runs")
-    collected = ex.collect(kokoro, voices, [PROBE_TEXT], ["style.timbre", DECODER_SITE], 0, audio_dir)
+    collected = ex.collect(kokoro, voices, [PROBE_TEXT], ["style.timbre", DECODER_SITE, STEER_SITE], 0, audio_dir)
     return collected, Path(audio_dir)
 
 

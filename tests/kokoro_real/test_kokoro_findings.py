@@ -13,7 +13,7 @@ from tts_interp.evals.metrics import cosine, identity_shift
 from tts_interp.interventions.kokoro.probe import gender_probe
 from tts_interp.tracing.ops import Write
 
-from .conftest import DECODER_SITE, PROBE_TEXT
+from .conftest import DECODER_SITE, PROBE_TEXT, STEER_SITE
 from .speech import corpus_wer, embed, voice_centroid
 
 SENTENCES = ("The cat sat on the mat.", "We will meet again soon.", "Open the door, please.",
@@ -67,14 +67,14 @@ def test_steering_female_to_male_shifts_identity_with_alpha(kokoro, english_runs
     keep = [i for i, (voice, _) in enumerate(collected.runs) if voice != "af_heart"]
     male = [i for i in keep if collected.runs[i][0][1] == "m"]
     female = [i for i in keep if collected.runs[i][0][1] == "f"]
-    rows = collected.rows[DECODER_SITE]
+    rows = collected.rows[STEER_SITE]
     gap = torch.cat([rows[i] for i in male]).mean(0) - torch.cat([rows[i] for i in female]).mean(0)
     text = "She opened the window and looked outside."
     prompts = kokoro.prompts(text, "af_heart")
     source = voice_centroid(speaker_backend, [kokoro.run(kokoro.prompts(PROBE_TEXT, "af_heart"), 0).audio])
     target = voice_centroid(speaker_backend, [_wav(audio_dir / f"{collected.runs[i][0]}-0") for i in male])
-    alphas = (0.5, 1.0, 2.0)
-    clips = [kokoro.run(prompts, 0, writes=[Write(DECODER_SITE, "add", gap, alpha=a)]).audio for a in alphas]
+    alphas = (1.0, 2.0, 4.0)
+    clips = [kokoro.run(prompts, 0, writes=[Write(STEER_SITE, "add", gap, alpha=a)]).audio for a in alphas]
     shifts = [identity_shift(e, source, target).projection for e in embed(speaker_backend, clips)]
     wers = [corpus_wer(asr_backend, [clip], [text]) for clip in clips]
     figures = {"alphas": alphas, "identity_shift": shifts, "wer": wers, "source_target_cosine": cosine(source, target)}

@@ -40,8 +40,8 @@ class MissionConfig:
     positive: str = "@en-us/male"  # set A: the direction points from B towards A
     negative: str = "@en-us/female"
     voices_per_set: int = 4
-    site: str = "decoder.decode.1"
-    alphas: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0)
+    site: str = "decoder.generator.conv_post"
+    alphas: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
     direction_texts: tuple[str, ...] = DIRECTION_TEXTS
     eval_texts: tuple[str, ...] = EVAL_TEXTS
     seed: int = 0

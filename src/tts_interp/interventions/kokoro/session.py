@@ -25,6 +25,7 @@ from tts_interp.models.kokoro.alignment import alignment
 from tts_interp.models.kokoro.runs import ForwardRun, synthesize
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
+from tts_interp.tracing.sites import resolve_sites
 from tts_interp.tracing.store import DiskStore
 
 
@@ -75,7 +76,8 @@ def generate_to_dir(session: KokoroSession, text: str, voice: str, out_dir: Path
     started = time.time()
     prompts = session.prompts(text, voice, language, speed)
     store = DiskStore(Path(out_dir) / "activations") if sites else None
-    reads = [Read(s, selection) if selection is not None else Read(s) for s in sites]
+    names = [spec.name for spec in resolve_sites(session.adapter.sites(), list(sites))] if sites else []
+    reads = [Read(name, selection) if selection is not None else Read(name) for name in names]
     run = session.run(prompts, seed, reads, store=store)
     payload_extra = {"command": "trace" if sites else "generate", **(extra or {})}
     if sites:
