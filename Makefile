@@ -30,6 +30,7 @@ bench: setup
 	$(PY) benchmarks/eval_throughput.py
 	$(PY) benchmarks/erase.py
 	$(PY) benchmarks/kokoro_overhead.py
+	$(PY) benchmarks/features.py
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks scripts

@@ -62,7 +62,7 @@ def test_probe_finds_speaker_in_codebook_2_and_only_there(qwen, tmp_path: Path) 
     found = single[SPEAKER_CODEBOOK]
     assert found["accuracy"] > 0.95 and found["p_value"] < 0.05 and found["q_value_bh"] < 0.05
     assert found["ci95"]["accuracy"][0] > 0.8
-    assert found["selectivity"]["accuracy"] > 0.5
+    assert found["selectivity"]["accuracy"] > 0.4  # control: a random label per utterance (8 test utterances)
     for k, row in single.items():
         if k != SPEAKER_CODEBOOK:
             assert row["accuracy"] < 0.45, (k, row["accuracy"])  # chance is 0.25

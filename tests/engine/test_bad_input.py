@@ -87,8 +87,8 @@ def test_selection_and_write_errors(voicedesign):
         Write("talker.layer.0.resid_out", "add", torch.full((64,), float("inf")))
     with pytest.raises(UnknownNameError, match="unknown operation 'scale'"):
         Write("talker.layer.0.resid_out", "scale", torch.ones(64))
-    with pytest.raises(BadInputError, match="max_new_tokens must be at least 2"):
-        generate(engine, adapter, prompt, GenerationSettings(max_new_tokens=1))
+    with pytest.raises(BadInputError, match=r"max_new_tokens \(the most frames to generate\) must be at least 1"):
+        generate(engine, adapter, prompt, GenerationSettings(max_new_tokens=0))
     with pytest.raises(BadInputError, match=r"codes must lie in 0\.\.2047"):
         teacher_force(engine, adapter, prompt, torch.full((3, 16), 4000))
     with pytest.raises(BadInputError, match=r"codes must have shape \(frames, 16\)"):

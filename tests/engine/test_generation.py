@@ -39,13 +39,14 @@ def test_replay_matches_upstream_generate(voicedesign):
     """Our captured-prompt replay gives exactly upstream Qwen3TTSForConditionalGeneration.generate's codes."""
     adapter = voicedesign.adapter
     wrapper = adapter.wrapper
-    ours = _generate(voicedesign, GenerationSettings(max_new_tokens=20, seed=7))
+    settings = GenerationSettings(max_new_tokens=20, seed=7)
+    ours = _generate(voicedesign, settings)
     torch.manual_seed(7)
     upstream, _ = adapter.model.generate(
         input_ids=wrapper._tokenize_texts([wrapper._build_assistant_text(REQUEST.text)]),
         instruct_ids=[wrapper._tokenize_texts([wrapper._build_instruct_text(REQUEST.instruct)])[0]],
-        languages=["english"], non_streaming_mode=True, max_new_tokens=20)
-    assert same_codes(upstream[0].cpu(), ours.codes)
+        languages=["english"], non_streaming_mode=True, max_new_tokens=settings.talker_steps)
+    assert same_codes(upstream[0].cpu(), ours.codes)  # upstream's N+1 talker steps make N frames
 
 
 def test_traced_reads_leave_codes_bit_identical(voicedesign):
@@ -56,7 +57,7 @@ def test_traced_reads_leave_codes_bit_identical(voicedesign):
     assert same_codes(plain.codes, traced.codes)
     rows = traced.store.get("talker.layer.3.resid_out")
     prompt_length = traced.prompt.length
-    assert rows.values.shape == (prompt_length + settings.max_new_tokens - 1, 64)
+    assert rows.values.shape == (prompt_length + settings.talker_steps - 1, 64)
     cp_rows = traced.store.get("code_predictor.layer.0.resid_out")
     assert cp_rows.values.shape[0] == 15 * traced.codes.shape[0]
     assert [r.codebook for r in cp_rows.rows[:15]] == list(range(1, 16))

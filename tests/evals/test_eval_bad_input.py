@@ -58,15 +58,16 @@ def test_bad_items_fail_with_reasons_and_the_run_goes_on(tmp_path: Path) -> None
     assert float(rows["good"]["wer"]) == 0.0
     expected = {"missing": "does not exist", "unreadable": "cannot be read", "silent": "silent",
                 "clipped": "clipped", "nan": "NaN", "short": "verifier needs at least",
-                "no-text": "needs field 'text'", "no-target": "field 'target' is missing",
+                "no-target": "field 'target' is missing",
                 "no-audio": "field 'audio' is missing", "bad-ref": "gone.flac", "line-12": "not JSON"}
     for item_id, reason in expected.items():
         assert rows[item_id]["status"] == "failed", item_id
         assert reason in rows[item_id]["error"], (item_id, rows[item_id]["error"])
     assert rows["short"]["wer"] != ""  # what other scorers computed is kept
-    assert rows["no-text"]["similarity"] != "" and rows["no-text"]["wer"] == ""
+    assert rows["no-text"]["similarity"] != "" and rows["no-text"]["wer"] == ""  # no text: no WER, not failed
+    assert rows["no-text"]["status"] == "ok"
     agg = json.loads((tmp_path / "out" / "result.json").read_text())["aggregates"]
-    assert agg["n_items"] == 12 and agg["n_failed"] == 11
+    assert agg["n_items"] == 12 and agg["n_failed"] == 10
     assert payload["aggregates"]["similarity_mean"]["n"] >= 1
 
 

@@ -14,8 +14,8 @@ from tts_interp.core.fingerprint import StaleResultError, differences, fingerpri
 from tts_interp.interventions.directions import Direction, save_direction
 from tts_interp.interventions.generation import RunConfig
 from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
-from tts_interp.models.qwen3_tts.adapter import GenerationSettings
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.selection import Selection
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import typer
 
 from tts_interp.cli.common import console
-from tts_interp.core.errors import TTSInterpError
+from tts_interp.cli.errors import run_guarded
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Mechanistic interventions on text-to-speech models: trace, lens, patch, steer, "
@@ -16,15 +15,12 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 
 def main() -> None:
-    """Console-script entry: run the app; user errors become one red line and exit code 2."""
+    """Console-script entry: run the app; input errors are one red line and exit 2, internal errors one line
+    naming a log file with the traceback and exit 1 (cli/errors.py)."""
     # keep generate()'s chatter (pad_token_id etc.) off the console; transformers reads this when it loads, so
     # --help never has to import it
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    try:
-        app()
-    except TTSInterpError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+    run_guarded(app, console)
 
 
 # Command registration: one line per command module.
@@ -58,6 +54,10 @@ from tts_interp.cli import kokoro_cmds  # noqa: E402
 
 app.command("voices")(kokoro_cmds.voices)
 app.command("mission")(kokoro_cmds.mission)
+
+from tts_interp.cli import features_cmd  # noqa: E402
+
+app.add_typer(features_cmd.app, name="features")
 
 from tts_interp.cli.report_cmd import report  # noqa: E402
 

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 console = Console(stderr=True)
 
 
-
 def say_stale(message: str) -> None:
     """Tell the user a stale result is being recomputed (one yellow line on stderr)."""
     console.print(f"[yellow]stale:[/yellow] {message}", highlight=False, soft_wrap=True)

@@ -9,6 +9,7 @@ import typer
 
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import print_done, progress_bar
+from tts_interp.core.errors import BadInputError
 from tts_interp.evals.scorer_names import SCORERS
 
 
@@ -26,6 +27,10 @@ def eval_command(
     batch_size: Annotated[int, typer.Option("--batch-size", help="clips per embedding / ASR batch")] = 16,
     device: opt.DeviceOption = "auto",
     seed: opt.SeedOption = 0,
+    calibration: Annotated[Path | None, typer.Option("--calibration", help="manifest whose speaker clips fit the "
+                                                                           "verifier's threshold (default: this "
+                                                                           "manifest's, scored clips excluded)")]
+    = None,
 ) -> None:
     """Score every clip of a manifest: similarity, identity shift, WER/CER, F0; writes items.csv + result.json."""
     from tts_interp.evals.evaluate import evaluate_manifest
@@ -37,9 +42,9 @@ def eval_command(
                          device=device, batch_size=batch_size, seed=seed).validated()
     total = len(read_manifest(manifest))
     with progress_bar("scoring", total) as advance:
-        payload = evaluate_manifest(manifest, config, out, advance)
+        payload = evaluate_manifest(manifest, config, out, advance, calibration)
     agg = payload["aggregates"]
-    calibration = payload["verifier_calibration"]
+    fitted = payload["verifier_calibration"]
 
     def show(entry: dict) -> str:
         if entry.get("value") is None:
@@ -49,5 +54,8 @@ def eval_command(
 
     print_done(out, {"items": f"{agg['n_items']} ({agg['n_failed']} failed)", "WER": show(agg["wer_corpus"]),
                      "similarity": show(agg["similarity_mean"]), "identity shift": show(agg["identity_shift_mean"]),
-                     "verifier EER": f"{calibration['eer']:.3f}" if calibration.get("available")
-                     else f"n/a ({calibration.get('reason')})"})
+                     "verifier EER": f"{fitted['eer']:.3f}" if fitted.get("available")
+                     else f"n/a ({fitted.get('reason')})"})
+    if agg["n_items"] and agg["n_failed"] == agg["n_items"]:
+        reason, count = max(payload["failed_reasons"].items(), key=lambda kv: kv[1])
+        raise BadInputError(f"every item failed ({agg['n_items']}); most common reason ({count}x): {reason}")

@@ -9,6 +9,8 @@ the groups below are what a command takes together. Nothing heavy is imported he
 - decoding: GreedyOption, MaxFramesOption
 - selection: LayersOption, SegmentsOption, FramesOption, CodesOption
 - denoisers: TextsOption, SpeakerIndexOption, StepsOption, SiteOption, TRangeOption
+- features (Whisper encoder): EncoderSiteOption, CorpusOption, BatchOption, SaeOption, UnitsOption,
+  EncoderFramesOption
 """
 
 from __future__ import annotations
@@ -34,13 +36,12 @@ OnStaleOption = Annotated[str, typer.Option("--on-stale", help="a finished cell 
 TextOption = Annotated[str, typer.Option("--text", "-t", help="the words to speak")]
 InstructOption = Annotated[str | None, typer.Option("--instruct", help="style/voice description (VoiceDesign, "
                                                                         "CustomVoice 1.7B)")]
-SpeakerOption = Annotated[str | None, typer.Option("--speaker", "--voice", help="named speaker (CustomVoice); "
-                                                                                   "Kokoro: a voice or a mix")]
+SpeakerOption = Annotated[str | None, typer.Option("--speaker", help="named speaker (CustomVoice)")]
 RefAudioOption = Annotated[Path | None, typer.Option("--ref-audio", help="reference clip to clone (Qwen3-TTS Base, "
                                                                           "F5-TTS)")]
 RefTextOption = Annotated[str | None, typer.Option("--ref-text", help="transcript of --ref-audio (Qwen3-TTS Base: "
                                                                       "in-context cloning, omit for x-vector only)")]
-LanguageOption = Annotated[str, typer.Option("--language", help="auto, english, chinese, ...; Kokoro: en-us, en-gb")]
+LanguageOption = Annotated[str, typer.Option("--language", help="auto, english, chinese, ...")]
 
 # decoding
 GreedyOption = Annotated[bool, typer.Option("--greedy", help="no sampling in talker and code predictor")]
@@ -62,3 +63,14 @@ SiteOption = Annotated[str, typer.Option("--site", help="denoiser.hspace (defaul
                                                         "denoiser.block.3.out, speaker_embedding (the baseline), ...")]
 TRangeOption = Annotated[str | None, typer.Option("--t-range", help="edit only steps with t in a:b (0 <= a <= b <= 1; "
                                                                     "Grad-TTS noise is t=1, F5-TTS noise t=0)")]
+
+# features (Whisper encoder)
+EncoderSiteOption = Annotated[str, typer.Option("--site", help="encoder.layer.{i}.mlp.act | .mlp_out | .attn_out | "
+                                                               ".resid_out | encoder.out")]
+CorpusOption = Annotated[str, typer.Option("--data", help="espeak[:N] | espeak-long[:N] | nonspeech[:N] | A+B | "
+                                                          "a manifest or folder")]
+BatchOption = Annotated[int, typer.Option("--batch-size", help="clips per encoder pass")]
+SaeOption = Annotated[Path | None, typer.Option("--sae", help="a saved SAE directory: units are its features")]
+UnitsOption = Annotated[str, typer.Option("--units", help="unit indices, comma-separated")]
+EncoderFramesOption = Annotated[str | None, typer.Option("--frames", help="encoder frames START:STOP (20 ms); "
+                                                                          "default every real frame")]

@@ -1,4 +1,4 @@
-"""`tts-interp suite run|status|report`: resumable, shardable scoring runs declared in YAML."""
+"""`tts-interp suite run|status|report`: resumable, shardable experiment + scoring grids declared in YAML."""
 
 from __future__ import annotations
 
@@ -10,25 +10,30 @@ import typer
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import console, print_done, progress_bar
 
-suite_app = typer.Typer(no_args_is_help=True, help="Run, inspect and report scoring suites (YAML).")
+suite_app = typer.Typer(no_args_is_help=True, help="Run, inspect and report experiment suites (YAML), locally or on Ray.")
 DirArgument = Annotated[Path, typer.Argument(help="the suite's output directory (--out of `suite run`)")]
 
 
 @suite_app.command("run")
 def run(suite: Annotated[Path, typer.Argument(help="suite YAML file")], out: opt.OutOption,
         shard: Annotated[str, typer.Option("--shard", help="i/n: run the i-th of n shards")] = "0/1",
-        retry_failed: Annotated[bool, typer.Option("--retry-failed", help="also rescore items whose row failed "
+        executor: Annotated[str, typer.Option("--executor", help="local (in this process) or ray")] = "local",
+        address: Annotated[str | None, typer.Option(
+            "--address", help="Ray cluster to join (HOST:PORT or auto); default: a private local cluster")] = None,
+        retry_failed: Annotated[bool, typer.Option("--retry-failed", help="also rerun items whose row failed "
                                                                          "(`suite status` lists why)")] = False) -> None:
-    """Score the suite's unfinished items (this shard's), appending each row as it finishes."""
+    """Run and score the suite's unfinished items (this shard's), appending each row as it finishes."""
     from tts_interp.suites.runner import run_suite
     from tts_interp.suites.spec import parse_shard
 
     shard_pair = parse_shard(shard)
-    with progress_bar(f"suite shard {shard}", None) as advance:
-        payload = run_suite(suite, out, shard_pair, advance=advance, retry_failed=retry_failed)
+    with progress_bar(f"suite shard {shard} ({executor})", None) as advance:
+        payload = run_suite(suite, out, shard_pair, executor, address, advance=advance, retry_failed=retry_failed)
     print_done(out, {"shard": payload["shard"], "scored now": payload["n_scored_now"],
-                     "retried": payload["n_retried"],
-                     "already done": payload["n_already_done"], "failed now": payload["n_failed_now"]})
+                     "retried": payload["n_retried"], "already done": payload["n_already_done"],
+                     "failed now": payload["n_failed_now"], "lost now (rerun to retry)": payload["n_lost_now"]})
+    for lost in payload["lost_jobs"][:3]:
+        console.print(f"  [yellow]lost[/yellow] {lost['job']}: {lost['reason']}")
 
 
 @suite_app.command("status")

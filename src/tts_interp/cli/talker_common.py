@@ -6,26 +6,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tts_interp.core.errors import BadInputError
+from tts_interp.core.indices import parse_index_list
 from tts_interp.tracing.selection import Selection, parse_frames
 
 if TYPE_CHECKING:  # the prompt module loads torch: only when a command runs
     from tts_interp.models.qwen3_tts.prompt import PromptRequest
+
+MAX_LAYER = 4095  # a sanity bound at parse time; each model checks its own number of layers
 
 
 def parse_layers(text: str | None) -> list[int] | None:
     """`0,2,5`, `0:4` (half-open) or a mix; None when not given."""
     if text is None or not text.strip():
         return None
-    layers: list[int] = []
-    try:
-        for part in text.split(","):
-            if ":" in part:
-                first, last = part.split(":", 1)
-                layers += list(range(int(first), int(last)))
-            elif part.strip():
-                layers.append(int(part))
-    except ValueError:
-        raise BadInputError(f"layers {text!r} is not a list of layers; use e.g. 0,2,5 or 0:4") from None
+    layers = parse_index_list(text, "layer", 0, MAX_LAYER, "0,2,5 or 0:4")  # the model's own range: check_layers
     if not layers:
         raise BadInputError(f"layers {text!r} selects no layer")
     return layers

@@ -21,7 +21,7 @@ from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.models.builtin_cache import cached_builtin
 from tts_interp.models.hub import HUB_ID, resolve_checkpoint
 
-BUILTIN_FORMAT = 2  # bump when a tiny recipe changes, so stale cached builds are rebuilt
+BUILTIN_FORMAT = 3  # bump when a tiny recipe changes, so stale cached builds are rebuilt
 BUILTIN_SEED = 0
 BUILTINS: dict[str, Callable[[Path, int], Path]] = {
     "tiny-qwen12hz": tiny.build_tiny_qwen12hz,

@@ -27,9 +27,15 @@ def _randomise_codebooks(model: torch.nn.Module, seed: int) -> None:
                 buffer.fill_(1.0)
 
 
+RESIDUAL_DECAY = 0.9  # EnCodec layer k's entries are at least RESIDUAL_DECAY**k of layer 0's scale
+
+
 def _seed_codebooks_from_data(model: torch.nn.Module, seed: int) -> None:
     """Initialise EnCodec's codebooks as its training does (from data): each layer's entries are jittered
-    residual frames of seeded noise and tone signals, so every layer sees inputs at its own scale."""
+    residual frames of seeded noise and tone signals, so every layer sees inputs at its own scale. Picked
+    frames are reproduced almost exactly, so the residual collapses after a few layers (to ~1e-13 by layer
+    16); each layer's entries are therefore kept at a scale of at least RESIDUAL_DECAY**k of the first
+    layer's, as in a trained RVQ, so that every codebook contributes and ablating any one changes the audio."""
     generator = torch.Generator().manual_seed(seed)
     n_signals, sr = 16, TINY_SAMPLE_RATE
     t = torch.arange(sr) / sr
@@ -41,10 +47,13 @@ def _seed_codebooks_from_data(model: torch.nn.Module, seed: int) -> None:
     with torch.no_grad():
         frames = model.encoder(signals).permute(0, 2, 1).reshape(-1, model.config.codebook_dim)
         residual = frames
-        for layer in model.quantizer.layers:
+        first_scale = float(frames.std())
+        for k, layer in enumerate(model.quantizer.layers):
             codebook = layer.codebook
             picks = torch.randperm(len(residual), generator=generator)[: codebook.codebook_size]
-            jitter = 0.05 * residual.std() * torch.randn(len(picks), residual.shape[1], generator=generator)
+            floor = first_scale * RESIDUAL_DECAY**k
+            spread = 0.05 * float(residual.std()) if float(residual.std()) >= floor else floor
+            jitter = spread * torch.randn(len(picks), residual.shape[1], generator=generator)
             codebook.embed.copy_(residual[picks] + jitter)
             codebook.embed_avg.copy_(codebook.embed)
             codebook.cluster_size.fill_(1.0)

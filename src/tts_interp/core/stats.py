@@ -5,7 +5,8 @@ statistic, and `percentile_interval` turns the resampled statistics into a two-s
 `level`. Pick the resampling unit that is independent:
 - `bootstrap_ci`: rows are independent (resample items; mean, or a ratio of sums such as a corpus WER);
 - `cluster_bootstrap`: rows come in clusters (frames of one utterance): resample whole clusters;
-- `block_bootstrap_ci`: rows form a series (frames in time): resample moving blocks;
+- `block_bootstrap_ci`: rows form a series (frames in time): resample moving blocks (`block_length` picks the
+  block from the autocorrelation);
 - `stratified_bootstrap`: several samples each resampled within itself (target and non-target trials).
 """
 
@@ -59,6 +60,22 @@ def cluster_bootstrap(clusters: np.ndarray, statistic: Callable[[np.ndarray], An
         if value is not None:
             out.append(value)
     return out
+
+
+def block_length(values: Any) -> int:
+    """A block length for the moving-block bootstrap of autocorrelated series (..., n): the first lag where
+    the mean autocorrelation drops below 0.1, at least n^(1/3) and at most n // 2."""
+    values = np.asarray(values, dtype=np.float64)
+    n = values.shape[-1]
+    if n < 4:
+        return 1
+    centred = values.reshape(-1, n) - values.reshape(-1, n).mean(-1, keepdims=True)
+    var = np.maximum((centred**2).sum(-1), 1e-300)
+    floor, cap = int(np.ceil(n ** (1 / 3))), n // 2
+    for lag in range(1, cap + 1):
+        if float(np.mean((centred[:, lag:] * centred[:, :-lag]).sum(-1) / var)) < 0.1:
+            return int(min(cap, max(floor, lag)))
+    return cap
 
 
 def block_bootstrap_ci(values: Any, block: int, n_boot: int = N_BOOT, level: float = LEVEL, seed: int = 0

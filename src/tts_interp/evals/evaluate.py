@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import csv
+import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tts_interp.core.results import write_result
 from tts_interp.evals.aggregate import summarise
-from tts_interp.evals.items import read_manifest
+from tts_interp.evals.items import EvalItem, read_manifest, user_columns
 from tts_interp.evals.score_config import ROW_COLUMNS, ScoreConfig
 from tts_interp.evals.scoring import Evaluator
 
@@ -24,9 +26,22 @@ def csv_value(value: Any) -> Any:
     return value
 
 
+def csv_row(row: dict[str, Any], columns: tuple[str, ...], user: dict[str, str]) -> dict[str, Any]:
+    """One items.csv row: the project's columns, then the user's own manifest fields (lists/dicts as JSON)."""
+    fields = row.get("fields") or {}
+    values = {k: csv_value(row.get(k)) for k in columns}
+    for name, column in user.items():
+        value = fields.get(name)
+        values[column] = json.dumps(value) if isinstance(value, (list, dict)) else csv_value(value)
+    return values
+
+
 def evaluate_manifest(manifest: Path, config: ScoreConfig, out_dir: Path,
-                      advance: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Score every row of `manifest`; returns the result.json payload."""
+                      advance: Callable[[int], None] | None = None, calibration: Path | None = None
+                      ) -> dict[str, Any]:
+    """Score every row of `manifest`; returns the result.json payload. The verifier's threshold is fitted on
+    the speaker clips of `calibration` (a manifest) if given, else on this manifest's, never on the clips
+    that are themselves scored."""
     started = time.time()
     entries = read_manifest(manifest)
     evaluator = Evaluator(config)
@@ -34,18 +49,22 @@ def evaluate_manifest(manifest: Path, config: ScoreConfig, out_dir: Path,
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
     with open(out_dir / "items.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=ROW_COLUMNS)
+        user = user_columns((e.fields for e in entries if isinstance(e, EvalItem)), ROW_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=ROW_COLUMNS + tuple(user.values()))
         writer.writeheader()
         for row in evaluator.score(entries):
-            writer.writerow({k: csv_value(row[k]) for k in ROW_COLUMNS})
+            writer.writerow(csv_row(row, ROW_COLUMNS, user))
             handle.flush()
             rows.append(row)
             if advance is not None:
                 advance(1)
-    calibration = evaluator.calibrate(entries)
+    scored = [e.audio for e in entries if isinstance(e, EvalItem)]
+    fitted = (evaluator.calibrate(read_manifest(calibration), scored, f"--calibration manifest {calibration}")
+              if calibration is not None else evaluator.calibrate(entries, scored))
     payload = {"command": "eval", "manifest": str(manifest), "config": config.to_dict(),
-               "backends": evaluator.describe(), "verifier_calibration": calibration,
-               "aggregates": summarise(rows, calibration, config.seed), "items_csv": "items.csv",
+               "backends": evaluator.describe(), "verifier_calibration": fitted,
+               "aggregates": summarise(rows, fitted, config.seed), "items_csv": "items.csv",
+               "failed_reasons": dict(Counter(str(r["error"]) for r in rows if r["status"] == "failed")),
                "seconds": round(time.time() - started, 2)}
     write_result(out_dir, payload)
     return payload

@@ -1,15 +1,19 @@
 """What gets scored: an item (audio + optional text and speaker clips) and the JSONL manifest that lists them.
 
-Manifest rows: `id`, `audio`, optional `text`, `reference`, `source`, `target`. A speaker field is a path,
-a list of paths, or `{"speaker": NAME, "clips": [...]}`; paths are relative to the manifest. Speakers are
+Manifest rows: `id`, `audio`, optional `text`, `reference`, `source`, `target`; any other field is the
+user's own (a label, a pair id, a weight), carried through to items.csv unchanged. A speaker field is a
+path, a list of paths, or `{"speaker": NAME, "clips": [...]}`; paths are relative to the manifest. Speakers are
 told apart by NAME where given, else by their set of clips (name them for an exact verifier EER).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +41,7 @@ class EvalItem:
     reference: SpeakerSet | None = None
     source: SpeakerSet | None = None
     target: SpeakerSet | None = None
+    fields: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)  # the user's own columns
 
     def speaker_sets(self) -> list[SpeakerSet]:
         return [s for s in (self.reference, self.source, self.target) if s is not None]
@@ -79,9 +84,6 @@ def parse_item(row: Any, base: Path) -> EvalItem:
     """One manifest row (a dict) as an EvalItem; BadInputError names what is wrong with it."""
     if not isinstance(row, dict):
         raise BadInputError(f"a manifest row must be a JSON object, got {type(row).__name__}")
-    unknown = sorted(set(row) - set(KNOWN_FIELDS))
-    if unknown:
-        raise BadInputError(f"unknown field(s) {unknown}; valid: {', '.join(KNOWN_FIELDS)}")
     item_id = row.get("id")
     if not isinstance(item_id, (str, int)) or isinstance(item_id, bool) or str(item_id).strip() == "":
         raise BadInputError(f"field 'id' is missing or not a string/number: {item_id!r}")
@@ -91,24 +93,61 @@ def parse_item(row: Any, base: Path) -> EvalItem:
     if text is not None and not isinstance(text, str):
         raise BadInputError(f"field 'text' must be a string, got {text!r}")
     speakers = {f: parse_speaker(row[f], base, f) for f in SPEAKER_FIELDS if row.get(f) is not None}
-    return EvalItem(id=str(item_id), audio=_resolve(row["audio"], base, "field 'audio'"), text=text, **speakers)
+    extra = {str(k): v for k, v in row.items() if k not in KNOWN_FIELDS}
+    return EvalItem(id=str(item_id), audio=_resolve(row["audio"], base, "field 'audio'"), text=text, **speakers,
+                    fields=extra)
+
+
+def user_columns(fields: Iterable[dict[str, Any]], taken: tuple[str, ...]) -> dict[str, str]:
+    """The user's own manifest fields in order of first appearance -> their items.csv column (prefixed
+    `manifest_` where the name is one of the project's own output columns)."""
+    names = dict.fromkeys(k for row_fields in fields for k in row_fields)
+    return {name: f"manifest_{name}" if name in taken else name for name in names}
+
+
+def _csv_value(text: str) -> Any:
+    """A CSV cell: JSON lists/objects (speaker fields, labels) are parsed, anything else stays a string."""
+    if text[:1] in "[{":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+    return text
+
+
+def _raw_rows(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, row) of a JSONL manifest, or of a .csv one (header row; empty cells are absent); a row
+    that does not parse comes as the message saying why."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInputError(f"manifest {path} is not UTF-8 text: {exc.reason}") from None
+    if path.suffix.lower() == ".csv":
+        for number, row in enumerate(csv.DictReader(io.StringIO(text)), 2):
+            if None in row:
+                yield number, f"line {number} has more cells than the header"
+            else:
+                yield number, {k: _csv_value(v) for k, v in row.items() if k and v not in (None, "")}
+        return
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, f"line {number} is not JSON: {exc.msg}"
 
 
 def read_manifest(path: Path) -> list[EvalItem | BadRow]:
-    """Read a JSONL manifest; rows that cannot be parsed come back as BadRow (the run goes on)."""
+    """Read a JSONL (or .csv) manifest; rows that cannot be parsed come back as BadRow (the run goes on)."""
     path = Path(path)
     if not path.is_file():
         raise BadInputError(f"manifest {path} does not exist")
     entries: list[EvalItem | BadRow] = []
     seen: set[str] = set()
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
+    for number, row in _raw_rows(path):
         fallback = f"line-{number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            entries.append(BadRow(fallback, "", f"line {number} is not JSON: {exc.msg}"))
+        if isinstance(row, str):
+            entries.append(BadRow(fallback, "", row))
             continue
         try:
             item = parse_item(row, path.parent)
@@ -125,4 +164,7 @@ def read_manifest(path: Path) -> list[EvalItem | BadRow]:
         entries.append(item)
     if not entries:
         raise BadInputError(f"manifest {path} has no rows")
+    if all(isinstance(e, BadRow) for e in entries):
+        raise BadInputError(f"manifest {path}: no row could be read ({len(entries)} tried; first: "
+                            f"{entries[0].reason})")
     return entries

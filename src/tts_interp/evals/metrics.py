@@ -15,6 +15,7 @@ from tts_interp.core.stats import bootstrap_ci, percentile_interval, stratified_
 
 BOOTSTRAP_SAMPLES = 1000
 P_TARGET = 0.01  # NIST SRE / VoxCeleb minDCF operating point
+MIN_SHIFT_SPAN = 0.05  # unedited source and target clips closer than this on the raw projection: no shift
 
 
 def unit(vector: np.ndarray) -> np.ndarray:
@@ -35,10 +36,40 @@ def centroid(embeddings: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class IdentityShift:
-    """Where an edited voice sits between source S and target T (0 = still S, 1 = at T).
+class ShiftScale:
+    """The calibration of an identity shift for one speaker pair, by leave-one-out over reference clips.
 
-    `projection`: (e - s).(t - s) / |t - s|^2 on unit embeddings (position along the S->T line).
+    `source_models[i]` is the centroid of every source clip but the i-th (likewise `target_models`). A clip
+    is placed by `place`: its mean projection over every (source_models[i], target_models[j]) pair. Source
+    clip i, placed with source model i only (the one it is not in), is as independent of its models as a new
+    clip is, so `start` (the mean of those places) is where an unedited source clip lands in expectation,
+    with no model of the verifier's geometry; likewise `end` for the target.
+    """
+
+    source_models: tuple[np.ndarray, ...]
+    target_models: tuple[np.ndarray, ...]
+    start: float
+    end: float
+
+    def place(self, embedding: np.ndarray, source_model: int | None = None, target_model: int | None = None
+              ) -> float:
+        """Mean projection over every model pair (or only source model i / target model j)."""
+        return float(np.mean([_projection(embedding, s, t) for i, s in enumerate(self.source_models)
+                              for j, t in enumerate(self.target_models)
+                              if source_model in (None, i) and target_model in (None, j)]))
+
+    def to_json(self) -> dict[str, float | int]:
+        return {"start": self.start, "end": self.end, "n_source": len(self.source_models),
+                "n_target": len(self.target_models)}
+
+
+@dataclass(frozen=True)
+class IdentityShift:
+    """Where an edited voice sits between source S and target T.
+
+    `calibrated`: 0 for an unedited clip of S and 1 for one of T in expectation (ShiftScale; None without
+    one). `projection` (raw): (e - s).(t - s) / |t - s|^2 on unit embeddings and full centroids; a single
+    clip of S does not sit at S's centroid, so it scores above 0 (and one of T below 1).
     `cosine_share`: (cos(e,T) - baseline) / (1 - baseline), the share of the cosine gap to T that was closed
     (it also counts moves off the line). `baseline`: cos(S, T), how alike S and T were to begin with.
     """
@@ -46,19 +77,46 @@ class IdentityShift:
     projection: float
     cosine_share: float
     baseline: float
+    calibrated: float | None = None
 
 
-def identity_shift(edited: np.ndarray, source: np.ndarray, target: np.ndarray) -> IdentityShift:
-    """Identity shift of an edited embedding from the source centroid toward the target centroid."""
+def _projection(edited: np.ndarray, source: np.ndarray, target: np.ndarray) -> float:
     e, s, t = unit(edited), unit(source), unit(target)
+    direction = t - s
+    return float(np.dot(e - s, direction) / np.dot(direction, direction))
+
+
+def shift_scale(source_clips: np.ndarray, target_clips: np.ndarray) -> ShiftScale:
+    """Calibrate the shift between two speakers from their reference clips (2+ each; see ShiftScale)."""
+    source_clips, target_clips = np.asarray(source_clips), np.asarray(target_clips)
+    if len(source_clips) < 2 or len(target_clips) < 2:
+        raise BadInputError(f"a calibrated identity shift needs two or more clips of each speaker (got "
+                            f"{len(source_clips)} source, {len(target_clips)} target)")
+
+    def leave_one_out(clips: np.ndarray) -> tuple[np.ndarray, ...]:
+        return tuple(centroid(np.delete(clips, i, axis=0)) for i in range(len(clips)))
+
+    scale = ShiftScale(leave_one_out(source_clips), leave_one_out(target_clips), 0.0, 1.0)
+    start = float(np.mean([scale.place(c, source_model=i) for i, c in enumerate(source_clips)]))
+    end = float(np.mean([scale.place(c, target_model=j) for j, c in enumerate(target_clips)]))
+    if end - start < MIN_SHIFT_SPAN:
+        raise BadInputError(f"the verifier barely tells source from target clips (unedited source clips land at "
+                            f"{start:.3f}, target clips at {end:.3f} on the raw projection); the shift is undefined")
+    return ShiftScale(scale.source_models, scale.target_models, start, end)
+
+
+def identity_shift(edited: np.ndarray, source: np.ndarray, target: np.ndarray,
+                   scale: ShiftScale | None = None) -> IdentityShift:
+    """Identity shift of an edited embedding from the source centroid toward the target centroid."""
+    s, t = unit(source), unit(target)
     baseline = float(np.dot(s, t))
     if 1.0 - baseline < 1e-6:
         raise BadInputError(f"source and target speakers have the same embedding (cosine {baseline:.6f}); an "
                             "identity shift between them is undefined")
-    direction = t - s
-    projection = float(np.dot(e - s, direction) / np.dot(direction, direction))
-    share = (float(np.dot(e, t)) - baseline) / (1.0 - baseline)
-    return IdentityShift(projection, share, baseline)
+    projection = _projection(edited, s, t)
+    share = (float(np.dot(unit(edited), t)) - baseline) / (1.0 - baseline)
+    calibrated = None if scale is None else (scale.place(edited) - scale.start) / (scale.end - scale.start)
+    return IdentityShift(projection, share, baseline, calibrated)
 
 
 def _error_rates(target: np.ndarray, nontarget: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -123,10 +181,10 @@ def summary(values: Sequence[float], denominators: Sequence[float] | None = None
     """{n, value, ci95} for a mean of `values`, or the ratio sum(values)/sum(denominators)."""
     vals = np.asarray(values, dtype=np.float64)
     if len(vals) == 0:
-        return {"n": 0, "value": None, "ci95": None}
+        return {"n": 0, "value": None, "ci95": None, "no_ci_reason": "no items"}
     value = float(vals.mean()) if denominators is None else float(vals.sum() / max(np.sum(denominators), 1e-12))
     if len(vals) < 2:
-        return {"n": int(len(vals)), "value": value, "ci95": None}
+        return {"n": int(len(vals)), "value": value, "ci95": None, "no_ci_reason": f"fewer than 2 items (n={len(vals)})"}
     _, low, high = bootstrap_ci(vals, BOOTSTRAP_SAMPLES, seed=seed, denominators=denominators)
     return {"n": int(len(vals)), "value": value, "ci95": (float(low), float(high))}
 

@@ -22,7 +22,7 @@ from tts_interp.core.paths import file_sha256
 from tts_interp.evals import metrics, prosody
 from tts_interp.evals.asr import load_asr_backend
 from tts_interp.evals.cache import EmbeddingCache
-from tts_interp.evals.calibration import verifier_calibration
+from tts_interp.evals.calibration import acceptance_score, verifier_calibration
 from tts_interp.evals.items import BadRow, EvalItem, SpeakerSet
 from tts_interp.evals.normalize import get_normalizer, normalizer_version, seed_tts_normalize
 from tts_interp.evals.score_config import ROW_COLUMNS, SAMPLE_RATE, ScoreConfig, load_clip, missing_fields
@@ -67,6 +67,7 @@ class Evaluator:
         self._backends: dict[str, Any] = {}
         self._centroids = _LRU(CENTROID_LRU)
         self._pitch = _LRU(CENTROID_LRU)
+        self._scales = _LRU(CENTROID_LRU)
         self._embedding_cache: EmbeddingCache | None = None
 
     # backends -------------------------------------------------------------------------------------------
@@ -127,6 +128,7 @@ class Evaluator:
             chunk = pending[start:start + size]
             embeddings = backend.embed([clip for _, _, clip in chunk])
             for (path, digest, _), embedding in zip(chunk, embeddings, strict=True):
+                embedding = np.asarray(embedding, dtype=np.float32)  # as the cache keeps it: hit == miss
                 cache.put(digest, embedding)
                 out[path] = embedding
         return {path: out[path] for path in order}
@@ -141,6 +143,17 @@ class Evaluator:
         if bad:
             raise BadInputError(f"speaker {speaker.name!r} clip {bad[0]}")
         return self._centroids.remember(speaker, metrics.centroid(np.stack(list(embeddings.values()))))
+
+    def shift_scale(self, source: SpeakerSet, target: SpeakerSet) -> metrics.ShiftScale | str:
+        """The identity shift's endpoints for this speaker pair, or why there are none (one clip only)."""
+        key = (source, target)
+        if key not in self._scales:
+            clips = [np.stack(list(self.embed_files(s.clips).values())) for s in (source, target)]
+            try:
+                self._scales.remember(key, metrics.shift_scale(*clips))
+            except BadInputError as exc:
+                self._scales.remember(key, f"not calibrated: {exc}")
+        return self._scales[key]
 
     def speaker_pitch(self, speaker: SpeakerSet) -> prosody.PitchTrack:
         """The pooled F0 of a speaker's clips (for F0 shifts)."""
@@ -181,7 +194,8 @@ class Evaluator:
         ready: list[tuple[EvalItem, _Row]] = []
         audio: dict[Path, np.ndarray] = {}
         for entry in entries:
-            row = _Row({c: None for c in ROW_COLUMNS} | {"id": entry.id, "audio": str(entry.audio)})
+            row = _Row({c: None for c in ROW_COLUMNS} | {"id": entry.id, "audio": str(entry.audio),
+                                                          "fields": getattr(entry, "fields", {})})
             rows.append(row)
             if isinstance(entry, BadRow):
                 row.fail(entry.reason)
@@ -222,10 +236,17 @@ class Evaluator:
                     row.values["similarity"] = metrics.cosine(embedding, self.speaker_centroid(item.reference))
                 if item.source is not None and item.target is not None:
                     source, target = self.speaker_centroid(item.source), self.speaker_centroid(item.target)
-                    shift = metrics.identity_shift(embedding, source, target)
-                    row.values.update(identity_shift=shift.projection, identity_shift_cosine=shift.cosine_share,
+                    scale = self.shift_scale(item.source, item.target)
+                    shift = metrics.identity_shift(embedding, source, target,
+                                                   scale if isinstance(scale, metrics.ShiftScale) else None)
+                    row.values.update(identity_shift=shift.calibrated, identity_shift_raw=shift.projection,
+                                      identity_shift_scale=scale if isinstance(scale, str) else
+                                      f"leave-one-out place {scale.start:.4f} -> 0, {scale.end:.4f} -> 1 ("
+                                      f"{len(scale.source_models)} + {len(scale.target_models)} clips)",
+                                      identity_shift_cosine=shift.cosine_share,
                                       source_target_similarity=shift.baseline,
-                                      target_score=metrics.cosine(embedding, target))
+                                      target_score=acceptance_score(
+                                          embedding, np.stack(list(self.embed_files(item.target.clips).values()))))
             except BadInputError as exc:
                 row.fail(f"speaker: {exc}")
 
@@ -269,6 +290,9 @@ class Evaluator:
             except BadInputError as exc:
                 row.fail(f"prosody: {exc}")
 
-    def calibrate(self, entries: Iterable[EvalItem | BadRow]) -> dict[str, Any]:
-        """The verifier's own EER / minDCF on the run's speaker clips (see evals/calibration.py)."""
-        return verifier_calibration(self, entries)
+    def calibrate(self, entries: Iterable[EvalItem | BadRow], exclude: Iterable[Path] = (),
+                  source: str = "this run's reference/source/target clips (scored items' audio excluded)"
+                  ) -> dict[str, Any]:
+        """The verifier's EER / threshold / minDCF with CIs on the speaker clips of `entries`, leaving out the
+        clips in `exclude` (the scored items' audio); see evals/calibration.py."""
+        return verifier_calibration(self, entries, exclude, source)

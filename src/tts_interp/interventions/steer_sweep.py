@@ -133,7 +133,7 @@ def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
             finished_cell(out_dir / "cells" / cell_id, cell_config, (), policy)
     prompt = prepare_checked(adapter, config.prompt)
     sites = [talker_site(layer, kind) for layer in plan.layers]
-    calibration = calibrate(session, prompt, config.settings, sites)
+    calibration = calibrate(session, prompt, config.settings, sites, selection)
     write_generation(out_dir / "plain", session, config, calibration.run,
                      {"role": "plain run: the steering calibration and the reference of every cell"})
     advance(1)
@@ -143,7 +143,8 @@ def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
                                                   "model": direction.model, "component": plan.component},
         "op": op, "kind": kind, "selection": selection.to_json(), "layers": plan.layers, "together": plan.together,
         "alphas": plan.alphas, "calibration": calibration.to_json(),
-        "alpha_unit": "add: alpha x the site's mean activation norm on the plain run (see calibration); "
+        "alpha_unit": "add: alpha x the site's mean activation norm on the plain run at the selected positions "
+                      "(see calibration.positions); "
                       "project_out: fraction of the component removed (1 = all)",
         "deterministic": "greedy decoding: same inputs, same codes" if config.settings.greedy
         else f"sampled with seed {config.settings.seed}: same seed and inputs, same codes",

@@ -1,8 +1,9 @@
 """Steering during generation: add alpha x a unit direction, or project a direction out, at talker layers.
 
 `add` writes alpha * s * u, where u is the unit direction at the site and s the site's mean activation norm
-measured on a calibration run (a plain generation of the same prompt and settings, recorded in the result),
-so alpha means the same across layers and model sizes. `project_out` removes alpha times the component
+measured on a calibration run (a plain generation of the same prompt and settings, recorded in the result)
+over the positions the write selects (outlier and attention-sink positions of the prompt would otherwise
+skew the unit when only frames are steered), so alpha means the same across layers and model sizes. `project_out` removes alpha times the component
 along u (alpha 1 = full erasure). Writes can be gated to prompt segments, frames, or both.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -67,26 +68,36 @@ class SteerCell:
 
 @dataclass
 class Calibration:
-    """The plain run of the prompt: its codes and the mean activation norm per site (the alpha unit)."""
+    """The plain run of the prompt: its codes and the mean activation norm per site (the alpha unit) over the
+    positions of `selection`."""
 
     run: GenerationRun
     mean_norm: dict[str, float]
     rows: dict[str, int]
+    selection: Selection = field(default_factory=Selection)
 
     def to_json(self) -> dict[str, Any]:
         return {"run": "plain generation of the same prompt and settings", "frames": int(self.run.codes.shape[0]),
+                "positions": self.selection.to_json(),
                 "sites": {s: {"mean_norm": self.mean_norm[s], "rows": self.rows[s]} for s in self.mean_norm}}
 
 
-def calibrate(session: Session, prompt: PreparedPrompt, settings: GenerationSettings, sites: Sequence[str]
-              ) -> Calibration:
-    """Generate the prompt plainly, reading every position of `sites`; mean L2 norm of their rows per site."""
-    run = generate(session.engine, session.adapter, prompt, settings, reads=[Read(site) for site in sites])
+def calibrate(session: Session, prompt: PreparedPrompt, settings: GenerationSettings, sites: Sequence[str],
+              selection: Selection | None = None) -> Calibration:
+    """Generate the prompt plainly, reading `sites` at the positions of `selection` (default: every one);
+    the mean L2 norm of those rows per site."""
+    selection = selection or Selection()
+    run = generate(session.engine, session.adapter, prompt, settings,
+                   reads=[Read(site, selection) for site in sites])
     norms, rows = {}, {}
     for site in sites:
-        values = run.store.get(site).values.float()
+        values = run.store.get(site).values.float() if site in run.store.sites() else torch.zeros(0, 1)
+        if values.shape[0] == 0:
+            raise BadInputError(f"the plain run has no position of {site} in the selection {selection.to_json()}, "
+                                "so the steering unit (mean norm there) cannot be measured; select positions "
+                                "the plain run reaches (e.g. fewer frames)")
         norms[site], rows[site] = float(values.norm(dim=-1).mean()), int(values.shape[0])
-    return Calibration(run, norms, rows)
+    return Calibration(run, norms, rows, selection)
 
 
 def steering_writes(direction: Direction, cell: SteerCell, op: str, selection: Selection,

@@ -27,6 +27,9 @@ Capability groups and the members they need:
 - `synthesize`: one non-autoregressive pass text -> audio (Kokoro): `prepare(text, voice, language, speed) ->
   [prompt per chunk]`, `synthesis_call(prompt, seed, durations, noise)`, `durations_call(prompt)`,
   `duration_sites()` (the sites that run before durations are known).
+- `transcribe`: speech in, text out (Whisper): `features(clips) -> (input, real frames)`,
+  `run_encoder(input, reads, edits)`, `greedy(hidden)`, `transcribe(clips, edits)`; its encoder sites are
+  what `tts-interp features` reads and edits.
 Experiments call `require(adapter, "teacher_force")` (or `Session(model, needs=...)`) and get one line naming the
 family and the missing capability instead of an AttributeError.
 """
@@ -39,7 +42,7 @@ from tts_interp.core.errors import BadInputError
 from tts_interp.tracing.clock import ClockFn
 from tts_interp.tracing.spec import SiteSpec
 
-CAPABILITIES = ("generate", "teacher_force", "denoise", "lens", "synthesize")
+CAPABILITIES = ("generate", "teacher_force", "denoise", "lens", "synthesize", "transcribe")
 
 
 class ModelAdapter(Protocol):

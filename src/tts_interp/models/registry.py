@@ -54,6 +54,8 @@ for _row in (
     Family("kokoro", "Kokoro-82M", ("kokoro-82m", "hexgrad/Kokoro-82M"), ("kokoro",),
            "tts_interp.models.kokoro.adapter:KokoroAdapter", "tts_interp.models.kokoro.weights:builtin_descriptions",
            ("kokoro-v1_0.pth",)),
+    Family("whisper", "Whisper", ("whisper-",), ("whisper",),
+           "tts_interp.models.whisper.adapter:WhisperAdapter", "tts_interp.models.whisper.builtin:builtin_descriptions"),
 ):
     register_family(_row)
 

@@ -28,14 +28,9 @@ def plot_probe_results(result: dict[str, Any], out_dir: Path) -> list[Path]:
         low = np.array([r["ci95"].get(metric, [v, v])[0] for r, v in zip(single, values, strict=True)])
         high = np.array([r["ci95"].get(metric, [v, v])[1] for r, v in zip(single, values, strict=True)])
         fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(ks) + 2), 4))
-        ax.bar(
-            ks,
-            values,
-            yerr=[values - low, high - values],
-            color="#4c72b0",
-            capsize=2,
-            label="codebook k alone",
-        )
+        ax.bar(ks, values, color="#4c72b0", label="codebook k alone")
+        # the interval as computed (a bootstrap interval over few test utterances need not contain the estimate)
+        ax.vlines(ks, low, high, color="black", linewidth=1, label="95% CI")
         if cumulative:
             ax.plot(
                 [r["codebook"] for r in cumulative],

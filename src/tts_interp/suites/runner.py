@@ -1,8 +1,11 @@
-"""Running a suite: skip finished work items, score the rest of this shard, append rows as they finish.
+"""Running a suite: skip finished work items, run and score the rest of this shard, append rows as they finish.
 
 OUT/ holds: suite.yaml (a copy), suite.json (name, fingerprint, scoring), work_items.jsonl (the expanded
-items), results/shard-i-of-n.jsonl (rows), calibration.json (the verifier's EER on the suite's speaker
-clips), runs/shard-i-of-n.json (last run of each shard). `status` and `report` only read these.
+items), directions/<name>/ (directions the suite built), cells/<id>/ and refs/<hash>/ (audio and run
+files of experiment cells and their shared reference runs), results/shard-i-of-n.jsonl (rows),
+calibration.json (the verifier's EER on the suite's speaker clips), runs/shard-i-of-n.json (last run of
+each shard). The driver is the only writer, whichever executor runs the cells. `status` and `report` only
+read these.
 """
 
 from __future__ import annotations
@@ -16,14 +19,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tts_interp.core.errors import BadInputError
+from tts_interp.core.errors import BadInputError, TTSInterpError
 from tts_interp.core.fingerprint import StaleResultError, differences
 from tts_interp.core.results import write_json, write_result
 from tts_interp.evals.aggregate import summarise
-from tts_interp.evals.evaluate import csv_value
+from tts_interp.evals.evaluate import csv_row
+from tts_interp.evals.items import user_columns
 from tts_interp.evals.score_config import ROW_COLUMNS
 from tts_interp.evals.scoring import Evaluator
-from tts_interp.suites.spec import Suite, WorkItem, in_shard, load_suite, realise
+from tts_interp.suites.dispatch import plan_jobs, run_direction_stage, scored_items, write_outputs
+from tts_interp.suites.execute import execute_batch
+from tts_interp.suites.executors import Job, check_executor, make_executor
+from tts_interp.suites.grid import grid_columns
+from tts_interp.suites.spec import Suite, WorkItem, in_shard, load_suite
 from tts_interp.suites.store import ResultWriter, read_rows
 
 STATE_FILE, WORK_FILE, CALIBRATION_FILE = "suite.json", "work_items.jsonl", "calibration.json"
@@ -73,35 +81,50 @@ def pending_items(suite: Suite, out_dir: Path, shard: tuple[int, int], retry_fai
     return todo, len(mine), sum(w.id in failed for w in todo)
 
 
-def run_suite(suite_path: Path, out_dir: Path, shard: tuple[int, int] = (0, 1),
-              on_total: Callable[[int], None] | None = None,
+def run_suite(suite_path: Path, out_dir: Path, shard: tuple[int, int] = (0, 1), executor: str = "local",
+              address: str | None = None, on_total: Callable[[int], None] | None = None,
               advance: Callable[[int], None] | None = None, retry_failed: bool = False) -> dict[str, Any]:
-    """Score this shard's unfinished items (and, with `retry_failed`, its failed ones), appending each row as
-    it finishes; returns the run summary."""
+    """Run and score this shard's unfinished items (and, with `retry_failed`, its failed ones) on `executor`,
+    appending each row as it finishes; returns the run summary."""
     started = time.time()
     suite_path, out_dir = Path(suite_path), Path(out_dir)
     suite = load_suite(suite_path)
+    check_executor(executor, address)
     _claim_out_dir(suite, suite_path, out_dir)
     todo, n_mine, n_retried = pending_items(suite, out_dir, shard, retry_failed)
     if on_total is not None:
         on_total(len(todo))
-    evaluator = Evaluator(suite.scoring)
+    engine = make_executor(executor, address)
     writer = ResultWriter(out_dir, shard)
-    failed = 0
-    try:
-        for work, row in zip(todo, evaluator.score(realise(w) for w in todo), strict=True):
-            writer.append({"work_id": work.id, "kind": work.kind, **row})
-            failed += row["status"] == "failed"
+    counts = {"scored": 0, "failed": 0}
+
+    def finished(job: Job, results: list[dict[str, Any]]) -> None:
+        for result in results:
+            write_outputs(out_dir, result["files"])
+            writer.append(result["row"])
+            counts["scored"] += 1
+            counts["failed"] += result["row"]["status"] == "failed"
             if advance is not None:
                 advance(1)
+
+    try:
+        lost = run_direction_stage(suite, todo, out_dir, engine)
+        if lost:
+            raise TTSInterpError(f"the direction stage failed ({lost[0].label}: {lost[0].reason}); nothing else ran")
+        lost = engine.map(execute_batch, plan_jobs(suite, todo, out_dir), finished)
+        executor_info = engine.describe()
     finally:
         writer.close()
-    calibration = evaluator.calibrate(realise(w) for w in suite.items)
+        engine.close()
+    evaluator = Evaluator(suite.scoring)
+    scored = scored_items(read_rows(out_dir)[0], out_dir)
+    calibration = evaluator.calibrate(scored, [e.audio for e in scored])
     write_json(out_dir / CALIBRATION_FILE, calibration)
     payload = {"command": "suite run", "suite": suite.name, "fingerprint": suite.fingerprint(),
                "shard": f"{shard[0]}/{shard[1]}", "n_items_suite": len(suite.items), "n_items_shard": n_mine,
-               "n_already_done": n_mine - len(todo), "n_scored_now": len(todo), "n_retried": n_retried,
-               "n_failed_now": failed,
+               "n_already_done": n_mine - len(todo), "n_scored_now": counts["scored"], "n_retried": n_retried,
+               "n_failed_now": counts["failed"], "n_lost_now": len(todo) - counts["scored"],
+               "lost_jobs": [{"job": x.label, "reason": x.reason} for x in lost[:50]], "executor": executor_info,
                "config": suite.scoring.to_dict(), "backends": evaluator.describe(), "verifier_calibration": calibration,
                "seconds": round(time.time() - started, 2)}
     write_json(out_dir / "runs" / f"shard-{shard[0]}-of-{shard[1]}.json", payload)
@@ -133,11 +156,14 @@ def suite_report(out_dir: Path) -> dict[str, Any]:
     calibration_path = out_dir / CALIBRATION_FILE
     calibration = (json.loads(calibration_path.read_text()) if calibration_path.is_file()
                    else {"available": False, "reason": "no calibration.json yet: no shard has finished a run"})
+    axes = grid_columns(items)
+    columns = ("work_id", "kind") + ROW_COLUMNS
+    user = user_columns((r.get("fields") or {} for r in rows), columns + tuple(axes))
     with open(out_dir / "items.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=("work_id", "kind") + ROW_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=("work_id", "kind", *axes) + ROW_COLUMNS + tuple(user.values()))
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: csv_value(row.get(k)) for k in writer.fieldnames})
+            writer.writerow({**csv_row(row, columns, user), **{name: axes[name].get(row["work_id"], "") for name in axes}})
     pending = [w.id for w in items if w.id not in {r["work_id"] for r in rows}]
     payload = {"command": "suite report", "suite": state["name"], "fingerprint": state["fingerprint"],
                "config": state["scoring"], "complete": not pending, "n_pending": len(pending),

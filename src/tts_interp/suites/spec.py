@@ -1,9 +1,11 @@
 """Suite files: YAML with `scoring` options and `items`, expanded to work items with stable ids.
 
-Each entry under `items` has a `kind`. Kinds live in ITEM_KINDS; each expands an entry into work items
-and later realises a work item into an EvalItem to score. Today: `audio` (one clip, given inline) and
-`manifest` (every row of a JSONL manifest). Generation and intervention runs become new kinds whose
-`realise` renders audio first; the runner does not change.
+Each entry under `items` has a `kind`. Scoring kinds live in ITEM_KINDS: `audio` (one clip, given inline)
+and `manifest` (every row of a JSONL manifest); each expands an entry into work items and realises a work
+item into an EvalItem to score. Experiment kinds (generate, steer, patch, codes-ablate, codes-swap,
+hspace-edit) live in suites/experiments.py: an entry is a grid of cells, each run and then scored.
+`directions:` names the directions cells use (suites/direction_stage.py); `resources:` gives num_cpus /
+num_gpus per kind (for the Ray executor; not part of any id).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +23,10 @@ from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.core.fingerprint import content_hash, fingerprint
 from tts_interp.evals.items import BadRow, EvalItem, parse_item, read_manifest
 from tts_interp.evals.score_config import ScoreConfig
+from tts_interp.suites.direction_stage import DirectionSource, parse_directions
+from tts_interp.suites.experiments import EXPERIMENT_KINDS, expand_entry, parse_resources
 
-SUITE_FIELDS = ("name", "seed", "scoring", "items")
+SUITE_FIELDS = ("name", "seed", "scoring", "directions", "resources", "items")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class Suite:
     scoring: ScoreConfig
     items: list[WorkItem]
     source: dict[str, Any]
+    directions: dict[str, DirectionSource] = field(default_factory=dict)
+    resources: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def identity(self) -> dict[str, Any]:
         """What the results depend on: the scoring config and, per work item, its spec and its files' bytes."""
@@ -78,7 +84,7 @@ def _spec_of(item: EvalItem) -> dict[str, Any]:
 
     row = {"id": item.id, "audio": str(item.audio), "text": item.text, "reference": speaker(item.reference),
            "source": speaker(item.source), "target": speaker(item.target)}
-    return {k: v for k, v in row.items() if v is not None}
+    return {**item.fields, **{k: v for k, v in row.items() if v is not None}}
 
 
 def _expand_audio(entry: dict[str, Any], base: Path) -> list[WorkItem]:
@@ -123,7 +129,7 @@ ITEM_KINDS: dict[str, ItemKind] = {
     "manifest": ItemKind(_expand_manifest, _realise_audio),
     "bad-row": ItemKind(lambda entry, base: [], _realise_bad_row),  # a manifest row that did not parse
 }
-USER_KINDS = ("audio", "manifest")
+USER_KINDS = ("audio", "manifest", *EXPERIMENT_KINDS)
 
 
 def realise(work: WorkItem) -> EvalItem | BadRow:
@@ -152,13 +158,24 @@ def load_suite(path: Path) -> Suite:
     entries = data.get("items")
     if not isinstance(entries, list) or not entries:
         raise BadInputError(f"suite file {path}: 'items' must be a non-empty list")
+    base = path.parent.resolve()
+    try:
+        directions = parse_directions(data.get("directions"), base)
+        resources = parse_resources(data.get("resources"), USER_KINDS)
+    except BadInputError as exc:
+        raise BadInputError(f"suite file {path}: {exc}") from None
     items: list[WorkItem] = []
     for number, entry in enumerate(entries, 1):
         if not isinstance(entry, dict) or entry.get("kind") not in USER_KINDS:
             kind = entry.get("kind") if isinstance(entry, dict) else entry
             raise UnknownNameError(f"item kind (suite item {number})", kind, USER_KINDS)
+        kind = entry["kind"]
         try:
-            items.extend(ITEM_KINDS[entry["kind"]].expand(entry, path.parent.resolve()))
+            if kind in EXPERIMENT_KINDS:
+                cells = expand_entry(kind, entry, base, config.to_dict(), directions)
+                items.extend(WorkItem(work_id, kind, spec) for work_id, spec in cells)
+            else:
+                items.extend(ITEM_KINDS[kind].expand(entry, base))
         except BadInputError as exc:
             raise BadInputError(f"suite file {path}, item {number}: {exc}") from None
     seen: set[str] = set()
@@ -166,7 +183,7 @@ def load_suite(path: Path) -> Suite:
         if work.id in seen:
             raise BadInputError(f"suite file {path}: duplicate item id {work.id!r}; ids must be unique")
         seen.add(work.id)
-    return Suite(str(data.get("name") or path.stem), config, items, data)
+    return Suite(str(data.get("name") or path.stem), config, items, data, directions, resources)
 
 
 def parse_shard(text: str) -> tuple[int, int]:

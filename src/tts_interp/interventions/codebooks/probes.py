@@ -22,7 +22,13 @@ from tts_interp.core.results import write_result
 from tts_interp.core.stats import benjamini_hochberg
 from tts_interp.data.alignments import frame_labels, read_alignment
 from tts_interp.data.pitch import PYIN_SR, frame_f0
-from tts_interp.interventions.codebooks.probing import ProbeTask, Split, evaluate, split_utterances
+from tts_interp.interventions.codebooks.probing import (
+    ProbeTask,
+    Split,
+    evaluate,
+    split_speakers,
+    split_utterances,
+)
 
 TASKS = ("speaker", "phoneme", "pitch")
 
@@ -95,13 +101,16 @@ def build_tasks(
     frame_rate: float,
     cache: CodesCache | None = None,
     progress: Callable[[int], None] | None = None,
+    frame_split: Split | None = None,
 ) -> tuple[dict[str, tuple[ProbeTask, np.ndarray]], list[dict[str, str]]]:
-    """Targets per task over the frames that have one; returns {task: (ProbeTask, frame rows)}, skipped."""
+    """Targets per task over the frames that have one; returns {task: (ProbeTask, frame rows)}, skipped.
+    The speaker task uses `split`; phoneme and pitch use `frame_split` (speaker-disjoint) if given."""
     for task in tasks:
         if task not in TASKS:
             raise UnknownNameError("probe task", task, TASKS)
     offsets = np.cumsum([0] + [len(i.codes) for i in items])
     train_utt = np.array([i.utterance.utt_id in split.train for i in items])
+    frame_train = np.array([i.utterance.utt_id in (frame_split or split).train for i in items])
     built: dict[str, tuple[ProbeTask, np.ndarray]] = {}
     skipped: list[dict[str, str]] = []
 
@@ -118,7 +127,7 @@ def build_tasks(
         rows = np.concatenate([offsets[i] + local for i, local, _ in per_item])
         groups = np.concatenate([np.full(len(local), i) for i, local, _ in per_item])
         targets = np.concatenate([t for _, _, t in per_item])
-        train = train_utt[groups]
+        train = (train_utt if name == "speaker" else frame_train)[groups]
         if train.all() or not train.any():
             skipped.append({"item": f"task {name}", "reason": "the split left no test or no train frames"})
             return
@@ -205,7 +214,10 @@ def run_probes(
     split = split_utterances(
         [i.utterance.utt_id for i in items], [i.utterance.speaker for i in items], test_fraction, seed
     )
-    built, skipped = build_tasks(items, split, tasks, codec.frame_rate, cache)
+    frame_split = split_speakers(
+        [i.utterance.utt_id for i in items], [i.utterance.speaker for i in items], test_fraction, seed
+    )
+    built, skipped = build_tasks(items, split, tasks, codec.frame_rate, cache, frame_split=frame_split)
     codes = np.concatenate([i.codes for i in items]) if items else np.zeros((0, codec.n_codebooks), np.int64)
     features = CodebookFeatures.from_codec(codes, codec)
     result: dict[str, Any] = {
@@ -221,9 +233,12 @@ def run_probes(
             "cumulative": cumulative,
         },
         "split": split.as_dict(),
+        "split_note": "speaker: utterance-level split stratified by speaker; phoneme and pitch: the "
+        "speaker-disjoint split_phoneme_pitch (speaker identity cannot carry them)",
+        "split_phoneme_pitch": frame_split.as_dict(),
         "n_utterances": len(items),
         "tasks": {},
-        "skipped": list(prior_skipped) + list(split.unsplittable) + skipped,
+        "skipped": list(prior_skipped) + list(split.unsplittable) + list(frame_split.unsplittable) + skipped,
     }
     for name, (task, _) in built.items():
         result["tasks"][name] = {"kind": task.kind, "classes": list(task.classes), "results": []}
@@ -231,7 +246,8 @@ def run_probes(
     for feature_set in feature_sets(codec.n_codebooks, cumulative):
         x_all = features(feature_set)
         for name, (task, rows) in built.items():
-            scores = evaluate(task, x_all[rows], seed, n_permutations, n_bootstrap, max_train_frames)
+            scores = evaluate(task, x_all[rows], seed, n_permutations, n_bootstrap, max_train_frames,
+                              types=codes[rows, feature_set.codebook])
             result["tasks"][name]["results"].append(
                 {
                     "features": feature_set.name,

@@ -1,10 +1,14 @@
 """Linear probes with statistics that hold up: utterance-level splits, permutation nulls, bootstrap CIs and a
-shuffled-label control task.
+control task (Hewitt and Liang, 2019).
 
 Frames of one utterance are not independent, so every resampling works on whole utterances: the split puts
 each utterance wholly in train or test; the bootstrap resamples test utterances; the permutation null either
 permutes utterance labels among test utterances (speaker) or circularly shifts each test utterance's label
 sequence (frame-level labels: phoneme, pitch), which keeps their autocorrelation and breaks only alignment.
+Phoneme and pitch probes train and test on different speakers (`split_speakers`), so speaker identity cannot
+carry them. The control task gives each *type* (an utterance for speaker; a code value for frame tasks) one
+fixed random label drawn from the task's label distribution: a probe can memorise it, so a high score on
+the real labels only means something when it beats the control (selectivity).
 """
 
 from __future__ import annotations
@@ -74,6 +78,20 @@ def split_utterances(
         test.update(order[:n_test])
         train.update(order[n_test:])
     return Split(frozenset(train), frozenset(test), tuple(unsplittable), seed, test_fraction)
+
+
+def split_speakers(utt_ids: Sequence[str], speakers: Sequence[str], test_fraction: float, seed: int) -> Split:
+    """Speaker-disjoint: round(n_speakers * test_fraction) whole speakers (at least 1, at most n-1) test, the
+    rest train. With fewer than two speakers nothing can be tested; that is listed as unsplittable."""
+    names = sorted(set(speakers))
+    if len(names) < 2:
+        reason = f"{len(names)} speaker(s): a speaker-disjoint split needs two or more"
+        return Split(frozenset(utt_ids), frozenset(), ({"item": "speaker-disjoint split", "reason": reason},),
+                     seed, test_fraction)
+    order = [names[i] for i in np.random.default_rng(seed).permutation(len(names))]
+    tested = set(order[: min(len(names) - 1, max(1, round(len(names) * test_fraction)))])
+    test = frozenset(u for u, s in zip(utt_ids, speakers, strict=True) if s in tested)
+    return Split(frozenset(utt_ids) - test, test, (), seed, test_fraction)
 
 
 @dataclass
@@ -157,9 +175,11 @@ def evaluate(
     n_permutations: int = 200,
     n_bootstrap: int = 200,
     max_train_frames: int = 20000,
+    types: np.ndarray | None = None,
 ) -> dict[str, object]:
     """Fit the probe on train frames, score test frames; add a permutation p-value, a 95% bootstrap CI over
-    test utterances, and the same probe on shuffled labels (the control task) for selectivity.
+    test utterances, and the same probe on the control task for selectivity. `types` (one per frame, e.g.
+    the code value) are the control task's types for frame-level tasks; utterances for utterance tasks.
     """
     rng = np.random.default_rng(seed)
     train_rows = _subsample(np.flatnonzero(task.train), max_train_frames, rng)
@@ -183,7 +203,7 @@ def evaluate(
     boot = cluster_bootstrap(groups, resampled, n_bootstrap, rng)
     ci = {metric: [float(v) for v in percentile_interval([b[metric] for b in boot])] for metric in scores} if boot else {}
 
-    control_targets = _control_targets(task, rng)
+    control_targets = _control_targets(task, task.groups if task.null == "utterance" else types, rng)
     control_pred = _fit_predict(
         task.kind, features[train_rows], control_targets[train_rows], features[test_rows], seed
     )
@@ -198,14 +218,19 @@ def evaluate(
         "n_train_frames": int(len(train_rows)),
         "n_test_frames": int(len(test_rows)),
         "n_test_utterances": int(len(utterances)),
+        "p_value_holds_fixed": "the fitted probe and its test predictions; test labels are "
+        + ("permuted across test utterances" if task.null == "utterance"
+           else "circularly shifted within each test utterance"),
+        "ci95_resamples": "test utterances, with the fitted probe held fixed (training variation not included)",
+        "control_task": "one random label per " + ("utterance" if task.null == "utterance" else "code value")
+        + " from the label distribution (Hewitt and Liang, 2019)",
     }
 
 
-def _control_targets(task: ProbeTask, rng: np.random.Generator) -> np.ndarray:
-    """Shuffled labels: utterance labels across utterances (speaker), or frame labels across frames."""
-    if task.null == "utterance":
-        groups = np.unique(task.groups)
-        first = {g: np.flatnonzero(task.groups == g)[0] for g in groups}
-        donors = dict(zip(groups, rng.permutation(groups), strict=True))
-        return np.array([task.targets[first[donors[g]]] for g in task.groups])
-    return task.targets[rng.permutation(len(task.targets))]
+def _control_targets(task: ProbeTask, types: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+    """Control labels: each type gets one label drawn from the task's label distribution, fixed for every
+    frame of that type (train and test alike), so it can be memorised but carries no real information."""
+    if types is None:
+        raise ValueError(f"task {task.name!r}: a frame-level control task needs the frames' types (code values)")
+    kinds, inverse = np.unique(types, return_inverse=True)
+    return task.targets[rng.integers(0, len(task.targets), size=len(kinds))][inverse]

@@ -2,7 +2,9 @@
 
 Two prompts with the same text are teacher-forced on the same codes. Per layer and frame we compare their
 lens distributions (Jensen-Shannon divergence) and their residuals (cosine similarity and relative L2
-distance, |a - b| / mean(|a|, |b|)); per layer the frame average comes with a bootstrap CI over frames.
+distance, |a - b| / mean(|a|, |b|)); per layer the frame average comes with a moving-block bootstrap CI over
+the frames of this one utterance (consecutive frames are autocorrelated, so an i.i.d. frame resample would
+give intervals that are far too narrow).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tts_interp.core.stats import bootstrap_ci
+from tts_interp.core.stats import block_bootstrap_ci, block_length
 from tts_interp.interventions.distributions import js, log_probs
 from tts_interp.interventions.talker.lens import ResidualPass, talker_lens_logits
 from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter
@@ -31,7 +33,7 @@ class PromptEffect:
 
     def layer_rows(self) -> list[dict[str, Any]]:
         """One row per layer: each measure's frame mean with its 95% bootstrap CI."""
-        summaries = {name: bootstrap_ci(values, self.n_boot) for name, values in self.per_frame.items()}
+        summaries = {name: _block_summary(values, self.n_boot) for name, values in self.per_frame.items()}
         rows = []
         for layer in range(next(iter(self.per_frame.values())).shape[0]):
             row: dict[str, Any] = {"layer": layer}
@@ -43,9 +45,19 @@ class PromptEffect:
 
     def to_json(self) -> dict[str, Any]:
         return {"differs": self.differs, "frames": int(next(iter(self.per_frame.values())).shape[1]),
-                "ci": f"95% percentile bootstrap over frames ({self.n_boot} resamples, seed 0)",
+                "ci": "95% moving-block bootstrap over the frames of one utterance (block length "
+                      + ", ".join(f"{k} {block_length(v)}" for k, v in self.per_frame.items())
+                      + f" frames, from the autocorrelation; {self.n_boot} resamples, seed 0)",
                 "relative_l2": "|a - b| / mean(|a|, |b|)", "lens_js": "Jensen-Shannon divergence (nats)",
                 "layers": self.layer_rows()}
+
+
+def _block_summary(values: np.ndarray, n_boot: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per layer (rows of a (layers, T) array): frame mean and moving-block bootstrap CI over frames, with one
+    block length chosen from the autocorrelation of all layers."""
+    block = block_length(values)
+    out = np.array([block_bootstrap_ci(row, block, n_boot) for row in np.asarray(values, dtype=np.float64)])
+    return out[:, 0], out[:, 1], out[:, 2]
 
 
 def compare_residuals(adapter: Qwen3TTSAdapter, first: ResidualPass, second: ResidualPass, differs: list[str],

@@ -79,9 +79,12 @@ def load_codes(path: Path, adapter: Qwen3TTSAdapter) -> torch.Tensor:
     if not path.is_file():
         raise BadInputError(f"codes file {path} does not exist (give the codes.npy of a generate run)")
     try:
-        array = np.load(path)
-    except ValueError as exc:
-        raise BadInputError(f"{path} is not a numpy array file: {exc}") from None
+        array = np.load(path, allow_pickle=False)
+    except Exception as exc:  # numpy raises ValueError, OSError, EOFError ... for files that are not one array
+        raise BadInputError(f"{path} is not a numpy array file (.npy): {exc}") from None
+    if not isinstance(array, np.ndarray):
+        array.close()
+        raise BadInputError(f"{path} is an .npz archive; give one (frames, 16) array saved with np.save (.npy)")
     return adapter.check_codes(array)
 
 

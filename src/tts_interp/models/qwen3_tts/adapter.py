@@ -228,8 +228,9 @@ class Qwen3TTSAdapter:
 
         `on_frame` is called once per generated frame (through a transformers streamer), for progress bars.
         """
-        if settings.max_new_tokens < 2:
-            raise BadInputError(f"max_new_tokens must be at least 2, got {settings.max_new_tokens}")
+        if settings.max_new_tokens < 1:
+            raise BadInputError(f"max_new_tokens (the most frames to generate) must be at least 1, got "
+                                f"{settings.max_new_tokens}")
         kwargs = dict(prompt.talker_kwargs)
         kwargs.update(settings.talker_overrides())
         if on_frame is not None:
@@ -259,11 +260,18 @@ class Qwen3TTSAdapter:
                           finish=lambda r: r)
 
     def check_codes(self, codes: torch.Tensor | np.ndarray) -> torch.Tensor:
-        """Validate a (frames, 16) code array: integer, in 0..2047, at least one frame."""
-        codes = torch.as_tensor(np.asarray(codes)).long()
-        if codes.ndim != 2 or codes.shape[1] != CODEBOOKS or codes.shape[0] < 1:
-            raise BadInputError(f"codes must have shape (frames, {CODEBOOKS}) with at least one frame, got "
-                                f"{tuple(codes.shape)}")
+        """Validate a (frames, 16) code array: integer dtype (never truncated floats), in 0..2047, >= 1 frame."""
+        if not isinstance(codes, torch.Tensor):
+            codes = np.asarray(codes)
+        shape = tuple(codes.shape)
+        if len(shape) != 2 or shape[1] != CODEBOOKS or shape[0] < 1:
+            raise BadInputError(f"codes must have shape (frames, {CODEBOOKS}) with at least one frame, got {shape}")
+        dtype = codes.dtype
+        integral = (not dtype.is_floating_point and not dtype.is_complex and dtype != torch.bool
+                    if isinstance(dtype, torch.dtype) else dtype.kind in "iu")
+        if not integral:
+            raise BadInputError(f"codes must be integers (codebook indices), got dtype {dtype}")
+        codes = torch.as_tensor(codes).long()
         if int(codes.min()) < 0 or int(codes.max()) > 2047:
             raise BadInputError(f"codes must lie in 0..2047, got {int(codes.min())}..{int(codes.max())}")
         return codes

@@ -7,7 +7,8 @@ everything. Within one talker step the code predictor runs first (it completes t
 
 from __future__ import annotations
 
-from tts_interp.core.errors import BadInputError, OutOfRangeError
+from tts_interp.core.errors import BadInputError
+from tts_interp.core.indices import parse_index_list
 from tts_interp.tracing.clock import Row, RunShape, Target
 from tts_interp.tracing.selection import FRAMES_SEGMENT, Selection, segment_positions
 from tts_interp.tracing.spec import SegmentMap
@@ -85,17 +86,6 @@ def parse_codebooks(text: str | None) -> tuple[int, ...] | None:
     """Parse `1,2` or `1:4` into code-predictor codebooks (1..15)."""
     if text is None or not str(text).strip():
         return None
-    values: list[int] = []
-    try:
-        for part in str(text).split(","):
-            if ":" in part:
-                a, b = part.split(":", 1)
-                values += list(range(int(a), int(b)))
-            else:
-                values.append(int(part))
-    except ValueError:
-        raise BadInputError(f"codebooks {text!r} is not a list; use e.g. 1,2 or 1:4") from None
-    for value in values:
-        if not 1 <= value <= CODE_PREDICTOR_STEPS:
-            raise OutOfRangeError("code-predictor codebook", value, "1..15 (codebook 0 comes from the talker)")
+    values = parse_index_list(text, "code-predictor codebook", 1, CODE_PREDICTOR_STEPS, "1,2 or 1:4",
+                              "1..15 (codebook 0 comes from the talker)")
     return tuple(sorted(set(values)))

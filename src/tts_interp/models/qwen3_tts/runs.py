@@ -81,7 +81,7 @@ def generate(engine: Engine, adapter: Qwen3TTSAdapter, prompt: PreparedPrompt, s
     if prompt_reads and store is None:
         store = MemoryStore()
     _read_prompt_sites(prompt, prompt_reads, store)
-    shape = run_shape("generate", prompt.length, settings.max_new_tokens, prompt.segments)
+    shape = run_shape("generate", prompt.length, settings.talker_steps, prompt.segments)
     call = adapter.generation_call(prompt, settings, on_frame)
     adapter.seed(settings.seed)
     codes, store = engine.run_named(call, adapter.sites(), shape, traced_reads, traced_writes, store)

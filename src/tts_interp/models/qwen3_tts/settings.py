@@ -15,7 +15,7 @@ from tts_interp.models.qwen3_tts.prompt import SAMPLING_KEYS
 class GenerationSettings:
     """Decoding settings. `greedy` turns off sampling in both the talker and the code predictor."""
 
-    max_new_tokens: int = 200
+    max_new_tokens: int = 200  # the most frames (12.5 per s); the talker runs one step more (talker_steps)
     greedy: bool = False
     seed: int = 0
     temperature: float = 0.9
@@ -26,8 +26,14 @@ class GenerationSettings:
     subtalker_top_k: int = 50
     subtalker_top_p: float = 1.0
 
+    @property
+    def talker_steps(self) -> int:
+        """Talker decoding steps for at most `max_new_tokens` frames: the last step only predicts the code-0
+        of a frame whose other codebooks are never made, so one step more than frames."""
+        return self.max_new_tokens + 1
+
     def talker_overrides(self) -> dict[str, Any]:
-        values = dict(max_new_tokens=self.max_new_tokens, do_sample=not self.greedy, top_k=self.top_k,
+        values = dict(max_new_tokens=self.talker_steps, do_sample=not self.greedy, top_k=self.top_k,
                       top_p=self.top_p, temperature=self.temperature, repetition_penalty=self.repetition_penalty,
                       subtalker_dosample=not self.greedy, subtalker_top_k=self.subtalker_top_k,
                       subtalker_top_p=self.subtalker_top_p, subtalker_temperature=self.subtalker_temperature)
