@@ -36,12 +36,13 @@ OnStaleOption = Annotated[str, typer.Option("--on-stale", help="a finished cell 
 TextOption = Annotated[str, typer.Option("--text", "-t", help="the words to speak")]
 InstructOption = Annotated[str | None, typer.Option("--instruct", help="style/voice description (VoiceDesign, "
                                                                         "CustomVoice 1.7B)")]
-SpeakerOption = Annotated[str | None, typer.Option("--speaker", help="named speaker (CustomVoice)")]
+SpeakerOption = Annotated[str | None, typer.Option("--speaker", "--voice", help="named speaker (CustomVoice); "
+                                                                                   "Kokoro: a voice or a mix")]
 RefAudioOption = Annotated[Path | None, typer.Option("--ref-audio", help="reference clip to clone (Qwen3-TTS Base, "
                                                                           "F5-TTS)")]
 RefTextOption = Annotated[str | None, typer.Option("--ref-text", help="transcript of --ref-audio (Qwen3-TTS Base: "
                                                                       "in-context cloning, omit for x-vector only)")]
-LanguageOption = Annotated[str, typer.Option("--language", help="auto, english, chinese, ...")]
+LanguageOption = Annotated[str, typer.Option("--language", help="auto, english, chinese, ...; Kokoro: en-us, en-gb")]
 
 # decoding
 GreedyOption = Annotated[bool, typer.Option("--greedy", help="no sampling in talker and code predictor")]
