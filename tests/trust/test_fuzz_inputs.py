@@ -1,6 +1,8 @@
 """Item 12: property-based tests (hypothesis), one per input surface. Whatever the input, the outcome is a
 result or one of the project's one-line errors (TTSInterpError), never another exception; and a killed run
-loses no finished row. Example counts are bounded so the whole file stays well under a minute."""
+loses no finished row. Example counts are bounded so the whole file stays well under a minute, and the
+examples are derandomized (the same on every run, so CI is reproducible; vary them locally with
+`--hypothesis-seed=N` after removing derandomize to hunt for new cases)."""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from tts_interp.tracing.sites import resolve_site
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "speech"
 CLIP = str(FIXTURES / "kokoro_jm_kumo_s1.flac")
-FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+FAST = settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                          HealthCheck.too_slow])
 
 @pytest.fixture(autouse=True)
@@ -109,6 +111,8 @@ def test_any_manifest_gives_rows_or_one_clear_error(tmp_path_factory, rows, suff
        items=st.lists(st.dictionaries(st.sampled_from(["kind", "audio", "path", "id", "reference"]),
                                       st.sampled_from(["audio", "manifest", "tts-run"]) | paths | values,
                                       max_size=4), max_size=3))
+@example(data={"seed": None}, items=[])  # once a TypeError from int(None)
+@example(data={"scoring": "fast"}, items=[{"kind": "audio", "audio": CLIP}])
 def test_any_suite_yaml_loads_or_fails_in_one_line(tmp_path_factory, data, items) -> None:
     if isinstance(data, dict) and items:
         data["items"] = items
@@ -121,7 +125,7 @@ def test_any_suite_yaml_loads_or_fails_in_one_line(tmp_path_factory, data, items
     assert suite.items and len({w.id for w in suite.items}) == len(suite.items)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(text=st.none() | st.text(alphabet="0123456789:,-. abx", max_size=14) | st.text(max_size=8))
 @example(text="0:99999999999")  # once an attempt to build a list of 10^11 layers (MemoryError)
 @example(text="1:99999999999,2")
@@ -155,7 +159,7 @@ def audio_files(draw: st.DrawFn) -> tuple[np.ndarray, int, str, float]:
     return wave, sr, draw(st.sampled_from(["wav", "flac"])), draw(st.sampled_from([1.0, 0.5, 0.1]))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=audio_files())
 def test_any_audio_file_loads_or_fails_in_one_line(tmp_path_factory, spec) -> None:
     wave, sr, fmt, keep = spec
@@ -175,7 +179,7 @@ def test_any_audio_file_loads_or_fails_in_one_line(tmp_path_factory, spec) -> No
         assert samples.ndim == 1 and np.isfinite(samples).all() and len(samples) > 0
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.dictionaries(st.text(max_size=5), scalars, max_size=3), min_size=1, max_size=6),
        cut=st.floats(0.0, 1.0))
 def test_a_killed_writer_loses_no_finished_row(tmp_path_factory, rows, cut) -> None:

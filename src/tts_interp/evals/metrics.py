@@ -87,13 +87,14 @@ def _projection(edited: np.ndarray, source: np.ndarray, target: np.ndarray) -> f
 
 
 def shift_scale(source_clips: np.ndarray, target_clips: np.ndarray) -> ShiftScale:
-    """Calibrate the shift between two speakers from their reference clips (2+ each; see ShiftScale)."""
+    """Calibrate the shift between two speakers from their reference clips (see ShiftScale). A speaker with
+    one clip has no leave-one-out model: that clip is its model and its end stays at the raw 0 (source) or
+    1 (target), exact only for that very clip (e.g. the plain run a steering sweep is compared with)."""
     source_clips, target_clips = np.asarray(source_clips), np.asarray(target_clips)
-    if len(source_clips) < 2 or len(target_clips) < 2:
-        raise BadInputError(f"a calibrated identity shift needs two or more clips of each speaker (got "
-                            f"{len(source_clips)} source, {len(target_clips)} target)")
 
     def leave_one_out(clips: np.ndarray) -> tuple[np.ndarray, ...]:
+        if len(clips) < 2:
+            return (centroid(clips),)
         return tuple(centroid(np.delete(clips, i, axis=0)) for i in range(len(clips)))
 
     scale = ShiftScale(leave_one_out(source_clips), leave_one_out(target_clips), 0.0, 1.0)

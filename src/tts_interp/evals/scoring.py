@@ -242,7 +242,8 @@ class Evaluator:
                     row.values.update(identity_shift=shift.calibrated, identity_shift_raw=shift.projection,
                                       identity_shift_scale=scale if isinstance(scale, str) else
                                       f"leave-one-out place {scale.start:.4f} -> 0, {scale.end:.4f} -> 1 ("
-                                      f"{len(scale.source_models)} + {len(scale.target_models)} clips)",
+                                      f"{len(item.source.clips)} + {len(item.target.clips)} clips; a 1-clip "
+                                      "end is that clip, not calibrated)",
                                       identity_shift_cosine=shift.cosine_share,
                                       source_target_similarity=shift.baseline,
                                       target_score=acceptance_score(

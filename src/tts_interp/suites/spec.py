@@ -151,9 +151,14 @@ def load_suite(path: Path) -> Suite:
     unknown = sorted(set(data) - set(SUITE_FIELDS))
     if unknown:
         raise BadInputError(f"suite file {path}: unknown key(s) {unknown}; valid: {', '.join(SUITE_FIELDS)}")
+    if not isinstance(data.get("scoring") or {}, dict):
+        raise BadInputError(f"suite file {path}: 'scoring' must be a mapping of scoring options, got "
+                            f"{data['scoring']!r}")
     scoring = dict(data.get("scoring") or {})
     if "seed" in data:
-        scoring["seed"] = int(data["seed"])
+        if not isinstance(data["seed"], int) or isinstance(data["seed"], bool):
+            raise BadInputError(f"suite file {path}: 'seed' must be an integer, got {data['seed']!r}")
+        scoring["seed"] = data["seed"]
     config = ScoreConfig.from_dict(scoring)
     entries = data.get("items")
     if not isinstance(entries, list) or not entries:
