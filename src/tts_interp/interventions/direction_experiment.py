@@ -19,7 +19,6 @@ from tts_interp.interventions.direction_file import provenance
 from tts_interp.interventions.directions import METHODS, Direction, compute_direction, save_direction
 from tts_interp.interventions.reading import collect_rows, prepare_runs
 from tts_interp.interventions.session import Session
-from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.sites import LAYER_SITE, resolve_sites
 
@@ -40,15 +39,30 @@ def site_rows(direction: Direction) -> list[dict[str, Any]]:
     return rows
 
 
-def _key(request: PromptRequest) -> str:
+def _rows_from(adapter: Any, codes: torch.Tensor | None, max_new_tokens: int, settings: Any) -> str:
+    """How the rows were read, for result.json and the direction file."""
+    if codes is not None:
+        return "teacher-forced on given codes"
+    if settings is None and "generate" in adapter.capabilities:
+        return f"greedy generation (max_new_tokens={max_new_tokens})"
+    used = settings if settings is not None else adapter.deterministic_settings(max_new_tokens)
+    return f"plain runs with settings {json.dumps(used.to_json(), sort_keys=True)}"
+
+
+def _key(request: Any) -> str:
     return json.dumps(request.to_json(), sort_keys=True)
 
 
-def run_direction(session: Session, set_a: Sequence[PromptRequest], set_b: Sequence[PromptRequest],
+def run_direction(session: Session, set_a: Sequence[Any], set_b: Sequence[Any],
                   sites: Sequence[str], selection: Selection, method: str, out_dir: Path,
                   codes: torch.Tensor | None = None, max_new_tokens: int = 50, n_components: int = 4,
-                  advance: Callable[[int], None] | None = None) -> tuple[Direction, dict[str, Any]]:
-    """Directions between set A and set B (B optional for PCA) at `sites`; `advance(1)` after each run."""
+                  advance: Callable[[int], None] | None = None, settings: Any = None, pool_runs: bool = False
+                  ) -> tuple[Direction, dict[str, Any]]:
+    """Directions between set A and set B (B optional for PCA) at `sites`; `advance(1)` after each run.
+
+    Any family with the `run` hook: rows are read teacher-forced on `codes`, or during plain runs with
+    `settings` (default: the family's deterministic settings, for Qwen3-TTS greedy decoding). With `pool_runs`,
+    each run is one sample (the mean of its selected rows)."""
     adapter = session.adapter
     if method not in METHODS:
         raise UnknownNameError("direction method", method, METHODS)
@@ -59,15 +73,16 @@ def run_direction(session: Session, set_a: Sequence[PromptRequest], set_b: Seque
                             "set its own instructs, speakers or reference clips")
     names = [spec.name for spec in resolve_sites(adapter.sites(), sites)]
     prompts_a, prompts_b = prepare_runs(session, set_a, selection), prepare_runs(session, set_b, selection)
-    rows_a = collect_rows(session, prompts_a, names, selection, codes, max_new_tokens, advance)
-    rows_b = collect_rows(session, prompts_b, names, selection, codes, max_new_tokens, advance) if set_b else {}
+    read = dict(codes=codes, max_new_tokens=max_new_tokens, advance=advance, settings=settings, pool=pool_runs)
+    rows_a = collect_rows(session, prompts_a, names, selection, **read)
+    rows_b = collect_rows(session, prompts_b, names, selection, **read) if set_b else {}
     counts = {"runs_a": len(set_a), "runs_b": len(set_b),
               "rows_a": int(sum(r.shape[0] for r in rows_a[names[0]])),
               "rows_b": int(sum(r.shape[0] for r in rows_b.get(names[0], [])))}
     info = {"counts": counts, "selection": selection.to_json(), "hidden_size": {n: adapter.sites()[n].dim for n in names},
             "set_a": [r.to_json() for r in set_a], "set_b": [r.to_json() for r in set_b],
-            "rows_from": "teacher-forced on given codes" if codes is not None else
-                         f"greedy generation (max_new_tokens={max_new_tokens})"}
+            "rows_from": _rows_from(adapter, codes, max_new_tokens, settings)
+            + ("; one row per run (the mean of its rows)" if pool_runs else "")}
     direction = compute_direction(rows_a, rows_b, method, adapter.model_id, n_components, info)
     direction.weights = provenance(adapter.describe())
     out_dir = Path(out_dir)

@@ -1,28 +1,24 @@
-"""Generate and trace to a run directory: audio.wav, codes.npy, result.json with everything needed to replay.
+"""Generate and trace Qwen3-TTS to a run directory: audio.wav, codes.npy, result.json with everything needed to
+replay.
 
-Every command that produces audio (generate, trace, steering sweeps) writes its run directories through
-`write_generation`, so a steered cell and a plain generate of the same seed can be compared file for file.
+Every command that produces audio (generate, trace, steering sweeps) writes its run directories through the
+adapter's `write_run` (`write_generation` here, `generate_to_dir` in interventions/running.py for any family), so
+a steered cell and a plain generate of the same seed can be compared file for file.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from tts_interp import __version__
-from tts_interp.core.audio import write_wav
-from tts_interp.core.results import write_result
+from tts_interp.interventions.running import generate_to_dir  # noqa: F401 - its import path before the run hook
 from tts_interp.interventions.session import Session
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.models.qwen3_tts.runs import GenerationRun, generate
 from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.engine import Read
-from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.store import DiskStore
 
@@ -50,36 +46,9 @@ class RunConfig:
 
 def write_generation(out_dir: Path, session: Session, config: RunConfig, run: GenerationRun,
                      extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Decode a run's codes and write audio.wav, codes.npy and result.json into `out_dir`."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    codes = run.codes.numpy().astype(np.int64)
-    np.save(out_dir / "codes.npy", codes)
-    audio = session.adapter.decode(run.codes, run.prompt) if len(codes) else np.zeros(0, np.float32)
-    write_wav(out_dir / "audio.wav", audio, session.adapter.sample_rate)
-    payload = {
-        "command": "generate", "tts_interp_version": __version__, "config": config.to_json(),
-        "model": session.adapter.describe(), "prompt_mode": run.prompt.mode, "segments": run.prompt.segments.to_json(),
-        "notes": run.prompt.notes, "writes": [w.to_json() for w in run.writes],
-        "frames": int(codes.shape[0]), "seconds": round(len(audio) / session.adapter.sample_rate, 3),
-        "sample_rate": session.adapter.sample_rate, "files": {"audio": "audio.wav", "codes": "codes.npy"},
-        "deterministic": "greedy" if config.settings.greedy else f"sampled with seed {config.settings.seed}",
-    }
-    payload.update(extra or {})
-    write_result(out_dir, payload)
-    return payload
-
-
-def generate_to_dir(session: Session, config: RunConfig, out_dir: Path, writes: list[Write] | None = None,
-                    extra: dict[str, Any] | None = None, on_frame: Callable[[], None] | None = None
-                    ) -> dict[str, Any]:
-    """Generate one utterance (with optional writes) and write its run directory."""
-    prompt = session.adapter.prepare(config.prompt)
-    started = time.perf_counter()
-    run = generate(session.engine, session.adapter, prompt, config.settings, writes=writes or [],
-                   on_frame=on_frame)
-    timing = {"generate_seconds": round(time.perf_counter() - started, 3)}
-    return write_generation(out_dir, session, config, run, {**timing, **(extra or {})})
+    """Decode a run's codes and write audio.wav, codes.npy and result.json into `out_dir` (the adapter's
+    `write_run`, recording `config`)."""
+    return session.adapter.write_run(out_dir, run, config.to_json(), extra)
 
 
 def trace_to_dir(session: Session, config: RunConfig, sites: list[str], selection: Selection, out_dir: Path,

@@ -22,24 +22,25 @@ import torch
 from tts_interp.core.errors import UnknownNameError
 from tts_interp.interventions.distributions import kl, log_probs
 from tts_interp.interventions.talker.alignment import aligned_positions
-from tts_interp.models.qwen3_tts.sites import talker_site
+from tts_interp.models.qwen3_tts.sites import LAYER_KINDS, talker_site
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import FRAMES_SEGMENT, Selection
 from tts_interp.tracing.spec import SegmentMap
 from tts_interp.tracing.store import MemoryStore
 
-SITE_KINDS = {"resid": "resid_out", "attn": "attn_out", "mlp": "mlp_out"}
+SITE_KINDS = LAYER_KINDS
 METRICS = ("kl_recovery", "logit_diff_recovery")
 
 
-def parse_kind(name: str) -> str:
-    """`resid`/`attn`/`mlp` (or the full `resid_out`, ...) to a site kind."""
+def parse_kind(name: str, kinds: dict[str, str] = SITE_KINDS) -> str:
+    """A short kind name (Qwen3-TTS: `resid`/`attn`/`mlp`) or the full one (`resid_out`, ...) to a site kind;
+    `kinds` is an adapter's `layer_kinds` (default: Qwen3-TTS's talker kinds)."""
     name = name.strip()
-    if name in SITE_KINDS:
-        return SITE_KINDS[name]
-    if name in SITE_KINDS.values():
+    if name in kinds:
+        return kinds[name]
+    if name in kinds.values():
         return name
-    raise UnknownNameError("site kind", name, list(SITE_KINDS))
+    raise UnknownNameError("site kind", name, list(kinds))
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,24 @@
 """Reading activations of many runs: every selected row of the chosen sites, per run (for directions, probes).
 
-Rows are read teacher-forced on given codes (deterministic) or during greedy generation.
+Rows are read through the family's `run` hook (models/base.py): teacher-forced on given codes (deterministic;
+families that can teacher-force) or during a plain run with the given (or the family's deterministic) settings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 
+from tts_interp.interventions.running import prepare_checked
 from tts_interp.interventions.session import Session
-from tts_interp.interventions.talker.prompts import prepare_checked
-from tts_interp.models.qwen3_tts.prompt import PreparedPrompt, PromptRequest
-from tts_interp.models.qwen3_tts.runs import generate, teacher_force
-from tts_interp.models.qwen3_tts.settings import GenerationSettings
+from tts_interp.models.base import require
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.selection import Selection, check_segments
 
 
-def prepare_runs(session: Session, requests: Sequence[PromptRequest], selection: Selection
-                 ) -> list[PreparedPrompt]:
+def prepare_runs(session: Session, requests: Sequence[Any], selection: Selection) -> list[Any]:
     """Prepare every prompt of a set and check the selection's segment names against each (before any run)."""
     prompts = [prepare_checked(session.adapter, request) for request in requests]
     for prompt in prompts:
@@ -27,23 +26,26 @@ def prepare_runs(session: Session, requests: Sequence[PromptRequest], selection:
     return prompts
 
 
-def collect_rows(session: Session, prompts: Sequence[PreparedPrompt], sites: Sequence[str], selection: Selection,
+def collect_rows(session: Session, prompts: Sequence[Any], sites: Sequence[str], selection: Selection,
                  codes: torch.Tensor | None = None, max_new_tokens: int = 50,
-                 advance: Callable[[int], None] | None = None) -> dict[str, list[torch.Tensor]]:
-    """Per site, one (rows, H) tensor per run: teacher-forced on `codes` if given, else read during greedy
-    generation."""
+                 advance: Callable[[int], None] | None = None, settings: Any = None, pool: bool = False
+                 ) -> dict[str, list[torch.Tensor]]:
+    """Per site, one (rows, H) tensor per run: teacher-forced on `codes` if given, else read during a plain run
+    with `settings` (default: the family's deterministic settings, e.g. greedy decoding of `max_new_tokens`).
+    With `pool`, each run gives one row, the mean of its rows (runs, not rows, are then the samples)."""
     adapter = session.adapter
+    require(adapter, "run", *(("teacher_force",) if codes is not None else ()))
+    settings = settings if settings is not None else adapter.deterministic_settings(max_new_tokens)
     reads = [Read(site, selection) for site in sites]
     per_site: dict[str, list[torch.Tensor]] = {site: [] for site in sites}
     for prompt in prompts:
         if codes is not None:
-            store = teacher_force(session.engine, adapter, prompt, codes, reads=reads).store
+            store = adapter.forced_run(session.engine, prompt, codes, reads=reads).store
         else:
-            settings = GenerationSettings(max_new_tokens=max_new_tokens, greedy=True)
-            store = generate(session.engine, adapter, prompt, settings, reads=reads).store
+            store = adapter.run(session.engine, prompt, settings, reads=reads).store
         for site in sites:
-            per_site[site].append(store.get(site).values.float() if site in store.sites()
-                                  else torch.zeros(0, adapter.sites()[site].dim))
+            rows = store.get(site).values.float() if site in store.sites() else torch.zeros(0, adapter.sites()[site].dim)
+            per_site[site].append(rows.mean(0, keepdim=True) if pool and rows.shape[0] else rows)
         if advance:
             advance(1)
     return per_site

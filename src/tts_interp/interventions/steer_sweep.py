@@ -1,7 +1,10 @@
 """A steering sweep over alpha x layer: one run directory per cell, plus a cells table and an eval manifest.
 
+Any family with the `run` hook (models/base.py): its `layer_site` names the layers, its `run` makes the plain and
+steered runs, its `write_run` writes each directory (Qwen3-TTS: as `tts-interp generate` does).
+
 Layout of OUT: plain/ (the calibration run, an ordinary generate directory), cells/<cell id>/ (audio.wav,
-codes.npy, result.json exactly as `tts-interp generate` writes them, with the steering recorded), cells.csv,
+codes.npy or mel.npy, result.json exactly as the family's generate writes them, with the steering recorded), cells.csv,
 manifest.jsonl (id, audio, text, reference = the plain run's audio, so similarity 1 = voice unchanged; paths relative to OUT, ready for
 `tts-interp eval`) and result.json. Everything is validated before the first generation; the tables are
 rewritten after each cell, and a rerun into the same OUT reuses cells whose steering matches.
@@ -22,8 +25,9 @@ from tts_interp.core.errors import UnknownNameError
 from tts_interp.core.fingerprint import check_policy, content_hash, finished_cell, stamp, weights_provenance
 from tts_interp.core.results import write_csv, write_jsonl, write_result
 from tts_interp.interventions.directions import Direction, load_direction
-from tts_interp.interventions.generation import RunConfig, generate_to_dir, write_generation
+from tts_interp.interventions.generation import RunConfig
 from tts_interp.interventions.patching import parse_kind
+from tts_interp.interventions.running import generate_to_dir, prepare_checked
 from tts_interp.interventions.session import Session
 from tts_interp.interventions.steering import (
     STEER_OPS,
@@ -34,8 +38,7 @@ from tts_interp.interventions.steering import (
     parse_alphas,
     steering_writes,
 )
-from tts_interp.interventions.talker.prompts import prepare_checked
-from tts_interp.models.qwen3_tts.sites import talker_site
+from tts_interp.models.base import require
 from tts_interp.tracing.selection import Selection, check_segments
 
 
@@ -62,6 +65,14 @@ def _cell_config(plan: SteerPlan, spec: dict[str, Any], weights: dict[str, Any])
     return {"command": "steer", "weights": weights, "run": plan.config.to_json(), "steering": spec,
             "direction_sha256": content_hash(plan.direction_path),
             "ref_audio_sha256": content_hash(ref_audio) if ref_audio else None}
+
+
+def _agreement(cell_dir: Path, plain: Any) -> float | None:
+    """Codebook-0 agreement of a cell's codes with the plain run's (None for a family without codes)."""
+    codes = cell_dir / "codes.npy"
+    if not codes.is_file() or getattr(plain, "codes", None) is None:
+        return None
+    return code_agreement(torch.as_tensor(np.load(codes)), plain.codes)
 
 
 @dataclass
@@ -92,16 +103,20 @@ class SteerPlan:
 
 def plan_steer_sweep(session: Session, config: RunConfig, direction_path: Path, layers: Sequence[int],
                      alphas: Sequence[float | str], op: str = "add", selection: Selection | None = None,
-                     kind: str = "resid", component: int = 0, together: bool = False) -> SteerPlan:
-    """Validate a sweep (alphas finite, layers, op, direction for this model and these sites, segments)."""
+                     kind: str | None = None, component: int = 0, together: bool = False) -> SteerPlan:
+    """Validate a sweep (alphas finite, layers, op, direction for this model and these sites, segments).
+
+    `config` is a RunConfig of the family's request and settings; `kind` one of the adapter's `layer_kinds`
+    (default: its first, Qwen3-TTS's `resid`)."""
     adapter = session.adapter
+    require(adapter, "run")
     selection = selection or Selection()
     alpha_list = parse_alphas(alphas)
     if op not in STEER_OPS:
         raise UnknownNameError("steering operation", op, STEER_OPS)
-    kind = parse_kind(kind)
-    layer_list = check_layers(layers, adapter.n_layers)
-    sites = [talker_site(layer, kind) for layer in layer_list]
+    kind = parse_kind(kind if kind is not None else next(iter(adapter.layer_kinds)), adapter.layer_kinds)
+    layer_list = check_layers(layers, adapter.n_layers, f"{adapter.family} layer")
+    sites = [adapter.layer_site(layer, kind) for layer in layer_list]
     direction = load_direction(direction_path, adapter.model_id, sites)
     for site in sites:
         direction.unit(site, component)  # a missing PCA component fails here, before any run
@@ -132,10 +147,11 @@ def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
         for cell_id, cell_config in cell_configs.items():
             finished_cell(out_dir / "cells" / cell_id, cell_config, (), policy)
     prompt = prepare_checked(adapter, config.prompt)
-    sites = [talker_site(layer, kind) for layer in plan.layers]
+    sites = [adapter.layer_site(layer, kind) for layer in plan.layers]
     calibration = calibrate(session, prompt, config.settings, sites, selection)
-    write_generation(out_dir / "plain", session, config, calibration.run,
-                     {"role": "plain run: the steering calibration and the reference of every cell"})
+    plain = adapter.write_run(out_dir / "plain", calibration.run, config.to_json(),
+                              {"role": "plain run: the steering calibration and the reference of every cell"})
+    run_files = tuple(plain["files"].values())  # what every cell directory holds (audio and codes or mel)
     advance(1)
     base: dict[str, Any] = {
         "command": "steer", "tts_interp_version": __version__, "model": adapter.describe(),
@@ -146,8 +162,8 @@ def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
         "alpha_unit": "add: alpha x the site's mean activation norm on the plain run at the selected positions "
                       "(see calibration.positions); "
                       "project_out: fraction of the component removed (1 = all)",
-        "deterministic": "greedy decoding: same inputs, same codes" if config.settings.greedy
-        else f"sampled with seed {config.settings.seed}: same seed and inputs, same codes",
+        "deterministic": "greedy decoding: same inputs, same codes" if getattr(config.settings, "greedy", False)
+        else f"sampled with seed {config.settings.seed}: same seed and inputs, same outputs",
         "files": {"cells": "cells.csv", "manifest": "manifest.jsonl", "plain": "plain/"}, "weights": weights,
     }
     rows: list[dict[str, Any]] = []
@@ -156,15 +172,14 @@ def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
     for cell in cells:
         cell_dir = out_dir / "cells" / cell.cell_id
         spec, cell_config = specs[cell.cell_id], cell_configs[cell.cell_id]
-        result = finished_cell(cell_dir, cell_config, ("codes.npy", "audio.wav"), policy, on_stale)
+        result = finished_cell(cell_dir, cell_config, run_files, policy, on_stale)
         if result is None:
-            writes = steering_writes(direction, cell, op, selection, calibration, kind, plan.component)
-            result = generate_to_dir(session, config, cell_dir, writes=writes,
-                                     extra={"steering": spec, **stamp(cell_config)})
-        codes = torch.as_tensor(np.load(cell_dir / "codes.npy"))
+            writes = steering_writes(direction, cell, op, selection, calibration, kind, plan.component,
+                                     adapter.layer_site)
+            result = generate_to_dir(session, config, cell_dir, writes, extra={"steering": spec, **stamp(cell_config)})
         rows.append({"id": cell.cell_id, "alpha": cell.alpha, "layers": "-".join(map(str, cell.layers)), "op": op,
-                     "frames": result["frames"], "seconds": result["seconds"],
-                     "code0_agreement_with_plain": code_agreement(codes, calibration.run.codes),
+                     "frames": result.get("frames", result.get("mel_frames")), "seconds": result["seconds"],
+                     "code0_agreement_with_plain": _agreement(cell_dir, calibration.run),
                      "dir": f"cells/{cell.cell_id}", "audio": f"cells/{cell.cell_id}/audio.wav"})
         manifest.append({"id": cell.cell_id, "audio": f"cells/{cell.cell_id}/audio.wav", "text": config.prompt.text,
                          "reference": ["plain/audio.wav"]})

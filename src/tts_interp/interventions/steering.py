@@ -1,16 +1,18 @@
-"""Steering during generation: add alpha x a unit direction, or project a direction out, at talker layers.
+"""Steering a run of any family with the `run` hook: add alpha x a unit direction, or project it out, at sites.
 
 `add` writes alpha * s * u, where u is the unit direction at the site and s the site's mean activation norm
-measured on a calibration run (a plain generation of the same prompt and settings, recorded in the result)
-over the positions the write selects (outlier and attention-sink positions of the prompt would otherwise
-skew the unit when only frames are steered), so alpha means the same across layers and model sizes. `project_out` removes alpha times the component
-along u (alpha 1 = full erasure). Writes can be gated to prompt segments, frames, or both.
+measured on a calibration run (a plain run of the same prompt and settings, recorded in the result) over the
+positions the write selects (outlier and attention-sink positions of the prompt would otherwise skew the unit
+when only frames are steered), so alpha means the same across layers and model sizes. `project_out` removes
+alpha times the component along u (alpha 1 = full erasure). Writes can be gated to prompt segments, frames, or
+both (a denoiser's to a t-range). Sites are named directly (`site_writes`) or as layers of a kind
+(`steering_writes`; the family's `layer_site` spells them, Qwen3-TTS's talker layers by default).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +21,7 @@ import torch
 from tts_interp.core.errors import BadInputError, OutOfRangeError, UnknownNameError
 from tts_interp.interventions.directions import Direction
 from tts_interp.interventions.session import Session
-from tts_interp.models.qwen3_tts.prompt import PreparedPrompt
-from tts_interp.models.qwen3_tts.runs import GenerationRun, generate
-from tts_interp.models.qwen3_tts.settings import GenerationSettings
+from tts_interp.models.base import require
 from tts_interp.models.qwen3_tts.sites import talker_site
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
@@ -46,11 +46,11 @@ def parse_alphas(values: Sequence[float | str]) -> list[float]:
     return alphas
 
 
-def check_layers(layers: Sequence[int], n_layers: int) -> list[int]:
-    """Talker layer indices, each in range."""
+def check_layers(layers: Sequence[int], n_layers: int, what: str = "talker layer") -> list[int]:
+    """Layer indices (`what` names them in the error), each in range, repeats dropped."""
     for layer in layers:
         if not 0 <= layer < n_layers:
-            raise OutOfRangeError("talker layer", layer, f"0..{n_layers - 1}")
+            raise OutOfRangeError(what, layer, f"0..{n_layers - 1}")
     return list(dict.fromkeys(layers))
 
 
@@ -68,27 +68,29 @@ class SteerCell:
 
 @dataclass
 class Calibration:
-    """The plain run of the prompt: its codes and the mean activation norm per site (the alpha unit) over the
-    positions of `selection`."""
+    """The plain run of the prompt and the mean activation norm per site (the alpha unit) over the positions of
+    `selection`."""
 
-    run: GenerationRun
+    run: Any
     mean_norm: dict[str, float]
     rows: dict[str, int]
     selection: Selection = field(default_factory=Selection)
 
     def to_json(self) -> dict[str, Any]:
-        return {"run": "plain generation of the same prompt and settings", "frames": int(self.run.codes.shape[0]),
+        codes = getattr(self.run, "codes", None)  # autoregressive runs: how many frames the plain run made
+        return {"run": "plain generation of the same prompt and settings",
+                **({"frames": int(codes.shape[0])} if codes is not None else {}),
                 "positions": self.selection.to_json(),
                 "sites": {s: {"mean_norm": self.mean_norm[s], "rows": self.rows[s]} for s in self.mean_norm}}
 
 
-def calibrate(session: Session, prompt: PreparedPrompt, settings: GenerationSettings, sites: Sequence[str],
+def calibrate(session: Session, prompt: Any, settings: Any, sites: Sequence[str],
               selection: Selection | None = None) -> Calibration:
-    """Generate the prompt plainly, reading `sites` at the positions of `selection` (default: every one);
-    the mean L2 norm of those rows per site."""
+    """Run the prompt plainly (the family's `run`), reading `sites` at the positions of `selection` (default:
+    every one); the mean L2 norm of those rows per site."""
+    require(session.adapter, "run")
     selection = selection or Selection()
-    run = generate(session.engine, session.adapter, prompt, settings,
-                   reads=[Read(site, selection) for site in sites])
+    run = session.adapter.run(session.engine, prompt, settings, reads=[Read(site, selection) for site in sites])
     norms, rows = {}, {}
     for site in sites:
         values = run.store.get(site).values.float() if site in run.store.sites() else torch.zeros(0, 1)
@@ -100,22 +102,34 @@ def calibrate(session: Session, prompt: PreparedPrompt, settings: GenerationSett
     return Calibration(run, norms, rows, selection)
 
 
-def steering_writes(direction: Direction, cell: SteerCell, op: str, selection: Selection,
-                    calibration: Calibration | None, kind: str = "resid_out", component: int = 0) -> list[Write]:
-    """The writes of one steered cell: one per layer, at the talker site `kind` of that layer."""
+def site_writes(direction: Direction, sites: Sequence[str], alpha: float, op: str, selection: Selection,
+                calibration: Calibration | None, component: int = 0, raw: bool = False) -> list[Write]:
+    """The writes of one steered cell: one per site, `add` alpha x the site's mean norm x the unit direction, or
+    `project_out` alpha of the component along it. With `raw`, `add` writes alpha x the direction's own vector
+    (a mean difference: alpha 1 moves a run by the whole gap between the two sets; no calibration needed)."""
     if op not in STEER_OPS:
         raise UnknownNameError("steering operation", op, STEER_OPS)
     writes = []
-    for layer in cell.layers:
-        site = talker_site(layer, kind)
+    for site in sites:
         unit = direction.unit(site, component)
-        if op == "add":
+        if op == "add" and raw:
+            writes.append(Write(site, "add", direction.vectors[site], selection, alpha=alpha))
+        elif op == "add":
             if calibration is None:
                 raise ValueError("adding a direction needs a calibration (the site's mean norm)")
-            writes.append(Write(site, "add", unit, selection, alpha=cell.alpha * calibration.mean_norm[site]))
+            writes.append(Write(site, "add", unit, selection, alpha=alpha * calibration.mean_norm[site]))
         else:
-            writes.append(Write(site, "project_out", unit, selection, alpha=cell.alpha))
+            writes.append(Write(site, "project_out", unit, selection, alpha=alpha))
     return writes
+
+
+def steering_writes(direction: Direction, cell: SteerCell, op: str, selection: Selection,
+                    calibration: Calibration | None, kind: str = "resid_out", component: int = 0,
+                    layer_site: Callable[[int, str], str] = talker_site) -> list[Write]:
+    """The writes of one steered cell: one per layer, at `layer_site(layer, kind)` (an adapter's `layer_site`;
+    by default Qwen3-TTS's talker layers)."""
+    sites = [layer_site(layer, kind) for layer in cell.layers]
+    return site_writes(direction, sites, cell.alpha, op, selection, calibration, component)
 
 
 def code_agreement(codes: torch.Tensor, reference: torch.Tensor) -> float | None:

@@ -20,7 +20,8 @@ family's modules. What a family adds (see the README's "Adding a model family"):
 Capability groups and the members they need:
 - `generate`: `prepare(request) -> prompt`, `generation_call(prompt, settings, on_frame) -> TracedCall`,
   `seed(seed)`, `decode(codes, prompt) -> waveform`, `check_codes(codes)` (autoregressive codes).
-- `teacher_force`: `teacher_forcing_call(prompt, codes) -> TracedCall` (one pass over known outputs).
+- `teacher_force`: `teacher_forcing_call(prompt, codes) -> TracedCall` (one pass over known outputs); with
+  `run`, also `forced_run(engine, prompt, codes, reads=(), writes=(), store=None) -> run`.
 - `denoise`: `prepare(request)`, `timesteps(settings)`, `sampling_call(prompt, settings) -> TracedCall`,
   `vocode(mel)` (a sampler loop that calls the denoiser once per step).
 - `lens`: a vocabulary head that turns a residual into logits (Qwen3-TTS's codec head).
@@ -30,6 +31,19 @@ Capability groups and the members they need:
 - `transcribe`: speech in, text out (Whisper): `features(clips) -> (input, real frames)`,
   `run_encoder(input, reads, edits)`, `greedy(hidden)`, `transcribe(clips, edits)`; its encoder sites are
   what `tts-interp features` reads and edits.
+- `run`: the hook of the family-neutral experiments (reading rows, directions, steering, patching and their
+  sweeps in `interventions/`), so they never name a family's modules:
+  `prepare(request) -> prompt` (every prompt has `segments`, a `SegmentMap`, empty where it names none);
+  `check_request(request)` (refuse, for an experiment, a condition the model would silently ignore);
+  `run(engine, prompt, settings, reads=(), writes=(), store=None) -> run` (the family's plain run, seeded by
+  `settings`: generation, sampling or synthesis; the run has `prompt`, `settings`, `store` and `writes`);
+  `layer_kinds` (short name -> site kind, the first the default) and `layer_site(layer, kind) -> str` with
+  `n_layers` (what `--layers 4,8` names in this family); `deterministic_settings(max_frames)` (the settings of
+  a reproducible plain run when an experiment gives none: greedy decoding, or the default sampler at seed 0);
+  `aligned_settings(settings, run)` (settings under which another prompt's run lines up row for row with `run`,
+  for patching: a family that can force lengths (Kokoro's durations) does so; the others return `settings`);
+  `write_run(out_dir, run, config, extra) -> dict` (the run's audio and result.json, as the family's generate
+  writes them; `config`: the JSON of what was asked for, or None).
 Experiments call `require(adapter, "teacher_force")` (or `Session(model, needs=...)`) and get one line naming the
 family and the missing capability instead of an AttributeError.
 """
@@ -42,7 +56,7 @@ from tts_interp.core.errors import BadInputError
 from tts_interp.tracing.clock import ClockFn
 from tts_interp.tracing.spec import SiteSpec
 
-CAPABILITIES = ("generate", "teacher_force", "denoise", "lens", "synthesize", "transcribe")
+CAPABILITIES = ("generate", "teacher_force", "denoise", "lens", "synthesize", "transcribe", "run")
 
 
 class ModelAdapter(Protocol):

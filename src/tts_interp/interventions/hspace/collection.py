@@ -16,7 +16,6 @@ from safetensors.torch import save_file
 from tts_interp.core.errors import BadInputError
 from tts_interp.core.results import write_json
 from tts_interp.interventions.session import Session
-from tts_interp.models.denoising.runs import sample
 from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.selection import Selection
@@ -69,7 +68,7 @@ def collect(session: Session, items: Sequence[LabelledRequest], settings: Sample
     for k, item in enumerate(items):
         prompt = session.adapter.prepare(item.request)
         store = DiskStore(Path(store_dir) / f"item-{k:04d}") if store_dir is not None else MemoryStore()
-        run = sample(session.engine, session.adapter, prompt, settings, reads=[Read(site, selection)], store=store)
+        run = session.adapter.run(session.engine, prompt, settings, reads=[Read(site, selection)], store=store)
         rows = run.store.get(site)
         steps = [r.step if r.step is not None else 0 for r in rows.rows]
         order = sorted(set(steps))

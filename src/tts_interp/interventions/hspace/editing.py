@@ -11,13 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from tts_interp import __version__
-from tts_interp.core.audio import write_wav
 from tts_interp.core.errors import BadInputError
-from tts_interp.core.results import write_result
 from tts_interp.interventions.hspace.directions import Direction
 from tts_interp.interventions.session import Session
-from tts_interp.models.denoising.runs import DenoiseRun, sample
+from tts_interp.models.denoising.runs import DenoiseRun
 from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection
@@ -48,22 +45,9 @@ def edit(session: Session, request: DenoiseRequest, settings: SamplerSettings, d
     """Sample `request` with the direction added (no direction or alpha 0: plain sampling through the same path)."""
     prompt = session.adapter.prepare(request)
     writes = edit_writes(session, direction, settings, alpha, t_range) if direction is not None else []
-    return sample(session.engine, session.adapter, prompt, settings, writes=writes)
+    return session.adapter.run(session.engine, prompt, settings, writes=writes)
 
 
 def write_run(out_dir: Path, session: Session, run: DenoiseRun, extra: dict[str, Any]) -> dict[str, Any]:
-    """Vocode a run and write audio.wav, mel.npy and result.json into `out_dir`."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    mel = run.sampled.mel
-    np.save(out_dir / "mel.npy", mel.numpy().astype(np.float32))
-    audio = session.adapter.vocode(mel) * run.sampled.audio_gain
-    write_wav(out_dir / "audio.wav", audio, session.adapter.sample_rate)
-    payload = {"tts_interp_version": __version__, "model": session.adapter.describe(),
-               "request": run.prompt.request.to_json(), "settings": run.settings.to_json(),
-               "notes": list(run.prompt.notes) + list(run.sampled.notes), "writes": [w.to_json() for w in run.writes],
-               "timesteps": list(run.sampled.timesteps), "mel_frames": int(mel.shape[1]),
-               "seconds": round(len(audio) / session.adapter.sample_rate, 3), "sample_rate": session.adapter.sample_rate,
-               "files": {"audio": "audio.wav", "mel": "mel.npy"}, **extra}
-    write_result(out_dir, payload)
-    return payload
+    """Vocode a run and write audio.wav, mel.npy and result.json into `out_dir` (the adapter's `write_run`)."""
+    return session.adapter.write_run(out_dir, run, None, extra)

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from tts_interp.core.errors import BadInputError
+from tts_interp.interventions.running import prepare_checked
 from tts_interp.interventions.session import Session
 from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt, PromptRequest
@@ -21,15 +22,6 @@ from tts_interp.models.qwen3_tts.settings import GenerationSettings
 
 # The fields of a request that two compared prompts may differ in (the text must stay the same).
 CONDITION_FIELDS = ("instruct", "speaker", "ref_audio", "ref_text", "language")
-
-
-def prepare_checked(adapter: Qwen3TTSAdapter, request: PromptRequest) -> PreparedPrompt:
-    """Prepare a prompt, refusing inputs the variant would silently ignore (instruct without instruct support)."""
-    if request.instruct and request.instruct.strip() and not adapter.supports_instruct():
-        raise BadInputError(f"{adapter.model_id} is a {adapter.variant} model and has no instruct input, so "
-                            f"instruct {request.instruct!r} would be ignored; use a VoiceDesign or CustomVoice "
-                            "(1.7B) model, or compare speakers/reference audio instead")
-    return adapter.prepare(request)
 
 
 def derive_request(base: PromptRequest, *, instruct: str | None = None, no_instruct: bool = False,

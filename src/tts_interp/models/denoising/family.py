@@ -1,13 +1,67 @@
-"""What every denoiser family's adapter declares alike: it can denoise, on the denoiser/conditioning clocks."""
+"""What every denoiser family's adapter declares alike: it can denoise, on the denoiser/conditioning clocks, and
+it implements the `run` hook of the family-neutral experiments (models/base.py): a plain run is one sampling,
+and its layers are the denoiser's sites in execution order (U-Net down levels, bottleneck, up levels; DiT blocks)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tts_interp.core.errors import OutOfRangeError, UnknownNameError
 from tts_interp.models.denoising.clocks import CLOCKS, PHASES
+from tts_interp.models.denoising.rundir import write_denoise_run
+from tts_interp.models.denoising.runs import DenoiseRun, sample
+from tts_interp.models.denoising.settings import SamplerSettings
+from tts_interp.tracing.engine import Engine, Read
+from tts_interp.tracing.ops import Write
 
 
 class DenoiserFamily:
-    """Base of the Grad-TTS and F5-TTS adapters: capabilities, clocks and phases (see models/base.py)."""
+    """Base of the Grad-TTS and F5-TTS adapters: capabilities, clocks, phases and the run hook."""
 
-    capabilities = frozenset({"denoise"})
+    capabilities = frozenset({"denoise", "run"})
     clocks = CLOCKS
     phases = PHASES
+    layer_kinds = {"out": "out"}
+
+    def check_request(self, request: Any) -> None:
+        """Nothing to refuse: what a denoiser ignores (a speaker of a one-speaker model) is in the run's notes."""
+
+    def run(self: Any, engine: Engine, prompt: Any, settings: SamplerSettings, reads: Sequence[Read] = (),
+            writes: Sequence[Write] = (), store: Any = None) -> DenoiseRun:
+        """One sampling of `prompt` with `settings` (seeded), with reads and writes."""
+        return sample(engine, self, prompt, settings, reads=reads, writes=writes, store=store)
+
+    def deterministic_settings(self, max_frames: int) -> SamplerSettings:
+        """The default sampler at seed 0 (a denoiser's length comes from its text, not `max_frames`)."""
+        return SamplerSettings()
+
+    def aligned_settings(self, settings: SamplerSettings, run: DenoiseRun) -> SamplerSettings:
+        """The same settings: a sampler's length follows the text (and durations the model predicts from it)."""
+        return settings
+
+    def layer_sites(self: Any) -> list[str]:
+        """The denoiser's sites in execution order, one per module (an alias such as F5's h-space is left out)."""
+        specs = sorted((s for s in self.sites().values() if s.clock == "denoiser"), key=lambda s: s.order)
+        first: dict[str, str] = {}
+        for spec in specs:
+            first.setdefault(spec.module_path, spec.name)
+        return list(first.values())
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.layer_sites())
+
+    def layer_site(self, layer: int, kind: str = "out") -> str:
+        if kind != "out":
+            raise UnknownNameError("denoiser site kind", kind, list(self.layer_kinds))
+        names = self.layer_sites()
+        if not 0 <= layer < len(names):
+            raise OutOfRangeError("denoiser layer", layer, f"0..{len(names) - 1}")
+        return names[layer]
+
+    def write_run(self, out_dir: Path, run: DenoiseRun, config: dict[str, Any] | None,
+                  extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """audio.wav, mel.npy and result.json, as `tts-interp hspace edit` writes them."""
+        return write_denoise_run(out_dir, self, run, config, extra or {})

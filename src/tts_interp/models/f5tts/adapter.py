@@ -29,7 +29,7 @@ from tts_interp.models.denoising.settings import DenoiseRequest, Sampled, Sample
 from tts_interp.models.f5tts import tiny
 from tts_interp.models.f5tts.upstream import configs_dir, import_f5_tts
 from tts_interp.models.hub import checkpoint_dir
-from tts_interp.tracing.spec import SiteSpec, TracedCall
+from tts_interp.tracing.spec import SegmentMap, SiteSpec, TracedCall
 
 TARGET_RMS = 0.1  # upstream normalises quiet references to this RMS and scales the output back
 MAX_REF_SECONDS = 30.0
@@ -48,6 +48,11 @@ class F5Prompt:
     ref_frames: int
     rms: float
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def segments(self) -> SegmentMap:
+        """No named prompt segments: a denoiser's sites are selected by time (see models/base.py, `run`)."""
+        return SegmentMap(())
 
 
 def _state_dict(path: Path) -> dict[str, torch.Tensor]:

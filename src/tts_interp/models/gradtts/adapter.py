@@ -23,7 +23,7 @@ from tts_interp.models.gradtts.model import GradTTSConfig, GradTTSNetwork
 from tts_interp.models.gradtts.text import text_to_ids
 from tts_interp.models.gradtts.vocoder import HiFiGANVocoder
 from tts_interp.models.hub import checkpoint_dir
-from tts_interp.tracing.spec import SiteSpec, TracedCall
+from tts_interp.tracing.spec import SegmentMap, SiteSpec, TracedCall
 
 LAYOUT = ("a Grad-TTS checkpoint directory holds config.json (model_type grad-tts and the model's hyper-parameters), "
           "the state dict file it names (default grad-tts.pt) and a HiFi-GAN directory (hifigan/config.json, "
@@ -38,6 +38,11 @@ class GradTTSPrompt:
     tokens: torch.Tensor
     speaker: int | None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def segments(self) -> SegmentMap:
+        """No named prompt segments: a denoiser's sites are selected by time (see models/base.py, `run`)."""
+        return SegmentMap(())
 
 
 def load_network(checkpoint: Path, device: torch.device, dtype: torch.dtype) -> tuple[GradTTSNetwork, dict[str, Any]]:

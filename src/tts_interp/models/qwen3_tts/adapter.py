@@ -23,6 +23,7 @@ from tts_interp.models.hub import checkpoint_dir
 from tts_interp.models.qwen3_tts import tiny
 from tts_interp.models.qwen3_tts.clocks import CLOCKS, PHASES
 from tts_interp.models.qwen3_tts.forcing import CODEBOOKS, teacher_forced_forward
+from tts_interp.models.qwen3_tts.hook import Qwen3TTSRunHook
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt, PromptRequest, build_segment_map
 from tts_interp.models.qwen3_tts.settings import (
     FrameStreamer,
@@ -37,11 +38,11 @@ SAMPLE_RATE = 24000
 HOP = 1920  # samples per frame at 24 kHz (12.5 Hz)
 
 
-class Qwen3TTSAdapter:
+class Qwen3TTSAdapter(Qwen3TTSRunHook):
     """A loaded Qwen3-TTS checkpoint (Base, CustomVoice or VoiceDesign) behind the adapter protocol."""
 
     family = "qwen3-tts"
-    capabilities = frozenset({"generate", "teacher_force", "lens"})
+    capabilities = frozenset({"generate", "teacher_force", "lens", "run"})
     clocks = CLOCKS
     phases = PHASES
 

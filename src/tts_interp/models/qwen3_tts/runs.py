@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter
 from tts_interp.models.qwen3_tts.clocks import run_shape
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt
 from tts_interp.models.qwen3_tts.settings import GenerationSettings, TeacherForced
@@ -22,6 +21,9 @@ from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import check_segments
 from tts_interp.tracing.sites import resolve_site
 from tts_interp.tracing.store import MemoryStore
+
+if TYPE_CHECKING:  # runs are called by the adapter's run hook, so they do not import it
+    from tts_interp.models.qwen3_tts.adapter import Qwen3TTSAdapter
 
 
 @dataclass

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from tts_interp.tracing.spec import SiteSpec
 
+# A talker layer's site kinds by short name: the residual stream after the layer, and the attention and MLP block
+# outputs before the residual add.
+LAYER_KINDS = {"resid": "resid_out", "attn": "attn_out", "mlp": "mlp_out"}
+
 
 def talker_site(layer: int, kind: str = "resid_out") -> str:
     """The name of a talker layer's site, e.g. `talker.layer.3.resid_out`."""
