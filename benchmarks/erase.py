@@ -18,9 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -32,6 +34,10 @@ from tts_interp.interventions.generation import RunConfig
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.selection import Selection
+
+# benchmarks/ is first on sys.path when this runs as a script, and benchmarks/kokoro.py would then shadow the
+# upstream kokoro package: drop the folder now that side_by_side is imported
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 TEXT = "She can scoop these things into three red bags."
 CLASSES = 8

@@ -13,7 +13,7 @@ echo "== Kokoro-82M: generate one utterance (real speech)"
     --seed 0 --device "$device" --out "$out/generate"
 
 echo "== the mission: female->male at decoder.generator.conv_post vs the style vector"
-"$cli" mission --model kokoro-82m --site decoder.generator.conv_post --alphas 1,2,4,8 --voices-per-set 4 --seed 0 \
+"$cli" mission --model kokoro-82m --site decoder.generator.conv_post --alphas 0.25,0.5,1,2 --voices-per-set 4 --seed 0 \
     --device "$device" --out "$out/mission"
 
 echo

@@ -172,7 +172,7 @@ def patch(model: str, text: str, out: Path, source_voice: str | None, voice: str
 
 def mission(out: opt.OutOption, model: KokoroModelOption = "kokoro-82m",
             site: Annotated[str, typer.Option("--site", help="the decoder site to steer")] = "decoder.generator.conv_post",
-            alphas: Annotated[str, typer.Option("--alphas", help="strengths (x the male-female gap)")] = "1,2,4,8",
+            alphas: Annotated[str, typer.Option("--alphas", help="strengths (x the site's mean row norm)")] = "0.25,0.5,1,2",
             voices_per_set: Annotated[int, typer.Option("--voices-per-set", help="voices per set (0: all)")] = 4,
             seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu") -> None:
     """Female->male direction at one decoder site, af_heart steered vs the style vector, scored and compared."""

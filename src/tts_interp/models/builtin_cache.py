@@ -25,12 +25,12 @@ def _is_current(directory: Path, recipe_version: int) -> bool:
     return stamp.is_file() and json.loads(stamp.read_text()).get("format") == recipe_version
 
 
-def cached_builtin(name: str, recipe_version: int, build: Callable[[Path], dict[str, Any]], note: str = NOTE) -> Path:
+def cached_builtin(name: str, recipe_version: int, build: Callable[[Path], dict[str, Any]]) -> Path:
     """Return `cache_dir()/builtins/name`, first running `build(directory)` if it is missing or stale.
 
     `build` writes the checkpoint into the (existing, empty) directory it is given and returns details
-    (seed, sizes, ...) recorded in the stamp file next to the recipe version and `note` (what the weights are);
-    a `note` among the details replaces it (real weights converted offline).
+    (seed, sizes, ...) recorded in the stamp file next to the recipe version; a `note` there replaces the
+    random-weights note (real weights converted offline).
     """
     out_dir = cache_dir() / "builtins" / name
     if _is_current(out_dir, recipe_version):
@@ -39,7 +39,7 @@ def cached_builtin(name: str, recipe_version: int, build: Callable[[Path], dict[
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     details = build(staging)
-    (staging / STAMP_FILE).write_text(json.dumps({"note": note, **details, "format": recipe_version}, indent=2))
+    (staging / STAMP_FILE).write_text(json.dumps({"note": NOTE, **details, "format": recipe_version}, indent=2))
     if _is_current(out_dir, recipe_version):  # a parallel build finished first
         shutil.rmtree(staging, ignore_errors=True)
         return out_dir

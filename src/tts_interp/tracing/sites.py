@@ -1,9 +1,9 @@
 """Resolving site names (`decoder.layer.3.resid_out`, `decoder.layer.*.resid_out`) to an adapter's SiteSpecs.
 
-Indexed groups are `layer`, `block` (DiT blocks), `down` and `up` (U-Net levels), and a vocoder-style
-decoder's `decode`, `ups`, `resblocks`, `F0` and `N` blocks, with an optional kind after the index, possibly
-dotted (`denoiser.block.*.out`, `encoder.layer.2.mlp.act`). Unknown names fail with the site patterns of the
-model; an index out of range names the valid range.
+Indexed groups are `layer`, `block` (DiT blocks), `down` and `up` (U-Net levels), and a vocoder-style decoder's
+`decode`, `ups`, `resblocks`, `F0` and `N` blocks, with an optional kind after the index, possibly dotted
+(`denoiser.block.*.out`, `encoder.layer.2.mlp.act`). Unknown names fail with the
+site patterns of the model; an index out of range names the valid range.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from collections.abc import Iterable
 from tts_interp.core.errors import OutOfRangeError, UnknownNameError
 from tts_interp.tracing.spec import SiteSpec
 
-LAYER_SITE = re.compile(r"^(?P<prefix>.+)\.(?P<group>layer|block|down|up|decode|ups|resblocks|F0|N)\.(?P<index>[^.]+)"
-                        r"(?:\.(?P<kind>.+))?$")
+LAYER_SITE = re.compile(r"^(?P<prefix>.+)\.(?P<group>layer|block|down|up|decode|ups|resblocks|F0|N)\.(?P<index>[^.]+)(?:\.(?P<kind>.+))?$")
 
 
 def _name(prefix: str, group: str, index: object, kind: str | None) -> str:

@@ -3,8 +3,8 @@
 Voice sets are names (`af_heart,af_bella`) or label filters (`@en-us/female`: every American female voice).
 A direction is the difference of per-run mean activations of set A and set B, pooled over several texts
 (each run = one voice speaking one text, all its rows averaged), stored in the engine's one direction format.
-Steering adds `alpha` times that raw difference, so alpha 1 moves a run by the whole gap between the set
-means. The style-vector baseline (arXiv 2402.12423) is the same edit at `style.timbre` and `style.prosody`.
+Steering adds alpha x (the site's mean row norm) along the unit direction, the engine's unit of alpha. The
+style-vector baseline (arXiv 2402.12423) is the same edit at `style.timbre` and `style.prosody`.
 """
 
 from __future__ import annotations
@@ -85,12 +85,15 @@ def direction_between(session: KokoroSession, a: Collected, b: Collected, method
 
 
 def steer_writes(direction: Direction, sites: Sequence[str], alpha: float) -> list[Write]:
-    """alpha x the direction's raw vector added at every row of each site."""
+    """alpha x the site's mean row norm along the unit direction, added at every row of each site (alpha's unit
+    is the direction file's scale, as everywhere in the engine)."""
     missing = [s for s in sites if s not in direction.vectors]
     if missing:
         raise BadInputError(f"the direction has no vector at {', '.join(missing)}; it was made at "
                             f"{', '.join(direction.sites)}")
-    return [Write(site, "add", direction.vectors[site], alpha=alpha) for site in sites]
+    per_site = direction.info.get("per_site", {})
+    return [Write(site, "add", direction.unit(site) * float(per_site.get(site, {}).get("mean_row_norm", 1.0)),
+                  alpha=alpha) for site in sites]
 
 
 def patch_sites(session: KokoroSession, text: str, source_voice: str, target_voice: str, sites: Sequence[str],

@@ -41,7 +41,7 @@ class MissionConfig:
     negative: str = "@en-us/female"
     voices_per_set: int = 4
     site: str = "decoder.generator.conv_post"
-    alphas: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
+    alphas: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)
     direction_texts: tuple[str, ...] = DIRECTION_TEXTS
     eval_texts: tuple[str, ...] = EVAL_TEXTS
     seed: int = 0
@@ -105,7 +105,7 @@ def run_mission(config: MissionConfig, out: Path, advance: Callable[[int], None]
                "direction": {"file": "direction.safetensors", "per_site": direction.info.get("per_site")},
                "cells": table, "equal_shift": comparison, "eval": {"result": "eval/result.json",
                                                                    "backends": scored["backends"]},
-               "units": "alpha x the raw mean difference (alpha 1 = the whole male-female gap of set means)"}
+               "units": "alpha x the site's mean row norm along the unit male-minus-female direction"}
     write_result(out, payload)
     return MissionResult(table, comparison, payload)
 

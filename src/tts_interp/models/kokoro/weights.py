@@ -50,12 +50,12 @@ def _build_int8(directory: Path) -> dict[str, Any]:
     save_file({k: torch.from_numpy(v) for k, v in tables.items()}, str(directory / "voices.safetensors"),
               metadata={"labels": json.dumps(labels), "source": voices.SDIST})
     return {**provenance, "mapped_keys": report["mapped"], "target_keys": report["target_keys"],
-            "unmapped_keys": len(report["unmapped"]), "voices": len(tables)}
+            "unmapped_keys": len(report["unmapped"]), "voices": len(tables), "note": NOTE}
 
 
 def int8_directory() -> Path:
     """The cached int8 build (built on first use)."""
-    return cached_builtin(CACHE_NAME, RECIPE_VERSION, _build_int8, note=NOTE)
+    return cached_builtin(CACHE_NAME, RECIPE_VERSION, _build_int8)
 
 
 def _load_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:

@@ -9,7 +9,7 @@ Variants, interleaved (plain, read_all_disk, steer, plain, ...) so machine load 
 Targets: read_all_disk <= 1.2x and steer <= 1.05x of plain (median wall time; the ratio of minima is printed
 too). Also: real-time factor (wall seconds per second of audio) of each, and the peak RSS of the process.
 
-Usage: python benchmarks/kokoro_overhead.py [--repeats 5] [--threads 1] [--device cpu]
+Usage: python benchmarks/kokoro.py [--repeats 5] [--threads 1] [--device cpu]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import argparse
 import json
 import resource
 import statistics
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -25,10 +26,14 @@ from pathlib import Path
 import torch
 from side_by_side import interleaved
 
-from tts_interp.interventions.kokoro.session import KokoroSession
-from tts_interp.tracing.engine import Read
-from tts_interp.tracing.ops import Write
-from tts_interp.tracing.store import DiskStore
+# This file is named kokoro.py: with its folder first on sys.path, `import kokoro` (the upstream package, imported
+# when the model loads) would find this script instead. Take the folder off once side_by_side is imported.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from tts_interp.interventions.kokoro.session import KokoroSession  # noqa: E402
+from tts_interp.tracing.engine import Read  # noqa: E402
+from tts_interp.tracing.ops import Write  # noqa: E402
+from tts_interp.tracing.store import DiskStore  # noqa: E402
 
 TEXT = "The quick brown fox jumps over the lazy dog, and then it runs far away into the quiet woods."
 
