@@ -28,6 +28,7 @@ bench: setup
 	$(PY) benchmarks/hspace.py
 	$(PY) benchmarks/codes.py
 	$(PY) benchmarks/eval_throughput.py
+	$(PY) benchmarks/erase.py
 	$(PY) benchmarks/kokoro.py
 	$(PY) benchmarks/features.py
 

@@ -46,6 +46,9 @@ app.command("patch")(patch_cmd.patch)
 app.command("direction")(direction_cmd.direction)
 app.command("steer")(steer_cmd.steer)
 app.add_typer(hspace_cmd.app, name="hspace")
+from tts_interp.cli import erase_cmd  # noqa: E402
+
+app.add_typer(erase_cmd.app, name="erase")
 
 from tts_interp.cli import kokoro_cmds  # noqa: E402
 

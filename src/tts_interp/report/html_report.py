@@ -24,6 +24,7 @@ from tts_interp.report.kinds_denoise_codes import (
     render_hspace_edit,
     render_hspace_sweep,
 )
+from tts_interp.report.kinds_erase import render_erase_apply, render_erase_fit, render_erase_score
 from tts_interp.report.kinds_eval import render_eval, render_suite
 from tts_interp.report.kinds_talker import (
     render_direction,
@@ -55,6 +56,9 @@ RENDERERS: dict[str, Renderer] = {
     "codes swap": render_codes_swap,
     "codes stats": render_codes_stats,
     "codes probe": render_codes_probe,
+    "erase fit": render_erase_fit,
+    "erase apply": render_erase_apply,
+    "erase score": render_erase_score,
 }
 PAGE_NAME = "report.html"
 

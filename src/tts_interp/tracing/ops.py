@@ -1,4 +1,4 @@
-"""Writes as data: add, replace or project out a direction at a site, on a selection of rows.
+"""Writes as data: add, replace, project out a direction, or apply an affine edit at a site, on a selection of rows.
 
 A Write is small and serialisable (the site, the selection, the operation, its strength and the tensor it
 uses), so it can be saved beside results and replayed: a run is model + prompt + writes + seed.
@@ -15,7 +15,7 @@ import torch
 from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.tracing.selection import Selection
 
-OPERATIONS = ("add", "replace", "project_out")
+OPERATIONS = ("add", "replace", "project_out", "affine")
 
 
 @dataclass
@@ -25,6 +25,8 @@ class Write:
     - `add`: rows += alpha * value (value a vector (H,) or one row per selected row (n, H))
     - `replace`: rows = value (a vector, or one row per selected row, consumed in run order)
     - `project_out`: rows -= alpha * (rows . u) u with u = value / |value| (alpha 1 removes the component)
+    - `affine`: rows -= alpha * P (rows - value) with P = left @ right (left (H, k), right (k, H)) and value the
+      centre (H,): alpha 1 is a full concept eraser (LEACE, an orthogonal projection), alpha 0 no edit
     """
 
     site: str
@@ -32,6 +34,8 @@ class Write:
     value: torch.Tensor
     selection: Selection = field(default_factory=Selection)
     alpha: float = 1.0
+    left: torch.Tensor | None = None
+    right: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         if self.op not in OPERATIONS:
@@ -46,6 +50,21 @@ class Write:
                                 f"{tuple(self.value.shape)}")
         if self.op == "project_out" and (self.value.ndim != 1 or float(self.value.norm()) == 0.0):
             raise BadInputError(f"project_out at {self.site} needs one non-zero direction vector")
+        if self.op == "affine":
+            self._check_factors()
+
+    def _check_factors(self) -> None:
+        """An affine edit needs a centre (H,), left (H, k) and right (k, H), all finite."""
+        if self.left is None or self.right is None or self.value.ndim != 1:
+            raise BadInputError(f"an affine edit at {self.site} needs a centre vector and both factors left, right")
+        self.left, self.right = self.left.detach().float(), self.right.detach().float()
+        size = self.value.shape[0]
+        if self.left.ndim != 2 or self.right.ndim != 2 or self.left.shape[0] != size or \
+                self.right.shape[1] != size or self.left.shape[1] != self.right.shape[0]:
+            raise BadInputError(f"affine edit at {self.site}: factors {tuple(self.left.shape)} and "
+                                f"{tuple(self.right.shape)} do not fit a centre of size {size} (need (H, k), (k, H))")
+        if not (torch.isfinite(self.left).all() and torch.isfinite(self.right).all()):
+            raise BadInputError(f"the affine edit at {self.site} contains NaN or infinite values")
 
     def apply(self, rows: torch.Tensor, cursor: int) -> torch.Tensor:
         """Return the edited rows (n, H); `cursor` is how many selected rows earlier occurrences consumed."""
@@ -63,6 +82,10 @@ class Write:
             out = work + self.alpha * value
         elif self.op == "replace":
             out = value.expand_as(work)
+        elif self.op == "affine":
+            assert self.left is not None and self.right is not None
+            left, right = self.left.to(rows.device), self.right.to(rows.device)
+            out = work - self.alpha * ((work - value) @ right.T) @ left.T
         else:
             unit = value / value.norm()
             out = work - self.alpha * (work @ unit)[:, None] * unit
@@ -70,4 +93,5 @@ class Write:
 
     def to_json(self) -> dict[str, Any]:
         return {"site": self.site, "op": self.op, "alpha": self.alpha, "selection": self.selection.to_json(),
-                "value_shape": list(self.value.shape)}
+                "value_shape": list(self.value.shape),
+                **({"rank": int(self.right.shape[0])} if self.right is not None else {})}

@@ -204,10 +204,13 @@ def evaluate(
     ci = {metric: [float(v) for v in percentile_interval([b[metric] for b in boot])] for metric in scores} if boot else {}
 
     control_targets = _control_targets(task, task.groups if task.null == "utterance" else types, rng)
-    control_pred = _fit_predict(
-        task.kind, features[train_rows], control_targets[train_rows], features[test_rows], seed
-    )
-    control = _scores(task.kind, control_targets[test_rows], control_pred)
+    if task.kind == "classification" and len(np.unique(control_targets[train_rows])) < 2:
+        control = {metric: float("nan") for metric in scores}  # the draw gave the few train units one label
+    else:
+        control_pred = _fit_predict(
+            task.kind, features[train_rows], control_targets[train_rows], features[test_rows], seed
+        )
+        control = _scores(task.kind, control_targets[test_rows], control_pred)
     return {
         **scores,
         "chance": chance,

@@ -1,0 +1,112 @@
+"""Benchmark: LEACE fitting time as rows grow (scaling exponent), and generation with an eraser against plain.
+
+1. Fit LEACE, mean-difference and random-subspace erasers (`fit_erasers`) on n synthetic labelled rows of
+   width H (8 classes) for n doubling; the slope of log time against log n is the scaling exponent (the
+   covariance costs O(n H^2), the eigendecomposition O(H^3) once).
+2. Generation of one prompt plain (untraced) and with a full LEACE eraser at one site (the affine write through
+   the nnsight engine), interleaved so machine load hits both alike: median and minimum wall-time ratio
+   (target <= 1.05x).
+
+Default model: `kokoro-82m` (the trained Kokoro-82M, int8 build; built into the cache on first use), site
+`decoder.encode`. `--model tiny-qwen3-tts-voicedesign-bench --site talker.layer.4.resid_out` times Qwen3-TTS.
+
+Usage: python benchmarks/erase.py [--model kokoro-82m] [--site decoder.encode] [--repeats 5] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from side_by_side import interleaved
+
+from tts_interp.interventions.erase_runs import open_session, render
+from tts_interp.interventions.erasure import fit_erasers, fit_leace
+from tts_interp.interventions.generation import RunConfig
+from tts_interp.models.qwen3_tts.prompt import PromptRequest
+from tts_interp.models.qwen3_tts.settings import GenerationSettings
+from tts_interp.tracing.selection import Selection
+
+# benchmarks/ is first on sys.path when this runs as a script, and benchmarks/kokoro.py would then shadow the
+# upstream kokoro package: drop the folder now that side_by_side is imported
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+TEXT = "She can scoop these things into three red bags."
+CLASSES = 8
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def labelled_rows(n: int, dim: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    labels = torch.randint(0, CLASSES, (n,), generator=generator)
+    return torch.randn(n, dim, generator=generator) + torch.randn(CLASSES, dim, generator=generator)[labels], labels
+
+
+def fit_scaling(dim: int, sizes: list[int], repeats: int) -> dict[str, object]:
+    """Median fit time of all three erasers per row count, and the log-log slope."""
+    seconds = []
+    for n in sizes:
+        x, y = labelled_rows(n, dim)
+        classes = [str(c) for c in range(CLASSES)]
+        seconds.append(statistics.median(_timed(lambda: fit_erasers({"s": (x, y)}, classes, "m", "label"))  # noqa: B023
+                                         for _ in range(repeats)))
+    slope = float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])
+    return {"dim": dim, "rows": sizes, "median_seconds": [round(s, 4) for s in seconds], "scaling_exponent": round(slope, 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="kokoro-82m")
+    parser.add_argument("--site", default="decoder.encode")
+    parser.add_argument("--voice", default="af_heart", help="speaker/voice of the prompt (Kokoro, CustomVoice)")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--sizes", default="1000,2000,4000,8000,16000", help="row counts for the fitting curve")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    session = open_session(args.model, "cpu")
+    dim = int(session.adapter.sites()[args.site].dim)
+    scaling = fit_scaling(dim, [int(s) for s in args.sizes.split(",")], 3)
+    x, y = labelled_rows(4000, dim)
+    eraser = fit_leace(x, y, CLASSES)
+    writes = [eraser.write(args.site, 1.0, Selection())]
+    voice = args.voice if "qwen" not in args.model or "customvoice" in args.model else None
+    instruct = "a calm voice" if "voicedesign" in args.model else None
+    config = RunConfig(args.model, PromptRequest(TEXT, speaker=voice, instruct=instruct),
+                       GenerationSettings(max_new_tokens=40, seed=0), "cpu")
+    workdir = tempfile.mkdtemp(prefix="erase-bench-")
+    variants: dict[str, Callable[[], object]] = {
+        "plain": lambda: render(session, config, f"{workdir}/plain"),
+        "erased": lambda: render(session, config, f"{workdir}/erased", writes),
+    }
+    times = interleaved(variants, args.repeats)
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    report = {"model": args.model, "site": args.site, "site_dim": dim, "eraser_rank": eraser.rank,
+              "repeats": args.repeats, "threads": torch.get_num_threads(), "fit_scaling": scaling,
+              "median_seconds": {k: round(v, 4) for k, v in medians.items()},
+              "min_seconds": {k: round(min(v), 4) for k, v in times.items()},
+              "erased_over_plain": round(medians["erased"] / medians["plain"], 3),
+              "erased_over_plain_min": round(min(times["erased"]) / min(times["plain"]), 3)}
+    print(json.dumps(report, indent=2))
+    verdict = "meets" if report["erased_over_plain"] <= 1.05 else "misses"
+    print(f"fitting 3 erasers at width {dim}: time ~ rows^{scaling['scaling_exponent']} over {scaling['rows'][0]}-"
+          f"{scaling['rows'][-1]} rows; generation with a rank-{eraser.rank} LEACE eraser at {args.site} / plain: "
+          f"{report['erased_over_plain']}x median, {report['erased_over_plain_min']}x min ({verdict} the 1.05x target)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Report sections of voice erasure: `erase fit` (held-out probes), `erase apply` / `erase score` (attackers,
+utility, the privacy-utility frontier, and one sentence heard plain and under every erasure)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from tts_interp.report import html
+from tts_interp.report.run_dir import RunDir, load_result
+
+
+def _stat(value: Any, ci: Any, n: Any) -> html.Cell:
+    return html.stat_cell({"value": value, "ci95": ci, "n": n})
+
+
+def render_erase_fit(run: RunDir) -> list[str]:
+    """Per site and eraser: the held-out probe's accuracy [CI] n, its chance level and permutation p."""
+    probes = run.result.get("held_out_probe") or []
+    rows = [[p["site"], p["eraser"], p["rank"], _stat(p["accuracy"], p.get("accuracy_ci95"), p.get("n_test_units")),
+             p["chance"], p["p_value"], p.get("n_test_rows")] for p in probes]
+    table = html.table(["site", "eraser", "rank", "held-out accuracy [95% CI] n units", "chance", "p",
+                        "test rows"], rows)
+    return [html.section("held-out probe for the erased label", html.note(run.result.get("probe", "")), table)]
+
+
+def _conditions(payload: Mapping[str, Any]) -> str:
+    rows = []
+    for c in payload.get("conditions") or []:
+        rows.append([c["method"], c["site"], c["alpha"],
+                     _stat(c["ignorant_eer"], c["ignorant_eer_ci95"],
+                           f"{c['ignorant_eer_n_target']}+{c['ignorant_eer_n_nontarget']}"),
+                     _stat(c["lazy_informed_eer"], c["lazy_informed_eer_ci95"],
+                           f"{c['lazy_informed_eer_n_target']}+{c['lazy_informed_eer_n_nontarget']}"),
+                     _stat(c["identification"], c["identification_ci95"], c["identification_n"]),
+                     c["identification_chance"], _stat(c["wer"], c["wer_ci95"], c["wer_n"]),
+                     _stat(c["cer"], c["cer_ci95"], c["cer_n"])])
+    columns = ["eraser", "site", "alpha", "ignorant EER (0.5 = chance)", "lazy-informed EER", "identification",
+               "chance", "WER", "CER"]
+    return html.table(columns, rows, caption="n: target + non-target trials (EER), trial clips (identification), "
+                                             "clips (WER/CER); the unerased baseline is the row `none`")
+
+
+def _same_sentence(sweep: RunDir) -> str:
+    """One trial sentence per voice (its highest text index), plain and under every erased condition."""
+    clips = sweep.jsonl_rows("clips.jsonl")
+    if not clips:
+        return ""
+    conditions = sorted({(c["method"], c["site"], c["alpha"]) for c in clips if c["method"] != "plain"},
+                        key=lambda k: (k[0], k[1] or "", k[2] or 0))
+    last = max(c["text_index"] for c in clips)
+    voices = sorted({c["speaker"] for c in clips})
+    by_key = {(c["speaker"], c["text_index"], c["method"], c["site"], c["alpha"]): c["audio"] for c in clips}
+    rows = []
+    for voice in voices:
+        text = next(c["text"] for c in clips if c["speaker"] == voice and c["text_index"] == last)
+        cells = [html.Cell(sweep.player(by_key.get((voice, last, "plain", None, None)), "plain"))]
+        cells += [html.Cell(sweep.player(by_key.get((voice, last, *k)), f"{k[0]} a={k[2]:g}")) for k in conditions]
+        rows.append([voice, text, *cells])
+    columns = ["voice", "text", "plain", *[f"{m} {s} a={a:g}" for m, s, a in conditions]]
+    return "<h3>the same sentence before and after erasure</h3>" + html.table(columns, rows, sortable=False)
+
+
+def _privacy(run: RunDir, sweep_dir: Path) -> list[str]:
+    folder = sweep_dir / "privacy"
+    payload = load_result(folder)
+    if not payload:
+        return [html.section("attackers", html.note("not scored yet: run `tts-interp erase score` on this sweep",
+                                                    warn=True))]
+    scored = RunDir(folder, payload, run.page_dir, run.embed_audio_below, run.shown_plots)
+    sweep = RunDir(sweep_dir, load_result(sweep_dir), run.page_dir, run.embed_audio_below, run.shown_plots)
+    points = f"<pre>{html.esc(json.dumps(payload.get('frontier'), indent=1))}</pre>"
+    return [html.section("attackers and utility", html.note(payload.get("protocol", "")), _conditions(payload),
+                         scored.plots(["frontier.png"]), html.details("frontier points", points)),
+            html.section("listen", _same_sentence(sweep))]
+
+
+def render_erase_apply(run: RunDir) -> list[str]:
+    """The sweep's cells count, then its scored attackers (privacy/) and the clips."""
+    facts = {k: run.result.get(k) for k in ("status", "sites", "alphas", "erasers")}
+    return [html.section("erasure sweep", html.key_values(facts)), *_privacy(run, run.path)]
+
+
+def render_erase_score(run: RunDir) -> list[str]:
+    """A privacy/ directory: the sweep it scored is its parent."""
+    return _privacy(run, run.path.parent)
