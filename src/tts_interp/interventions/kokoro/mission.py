@@ -79,15 +79,16 @@ def run_mission(config: MissionConfig, out: Path, advance: Callable[[int], None]
         cells.append((f"site-{alpha:g}", config.site, alpha, ex.steer_writes(direction, [config.site], alpha)))
         cells.append((f"style-{alpha:g}", "style", alpha, ex.steer_writes(direction, list(ex.STYLE_SITES), alpha)))
     manifest = []
-    source_clips = [str(out / "collect" / f"{config.source_voice}-{k}" / "audio.wav") for k in range(len(texts))]
-    target_clips = [str(out / "collect" / f"{v}-{k}" / "audio.wav") for v in male for k in range(len(texts))]
+    # paths relative to the manifest's folder (`out`), as the eval harness reads them, whatever the cwd
+    source_clips = [f"collect/{config.source_voice}-{k}/audio.wav" for k in range(len(texts))]
+    target_clips = [f"collect/{v}-{k}/audio.wav" for v in male for k in range(len(texts))]
     for cell_id, edit, alpha, writes in cells:
         for k, text in enumerate(config.eval_texts):
             run = session.run(session.prompts(text, config.source_voice), config.seed, writes=writes)
             run_dir = out / "cells" / f"{cell_id}-{k}"
             write_run(run_dir, session, run, {"command": "mission cell", "cell": cell_id, "edit": edit,
                                               "alpha": alpha, "direction": "../../direction.safetensors"})
-            manifest.append({"id": f"{cell_id}-{k}", "audio": str(run_dir / "audio.wav"), "text": text,
+            manifest.append({"id": f"{cell_id}-{k}", "audio": f"cells/{cell_id}-{k}/audio.wav", "text": text,
                              "reference": {"speaker": config.source_voice, "clips": source_clips},
                              "source": {"speaker": config.source_voice, "clips": source_clips},
                              "target": {"speaker": "+".join(male), "clips": target_clips}})
