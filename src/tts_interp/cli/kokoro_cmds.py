@@ -116,9 +116,9 @@ def steer(model: str, text: str, out: Path, direction_path: Path, sites: str | N
           voice: str | None, op: str, seed: int, device: str) -> None:
     from tts_interp.core.results import write_jsonl, write_result
     from tts_interp.interventions.directions import load_direction
-    from tts_interp.interventions.kokoro import experiments as ex
     from tts_interp.interventions.kokoro.session import write_run
-    from tts_interp.tracing.ops import Write
+    from tts_interp.interventions.steering import direction_scale, site_writes
+    from tts_interp.tracing.selection import Selection
 
     session = _session(model, device)
     found = load_direction(direction_path, model=model)
@@ -127,8 +127,7 @@ def steer(model: str, text: str, out: Path, direction_path: Path, sites: str | N
     manifest = []
     with progress_bar(f"steering {len(alphas)} alphas at {', '.join(chosen)}", len(alphas)) as advance:
         for alpha in alphas:
-            writes = (ex.steer_writes(found, chosen, alpha) if op == "add" else
-                      [Write(s, "project_out", found.vectors[s], alpha=alpha) for s in chosen])
+            writes = site_writes(found, chosen, alpha, op, Selection(), direction_scale(found, chosen))
             run = session.run(prompts, seed, writes=writes)
             cell = Path(out) / f"alpha-{alpha:g}"
             write_run(cell, session, run, {"command": "steer", "alpha": alpha, "op": op, "sites": chosen,

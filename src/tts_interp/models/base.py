@@ -25,7 +25,7 @@ Capability groups and the members they need:
 - `denoise`: `prepare(request)`, `timesteps(settings)`, `sampling_call(prompt, settings) -> TracedCall`,
   `vocode(mel)` (a sampler loop that calls the denoiser once per step).
 - `lens`: a vocabulary head that turns a residual into logits (Qwen3-TTS's codec head).
-- `synthesize`: one non-autoregressive pass text -> audio (Kokoro): `prepare(text, voice, language, speed) ->
+- `synthesize`: one non-autoregressive pass text -> audio (Kokoro): `prepare_chunks(text, voice, language, speed) ->
   [prompt per chunk]`, `synthesis_call(prompt, seed, durations, noise)`, `durations_call(prompt)`,
   `duration_sites()` (the sites that run before durations are known).
 - `transcribe`: speech in, text out (Whisper): `features(clips) -> (input, real frames)`,
