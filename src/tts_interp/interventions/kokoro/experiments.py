@@ -84,7 +84,7 @@ def direction_between(session: KokoroSession, a: Collected, b: Collected, method
                       info: dict[str, Any] | None = None) -> Direction:
     """A direction per site from set A's runs vs set B's (mean_diff: mean(A) - mean(B), raw scale)."""
     found = compute_direction(a.rows, b.rows, method, session.model_id, info=info)
-    found.weights = {**provenance(session.adapter.describe()), **session.adapter.provenance}
+    found.weights = provenance(session.adapter.describe())
     return found
 
 
