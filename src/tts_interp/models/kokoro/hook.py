@@ -3,7 +3,8 @@
 A request is text + voice (+ language, speed); its prompt is the text's chunks, whose `segments` are the words
 of a one-chunk text (reads and selections need one chunk). A plain run is one synthesis seeded by the settings;
 `aligned_settings` forces a source run's durations, so another voice's run has the same frames, row for row.
-`--layers` names PL-BERT's passes (ALBERT's one shared layer, run 12 times).
+`--layers` names the decoder's stages in order (kind `decoder`: where the voice's timbre acts; the last,
+conv_post, is where additive edits survive to the audio) or PL-BERT's passes (kind `plbert`, voice-independent).
 """
 
 from __future__ import annotations
@@ -63,8 +64,11 @@ class KokoroSettings:
 class KokoroRunHook:
     """The `run` members of the Kokoro adapter."""
 
-    layer_kinds = {"plbert": "plbert"}
-    n_layers = 12
+    layer_kinds = {"decoder": "decoder", "plbert": "plbert"}
+    layer_names = {"decoder": ("decoder.encode", *(f"decoder.decode.{i}" for i in range(4)),
+                               "decoder.generator.ups.0", "decoder.generator.ups.1", "decoder.generator.conv_post"),
+                   "plbert": tuple(f"plbert.layer.{i}" for i in range(12))}
+    n_layers = 12  # the most of any kind (a kind's own range is checked by layer_site)
 
     def check_request(self: Any, request: KokoroRequest) -> None:
         """Refuse a request without a voice (Kokoro has no default speaker)."""
@@ -79,6 +83,20 @@ class KokoroRunHook:
         run.prompt, run.settings = prompt, settings
         return run
 
+    @staticmethod
+    def request_of(text: str, voice: dict[str, Any]) -> KokoroRequest:
+        """A request from text and voice fields: `speaker` is the voice, `language` (auto: the voice's own)."""
+        unused = sorted(k for k, v in voice.items() if v and k not in ("speaker", "language"))
+        if unused:
+            raise BadInputError(f"Kokoro speaks in a named voice (field 'speaker'); it has no {', '.join(unused)}")
+        language = voice.get("language")
+        return KokoroRequest(text, voice.get("speaker") or "", None if language in (None, "auto") else language)
+
+    @staticmethod
+    def settings_of(seed: int, greedy: bool, max_frames: int) -> KokoroSettings:
+        """A synthesis at `seed` (Kokoro has no decoding: `greedy` and `max_frames` do not apply)."""
+        return KokoroSettings(seed)
+
     def deterministic_settings(self, max_frames: int) -> KokoroSettings:
         """Seed 0 (a synthesis' length comes from its predicted durations, not `max_frames`)."""
         return KokoroSettings()
@@ -87,12 +105,13 @@ class KokoroRunHook:
         """The same seed with `run`'s durations forced: another voice's run then has the same frames."""
         return replace(settings, durations=tuple(run.durations))
 
-    def layer_site(self, layer: int, kind: str = "plbert") -> str:
+    def layer_site(self, layer: int, kind: str = "decoder") -> str:
         if kind not in self.layer_kinds:
             raise UnknownNameError("Kokoro layer kind", kind, list(self.layer_kinds))
-        if not 0 <= layer < self.n_layers:
-            raise OutOfRangeError("PL-BERT pass", layer, f"0..{self.n_layers - 1}")
-        return f"plbert.layer.{layer}"
+        names = self.layer_names[kind]
+        if not 0 <= layer < len(names):
+            raise OutOfRangeError(f"Kokoro {kind} layer", layer, f"0..{len(names) - 1}")
+        return names[layer]
 
     def write_run(self: Any, out_dir: Path, run: ForwardRun, config: dict[str, Any] | None,
                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
