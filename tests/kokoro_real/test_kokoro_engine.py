@@ -122,3 +122,28 @@ def test_a_run_records_provenance_and_its_alignment(kokoro, tmp_path):
     labels = phoneme_labels_at_hop(tmp_path / "alignment.lab", 0.02)
     assert len(labels) == round(payload["audio_seconds"] / 0.02)
     assert labels[0] is None and any(label == "ɡ" for label in labels)
+
+
+def test_kokoro_steers_through_the_neutral_run_hook(kokoro, tmp_path):
+    """Direction, steering and run dirs go through the family-neutral code (the `run` hook): a direction read by
+    `run_direction` from two voices, then `site_writes` at strength 0 is the plain run bit for bit, and >0 is not."""
+    from tts_interp.interventions.direction_experiment import run_direction
+    from tts_interp.interventions.kokoro.experiments import steer_writes
+    from tts_interp.interventions.running import prepare_checked
+    from tts_interp.interventions.steering import direction_scale, site_writes
+    from tts_interp.models.kokoro.hook import KokoroRequest, KokoroSettings
+
+    adapter, site = kokoro.adapter, "decoder.generator.conv_post"
+    assert "run" in adapter.capabilities
+    found, _ = run_direction(kokoro, [KokoroRequest(TEXT, "am_michael")], [KokoroRequest(TEXT, "af_heart")], [site],
+                             Selection(), "mean_diff", tmp_path / "direction", pool_runs=True)
+    prompt = prepare_checked(adapter, KokoroRequest(TEXT, "af_heart"))
+    plain = adapter.run(kokoro.engine, prompt, KokoroSettings(3))
+    assert torch.equal(plain.audio, kokoro.run(kokoro.prompts(TEXT, "af_heart"), 3).audio)
+    zero = site_writes(found, [site], 0.0, "add", Selection(), direction_scale(found, [site]))
+    assert [w.to_json() for w in zero] == [w.to_json() for w in steer_writes(found, [site], 0.0)]
+    assert torch.equal(adapter.run(kokoro.engine, prompt, KokoroSettings(3), writes=zero).audio, plain.audio)
+    steered = adapter.run(kokoro.engine, prompt, KokoroSettings(3), writes=steer_writes(found, [site], 1.0))
+    assert not torch.equal(steered.audio, plain.audio)
+    payload = adapter.write_run(tmp_path / "run", steered, {"prompt": prompt.request.to_json()}, {"alpha": 1.0})
+    assert payload["config"]["voice"] == "af_heart" and payload["writes"][0]["site"] == site

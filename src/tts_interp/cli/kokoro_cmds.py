@@ -91,34 +91,32 @@ def generate(model: str, text: str, out: Path, voice: str | None, language: str 
 
 def direction(model: str, out: Path, texts: list[str], sites: str, a_voices: list[str] | None,
               b_voices: list[str] | None, method: str, seed: int, device: str) -> None:
-    from tts_interp.core.results import write_result
-    from tts_interp.interventions.directions import DIRECTION_FILE, save_direction
+    from tts_interp.interventions.direction_experiment import run_direction
     from tts_interp.interventions.kokoro import experiments as ex
+    from tts_interp.models.kokoro.hook import KokoroRequest, KokoroSettings
 
     if not a_voices or not b_voices:
         raise BadInputError("give both voice sets: --a-voice and --b-voice (names, or filters like @en-us/male)")
     session = _session(model, device)
     set_a = ex.voice_set(session, ",".join(a_voices))
     set_b = ex.voice_set(session, ",".join(b_voices))
-    total = (len(set_a) + len(set_b)) * len(texts)
-    with progress_bar(f"reading {len(set_a)} + {len(set_b)} voices x {len(texts)} texts", total) as advance:
-        a = ex.collect(session, set_a, texts, [sites], seed, advance=advance)
-        b = ex.collect(session, set_b, texts, [sites], seed, advance=advance)
-    found = ex.direction_between(session, a, b, method, {"a": set_a, "b": set_b, "texts": texts, "seed": seed})
-    save_direction(found, Path(out) / DIRECTION_FILE)
-    write_result(Path(out), {"command": "direction", "model": session.adapter.describe(),
-                             "provenance": session.adapter.provenance, "method": method, "a": set_a, "b": set_b,
-                             "texts": texts, "seed": seed, "direction": DIRECTION_FILE, "info": found.info})
-    print_done(Path(out), {"method": method, "sites": len(found.sites), "runs": f"A {len(a.runs)}, B {len(b.runs)}"})
+    requests_a = [KokoroRequest(text, voice) for voice in set_a for text in texts]
+    requests_b = [KokoroRequest(text, voice) for voice in set_b for text in texts]
+    with progress_bar(f"reading {len(set_a)} + {len(set_b)} voices x {len(texts)} texts",
+                      len(requests_a) + len(requests_b)) as advance:
+        found, _ = run_direction(session, requests_a, requests_b, [sites], Selection(), method, Path(out),
+                                 advance=advance, settings=KokoroSettings(seed), pool_runs=True)
+    print_done(Path(out), {"method": method, "sites": len(found.sites),
+                           "runs": f"A {len(requests_a)}, B {len(requests_b)}"})
 
 
 def steer(model: str, text: str, out: Path, direction_path: Path, sites: str | None, alphas: list[float],
           voice: str | None, op: str, seed: int, device: str) -> None:
     from tts_interp.core.results import write_jsonl, write_result
     from tts_interp.interventions.directions import load_direction
-    from tts_interp.interventions.kokoro import experiments as ex
     from tts_interp.interventions.kokoro.session import write_run
-    from tts_interp.tracing.ops import Write
+    from tts_interp.interventions.steering import direction_scale, site_writes
+    from tts_interp.tracing.selection import Selection
 
     session = _session(model, device)
     found = load_direction(direction_path, model=model)
@@ -127,8 +125,7 @@ def steer(model: str, text: str, out: Path, direction_path: Path, sites: str | N
     manifest = []
     with progress_bar(f"steering {len(alphas)} alphas at {', '.join(chosen)}", len(alphas)) as advance:
         for alpha in alphas:
-            writes = (ex.steer_writes(found, chosen, alpha) if op == "add" else
-                      [Write(s, "project_out", found.vectors[s], alpha=alpha) for s in chosen])
+            writes = site_writes(found, chosen, alpha, op, Selection(), direction_scale(found, chosen))
             run = session.run(prompts, seed, writes=writes)
             cell = Path(out) / f"alpha-{alpha:g}"
             write_run(cell, session, run, {"command": "steer", "alpha": alpha, "op": op, "sites": chosen,

@@ -24,7 +24,7 @@ from tts_interp.core.errors import BadInputError
 
 FORMAT = "tts-interp-direction/2"
 V1 = "tts-interp-direction/1"
-PROVENANCE_KEYS = ("family", "variant", "checkpoint", "builtin", "dtype")
+PROVENANCE_KEYS = ("family", "variant", "checkpoint", "builtin", "dtype", "provenance")  # Kokoro: int8 build + sha
 
 
 def provenance(description: dict[str, Any]) -> dict[str, Any]:

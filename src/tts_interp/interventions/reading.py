@@ -28,11 +28,12 @@ def prepare_runs(session: Session, requests: Sequence[Any], selection: Selection
 
 def collect_rows(session: Session, prompts: Sequence[Any], sites: Sequence[str], selection: Selection,
                  codes: torch.Tensor | None = None, max_new_tokens: int = 50,
-                 advance: Callable[[int], None] | None = None, settings: Any = None, pool: bool = False
-                 ) -> dict[str, list[torch.Tensor]]:
+                 advance: Callable[[int], None] | None = None, settings: Any = None, pool: bool = False,
+                 on_run: Callable[[Any], None] | None = None) -> dict[str, list[torch.Tensor]]:
     """Per site, one (rows, H) tensor per run: teacher-forced on `codes` if given, else read during a plain run
     with `settings` (default: the family's deterministic settings, e.g. greedy decoding of `max_new_tokens`).
-    With `pool`, each run gives one row, the mean of its rows (runs, not rows, are then the samples)."""
+    With `pool`, each run gives one row, the mean of its rows (runs, not rows, are then the samples). `on_run`
+    gets each run as it finishes (e.g. to write its audio)."""
     adapter = session.adapter
     require(adapter, "run", *(("teacher_force",) if codes is not None else ()))
     settings = settings if settings is not None else adapter.deterministic_settings(max_new_tokens)
@@ -40,12 +41,15 @@ def collect_rows(session: Session, prompts: Sequence[Any], sites: Sequence[str],
     per_site: dict[str, list[torch.Tensor]] = {site: [] for site in sites}
     for prompt in prompts:
         if codes is not None:
-            store = adapter.forced_run(session.engine, prompt, codes, reads=reads).store
+            run = adapter.forced_run(session.engine, prompt, codes, reads=reads)
         else:
-            store = adapter.run(session.engine, prompt, settings, reads=reads).store
+            run = adapter.run(session.engine, prompt, settings, reads=reads)
+        store = run.store
         for site in sites:
             rows = store.get(site).values.float() if site in store.sites() else torch.zeros(0, adapter.sites()[site].dim)
             per_site[site].append(rows.mean(0, keepdim=True) if pool and rows.shape[0] else rows)
+        if on_run:
+            on_run(run)
         if advance:
             advance(1)
     return per_site

@@ -102,6 +102,15 @@ def calibrate(session: Session, prompt: Any, settings: Any, sites: Sequence[str]
     return Calibration(run, norms, rows, selection)
 
 
+def direction_scale(direction: Direction, sites: Sequence[str]) -> Calibration:
+    """The direction file's own scale as the alpha unit, no calibration run: per site the mean row norm of the runs
+    the direction was made from (1 where the file records none)."""
+    per_site = direction.info.get("per_site", {})
+    stats = {site: per_site.get(site, {}) for site in sites}
+    return Calibration(None, {s: float(v.get("mean_row_norm", 1.0)) for s, v in stats.items()},
+                       {s: int(v.get("rows_a", 0)) + int(v.get("rows_b", 0)) for s, v in stats.items()})
+
+
 def site_writes(direction: Direction, sites: Sequence[str], alpha: float, op: str, selection: Selection,
                 calibration: Calibration | None, component: int = 0, raw: bool = False) -> list[Write]:
     """The writes of one steered cell: one per site, `add` alpha x the site's mean norm x the unit direction, or

@@ -25,7 +25,7 @@ Capability groups and the members they need:
 - `denoise`: `prepare(request)`, `timesteps(settings)`, `sampling_call(prompt, settings) -> TracedCall`,
   `vocode(mel)` (a sampler loop that calls the denoiser once per step).
 - `lens`: a vocabulary head that turns a residual into logits (Qwen3-TTS's codec head).
-- `synthesize`: one non-autoregressive pass text -> audio (Kokoro): `prepare(text, voice, language, speed) ->
+- `synthesize`: one non-autoregressive pass text -> audio (Kokoro): `prepare_chunks(text, voice, language, speed) ->
   [prompt per chunk]`, `synthesis_call(prompt, seed, durations, noise)`, `durations_call(prompt)`,
   `duration_sites()` (the sites that run before durations are known).
 - `transcribe`: speech in, text out (Whisper): `features(clips) -> (input, real frames)`,
@@ -43,7 +43,8 @@ Capability groups and the members they need:
   `aligned_settings(settings, run)` (settings under which another prompt's run lines up row for row with `run`,
   for patching: a family that can force lengths (Kokoro's durations) does so; the others return `settings`);
   `write_run(out_dir, run, config, extra) -> dict` (the run's audio and result.json, as the family's generate
-  writes them; `config`: the JSON of what was asked for, or None).
+  writes them; `config`: the JSON of what was asked for, or None). Families that speak in a voice (suite cells)
+  add static `request_of(text, voice_fields) -> request` and `settings_of(seed, greedy, max_frames) -> settings`.
 Experiments call `require(adapter, "teacher_force")` (or `Session(model, needs=...)`) and get one line naming the
 family and the missing capability instead of an AttributeError.
 """

@@ -98,11 +98,13 @@ def build_direction(recipe: dict[str, Any]) -> dict[str, bytes]:
     """Build one direction from its recipe (on whichever process the executor picks); its files as bytes."""
     from tts_interp.interventions.direction_experiment import run_direction
     from tts_interp.interventions.session import Session
-    from tts_interp.models.qwen3_tts.prompt import PromptRequest
+    from tts_interp.models.registry import check_capabilities
     from tts_interp.tracing.selection import Selection
 
-    def requests(voices: list[dict[str, Any]]) -> list[PromptRequest]:
-        return [PromptRequest(text=text, **{k: v for k, v in voice.items() if not k.endswith("_sha256")})
+    family = check_capabilities(recipe["model"], ("run",))
+
+    def requests(voices: list[dict[str, Any]]) -> list[Any]:  # the family's requests (its run hook)
+        return [family.request_of(text, {k: v for k, v in voice.items() if not k.endswith("_sha256")})
                 for text in recipe["text"] for voice in voices]
 
     key = {"model": recipe["model"], "device": recipe["device"], "dtype": recipe["dtype"]}

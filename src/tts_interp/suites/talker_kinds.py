@@ -72,13 +72,15 @@ def check_common(config: dict[str, Any], base: Path) -> dict[str, Any]:
 def _check_steer(config: dict[str, Any], base: Path) -> dict[str, Any]:
     from tts_interp.interventions.patching import parse_kind
     from tts_interp.interventions.steering import STEER_OPS
+    from tts_interp.models.registry import check_capabilities
 
     out = check_common(config, base)
     fields.string(config, "direction")
     out["layer"] = fields.integers(config, "layer")
     out["alpha"] = fields.number(config, "alpha")
     fields.choice(config, "op", STEER_OPS)
-    out["site_kind"] = parse_kind(fields.string(config, "site_kind"))
+    kinds = getattr(check_capabilities(out["model"], ()), "layer_kinds", None)
+    out["site_kind"] = parse_kind(fields.string(config, "site_kind"), *([kinds] if kinds else []))
     fields.integer(config, "component", minimum=0)
     if config.get("segments") is not None and (not isinstance(config["segments"], list) or
                                                not all(isinstance(s, str) for s in config["segments"])):
@@ -112,23 +114,27 @@ def _voice_of(config: dict[str, Any], override: dict[str, Any] | None = None) ->
 
 def run_config(config: dict[str, Any], voice: dict[str, Any], greedy: bool | None = None, seed_offset: int = 0
                ) -> Any:
-    """The RunConfig of this cell's prompt spoken in `voice`."""
+    """The RunConfig of this cell's prompt spoken in `voice` (the family's request and settings, its run hook)."""
     from tts_interp.interventions.generation import RunConfig
-    from tts_interp.models.qwen3_tts.prompt import PromptRequest
-    from tts_interp.models.qwen3_tts.settings import GenerationSettings
+    from tts_interp.models.registry import check_capabilities
 
-    request = PromptRequest(text=config["text"], **{k: v for k, v in voice.items() if v is not None})
-    settings = GenerationSettings(max_new_tokens=config["max_new_tokens"], seed=config["seed"] + seed_offset,
-                                  greedy=config["greedy"] if greedy is None else greedy)
+    family = check_capabilities(config["model"], ("run",))
+    request = family.request_of(config["text"], voice)
+    settings = family.settings_of(config["seed"] + seed_offset, config["greedy"] if greedy is None else greedy,
+                                  config["max_new_tokens"])
     return RunConfig(config["model"], request, settings, config["device"], config["dtype"])
 
 
 def session_of(ctx: CellContext, config: dict[str, Any], *needs: str) -> Any:
-    """The cell's model, loaded once per process; a family without `needs` is refused before loading."""
+    """The cell's model, loaded once per process; a family without `needs` (default: a run hook that speaks a
+    voice, Qwen3-TTS or Kokoro) is refused before loading."""
     from tts_interp.interventions.session import Session
     from tts_interp.models.registry import check_capabilities
 
-    check_capabilities(config["model"], ("generate", *needs))
+    family = check_capabilities(config["model"], needs or ("run",))
+    if not hasattr(family, "request_of"):
+        raise BadInputError(f"{config['model']!r} is a {family.family} model: suite cells of this kind run models "
+                            "that speak in a voice (Qwen3-TTS, Kokoro)")
     key = {"model": config["model"], "device": config["device"], "dtype": config["dtype"]}
     return ctx.model("talker", key, lambda: Session(**key))
 
@@ -177,8 +183,12 @@ def _target_set(ctx: CellContext, session: Any, config: dict[str, Any]) -> Speak
 
 def _outputs(session: Any, result: dict[str, Any], audio: Path) -> dict[str, Any]:
     """A cell's own numbers: frames, length, the audio's hash, and the weights it ran on."""
-    return {"frames": result["frames"], "audio_seconds": result["seconds"], "audio_sha256": file_sha256(audio),
-            "weights": weights_provenance(session.adapter.model_id, session.adapter.checkpoint)}
+    adapter = session.adapter
+    frames = result["frames"] if "frames" in result else sum(map(sum, result["durations"]))  # Kokoro: durations
+    weights = (weights_provenance(adapter.model_id, adapter.checkpoint) if hasattr(adapter, "checkpoint")
+               else adapter.describe()["provenance"])
+    return {"frames": frames, "audio_seconds": result.get("seconds", result.get("audio_seconds")),
+            "audio_sha256": file_sha256(audio), "weights": weights}
 
 
 def _run_generate(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produced:
@@ -197,6 +207,7 @@ def _run_steer(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
 
     from tts_interp.interventions.directions import load_direction
     from tts_interp.interventions.generation import generate_to_dir
+    from tts_interp.interventions.running import prepare_checked
     from tts_interp.interventions.steering import (
         SteerCell,
         calibrate,
@@ -204,14 +215,12 @@ def _run_steer(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
         code_agreement,
         steering_writes,
     )
-    from tts_interp.interventions.talker.prompts import prepare_checked
-    from tts_interp.models.qwen3_tts.sites import talker_site
     from tts_interp.tracing.selection import Selection, check_segments
 
     session = session_of(ctx, config)
     adapter = session.adapter
     layers = check_layers(config["layer"], adapter.n_layers)
-    sites = [talker_site(layer, config["site_kind"]) for layer in layers]
+    sites = [adapter.layer_site(layer, config["site_kind"]) for layer in layers]
     direction = load_direction(ctx.inputs["direction"], adapter.model_id, sites)
     frames = tuple(config["frames"]) if config.get("frames") else None
     selection = Selection(frames=frames, segments=tuple(config.get("segments") or ()))
@@ -224,15 +233,15 @@ def _run_steer(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
     plain = voice_set(ctx, session, config, voice, first=plain_reference(ctx, session, plain_cfg, calibration.run))
     cell = SteerCell(config["alpha"], tuple(layers))
     writes = steering_writes(direction, cell, config["op"], selection, calibration, config["site_kind"],
-                             config["component"])
+                             config["component"], adapter.layer_site)
     result = generate_to_dir(session, plain_cfg, ctx.cell_dir, writes=writes,
                              extra={"steering": {k: config[k] for k in STEER if k in config}})
     audio = ctx.cell_dir / "audio.wav"
     target = _target_set(ctx, session, config)
     item = EvalItem(work_id, audio, config["text"], reference=plain, source=plain if target else None, target=target)
-    codes = torch.as_tensor(np.load(ctx.cell_dir / "codes.npy"))
-    return Produced(item, {**_outputs(session, result, audio),
-                           "code0_agreement_with_plain": code_agreement(codes, calibration.run.codes),
+    codes = ctx.cell_dir / "codes.npy"  # autoregressive families: how many codes the steering changed
+    agreement = code_agreement(torch.as_tensor(np.load(codes)), calibration.run.codes) if codes.is_file() else None
+    return Produced(item, {**_outputs(session, result, audio), "code0_agreement_with_plain": agreement,
                            "alpha_unit_mean_norm": {s: calibration.mean_norm[s] for s in sites}})
 
 
@@ -251,7 +260,7 @@ def _run_patch(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
     from tts_interp.models.qwen3_tts.runs import teacher_force
     from tts_interp.tracing.engine import Read
 
-    session = session_of(ctx, config, "teacher_force")
+    session = session_of(ctx, config, "generate", "teacher_force")
     adapter = session.adapter
     if not 0 <= config["layer"] < adapter.n_layers:
         raise BadInputError(f"field 'layer' is {config['layer']}; valid: 0..{adapter.n_layers - 1}")

@@ -20,8 +20,13 @@ from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.interventions.direction_file import provenance
 from tts_interp.interventions.directions import Direction, compute_direction
 from tts_interp.interventions.kokoro.session import KokoroSession, write_run
-from tts_interp.tracing.engine import Read
+from tts_interp.interventions.patch_runs import patch_between
+from tts_interp.interventions.reading import collect_rows, prepare_runs
+from tts_interp.interventions.running import prepare_checked
+from tts_interp.interventions.steering import direction_scale, site_writes
+from tts_interp.models.kokoro.hook import KokoroRequest, KokoroSettings
 from tts_interp.tracing.ops import Write
+from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.sites import resolve_sites
 
 STYLE_SITES = ("style.timbre", "style.prosody")
@@ -58,21 +63,20 @@ class Collected:
 
 def collect(session: KokoroSession, voices: Sequence[str], texts: Sequence[str], sites: Sequence[str],
             seed: int = 0, audio_dir: Path | None = None, advance: Callable[[int], None] | None = None) -> Collected:
-    """Read `sites` over every voice x text (one chunk each); keep each run's mean row. With `audio_dir`, each
-    run is also written there (`{voice}-{k}/`), which gives the eval harness its speaker clips."""
+    """Read `sites` over every voice x text (one chunk each) through the neutral reader (one pooled row per run).
+    With `audio_dir`, each run is also written there (`{voice}-{k}/`), which gives the eval harness its clips."""
     names = [s.name for s in resolve_sites(session.adapter.sites(), list(sites))]
-    rows: dict[str, list[torch.Tensor]] = {name: [] for name in names}
-    runs = []
-    for voice in voices:
-        for k, text in enumerate(texts):
-            run = session.run(session.prompts(text, voice), seed, [Read(n) for n in names])
-            for name in names:
-                rows[name].append(run.store.get(name).values.float().mean(0, keepdim=True))
-            runs.append((voice, k))
-            if audio_dir is not None:
-                write_run(Path(audio_dir) / f"{voice}-{k}", session, run, {"command": "collect"})
-            if advance is not None:
-                advance(1)
+    runs = [(voice, k) for voice in voices for k in range(len(texts))]
+    requests = [KokoroRequest(texts[k], voice) for voice, k in runs]
+    written = iter(runs)
+
+    def keep(run: Any) -> None:
+        voice, k = next(written)
+        write_run(Path(audio_dir) / f"{voice}-{k}", session, run, {"command": "collect"})
+
+    prompts = prepare_runs(session, requests, Selection())
+    rows = collect_rows(session, prompts, names, Selection(), advance=advance, settings=KokoroSettings(seed),
+                        pool=True, on_run=keep if audio_dir is not None else None)
     return Collected(rows, runs)
 
 
@@ -80,40 +84,26 @@ def direction_between(session: KokoroSession, a: Collected, b: Collected, method
                       info: dict[str, Any] | None = None) -> Direction:
     """A direction per site from set A's runs vs set B's (mean_diff: mean(A) - mean(B), raw scale)."""
     found = compute_direction(a.rows, b.rows, method, session.model_id, info=info)
-    found.weights = {**provenance(session.adapter.describe()), **session.adapter.provenance}
+    found.weights = provenance(session.adapter.describe())
     return found
 
 
 def steer_writes(direction: Direction, sites: Sequence[str], alpha: float) -> list[Write]:
     """alpha x the site's mean row norm along the unit direction, added at every row of each site (alpha's unit
-    is the direction file's scale, as everywhere in the engine)."""
-    missing = [s for s in sites if s not in direction.vectors]
-    if missing:
-        raise BadInputError(f"the direction has no vector at {', '.join(missing)}; it was made at "
-                            f"{', '.join(direction.sites)}")
-    per_site = direction.info.get("per_site", {})
-    return [Write(site, "add", direction.unit(site) * float(per_site.get(site, {}).get("mean_row_norm", 1.0)),
-                  alpha=alpha) for site in sites]
+    is the direction file's scale, as everywhere in the engine): the neutral `site_writes`."""
+    return site_writes(direction, sites, alpha, "add", Selection(), direction_scale(direction, sites))
 
 
 def patch_sites(session: KokoroSession, text: str, source_voice: str, target_voice: str, sites: Sequence[str],
                 seed: int = 0) -> dict[str, Any]:
-    """Run the target voice with the source voice's activations patched in, one site at a time (and all).
-
-    Both runs use the source's durations (so frame sites line up) and the same seed (the same decoder noise).
-    Returns the source run, the plain target run, and one run per patched site plus `all`.
-    """
-    names = [s.name for s in resolve_sites(session.adapter.sites(), list(sites))]
-    source = session.run(session.prompts(text, source_voice), seed, [Read(n) for n in names])
-    target_prompts = session.prompts(text, target_voice)
-    plain = session.run(target_prompts, seed, durations=source.durations)
-    values = {n: source.store.get(n).values for n in names}
-    cells = {}
-    for name in [*names, "all"]:
-        chosen = names if name == "all" else [name]
-        writes = [Write(n, "replace", values[n]) for n in chosen]
-        cells[name] = session.run(target_prompts, seed, writes=writes, durations=source.durations)
-    return {"source": source, "target": plain, "cells": cells}
+    """Run the target voice with the source voice's activations patched in, one site at a time (and all): the
+    neutral `patch_between`, whose aligned settings give the target the source's durations (so frame sites line
+    up) and the same seed (the same decoder noise). Returns the source run, the plain target run, and one run per
+    patched site plus `all`."""
+    source, target = (prepare_checked(session.adapter, KokoroRequest(text, voice)) for voice in (source_voice,
+                                                                                                 target_voice))
+    patched = patch_between(session, source, target, KokoroSettings(seed), sites)
+    return {"source": patched.source, "target": patched.target, "cells": patched.cells}
 
 
 # Where voice identity could enter: the style halves, the predictor's style-conditioned stages, the decoder.

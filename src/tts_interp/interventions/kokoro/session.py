@@ -1,9 +1,4 @@
-"""A loaded Kokoro model with its engine, and runs written to a directory (audio, alignment, result.json).
-
-Every result.json records the weights' provenance (`int8-dequantized` + the ONNX sha256, or `original`), the
-phonemes and language, the voice (or mix), the seed and the writes, so a run can be replayed and no finding on
-the int8 build is mistaken for one on the original weights.
-"""
+"""A loaded Kokoro model with its engine, and runs written to a directory (models/kokoro/rundir.py)."""
 
 from __future__ import annotations
 
@@ -15,13 +10,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from tts_interp import __version__
-from tts_interp.core.audio import write_wav
 from tts_interp.core.results import write_result
-from tts_interp.data.alignments import write_lab
 from tts_interp.interventions.session import Session
 from tts_interp.models.kokoro.adapter import KokoroPrompt
-from tts_interp.models.kokoro.alignment import alignment
+from tts_interp.models.kokoro.rundir import write_forward_run
 from tts_interp.models.kokoro.runs import ForwardRun, synthesize
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
@@ -37,36 +29,18 @@ class KokoroSession(Session):
         self.model_id = model
 
     def prompts(self, text: str, voice: str, language: str | None = None, speed: float = 1.0) -> list[KokoroPrompt]:
-        return self.adapter.prepare(text, voice, language, speed)
+        return self.adapter.prepare_chunks(text, voice, language, speed)
 
     def run(self, prompts: Sequence[KokoroPrompt], seed: int = 0, reads: Sequence[Read] = (),
             writes: Sequence[Write] = (), store: Any = None, durations: Sequence[torch.Tensor] | None = None,
             noise: bool = True) -> ForwardRun:
         return synthesize(self.engine, self.adapter, prompts, seed, reads, writes, store, durations, noise)
 
-    def config(self, prompts: Sequence[KokoroPrompt], seed: int) -> dict[str, Any]:
-        first = prompts[0]
-        return {"model": self.model_id, "text": " ".join(p.chunk.text for p in prompts), "voice": first.voice,
-                "language": first.language, "speed": first.speed, "seed": seed}
-
 
 def write_run(out_dir: Path, session: KokoroSession, run: ForwardRun, extra: dict[str, Any] | None = None,
               seconds: float | None = None) -> dict[str, Any]:
     """audio.wav, alignment.lab (predicted durations) and result.json for one run."""
-    out_dir = Path(out_dir)
-    adapter = session.adapter
-    write_wav(out_dir / "audio.wav", run.audio.numpy(), adapter.sample_rate)
-    write_lab(out_dir / "alignment.lab", alignment(run.prompts, run.durations, adapter.frame_seconds))
-    payload = {"tts_interp": __version__, "model": adapter.describe(), "provenance": adapter.provenance,
-               "config": session.config(run.prompts, run.seed), "chunks": [p.to_json() for p in run.prompts],
-               "durations": [[int(d) for d in track] for track in run.durations],
-               "frame_seconds": adapter.frame_seconds, "audio_seconds": len(run.audio) / adapter.sample_rate,
-               "alignment": "alignment.lab", "writes": [w.to_json() for w in run.writes],
-               "notes": [n for p in run.prompts for n in p.notes], **(extra or {})}
-    if seconds is not None:
-        payload["seconds"] = round(seconds, 3)
-    write_result(out_dir, payload)
-    return payload
+    return write_forward_run(out_dir, session.adapter, run, None, extra, seconds)
 
 
 def generate_to_dir(session: KokoroSession, text: str, voice: str, out_dir: Path, seed: int = 0,

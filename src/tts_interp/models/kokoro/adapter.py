@@ -17,6 +17,7 @@ from tts_interp.core.errors import TTSInterpError, UnknownNameError
 from tts_interp.models.kokoro import phonemes as g2p
 from tts_interp.models.kokoro import upstream, voices
 from tts_interp.models.kokoro.clocks import clocks_for
+from tts_interp.models.kokoro.hook import KokoroRunHook, KokoroUtterance
 from tts_interp.models.kokoro.runner import KokoroRunner, Synthesized
 from tts_interp.models.kokoro.weights import BUILTIN_ID, HUB_ID, load_weights
 from tts_interp.tracing.spec import Segment, SegmentMap, SiteSpec, TracedCall
@@ -99,11 +100,11 @@ SITES = _sites()
 CLOCK_NAMES = sorted({spec.clock for spec in SITES.values()})
 
 
-class KokoroAdapter:
+class KokoroAdapter(KokoroRunHook):
     """A loaded Kokoro-82M (int8 build or original) with its voices."""
 
     family = "kokoro"
-    capabilities = frozenset({"synthesize"})
+    capabilities = frozenset({"synthesize", "run"})
     clocks = clocks_for(CLOCK_NAMES)  # frame clocks without durations; runs.py binds each run's durations
     phases = {"forward": dict.fromkeys(CLOCK_NAMES, 0)}  # one pass: the clocks' ticks order the stages
     sample_rate = upstream.SAMPLE_RATE
@@ -141,7 +142,8 @@ class KokoroAdapter:
         """The [510, 1, 256] table of a voice or a mix (`af_heart:0.7,am_michael:0.3`)."""
         return voices.mix_table(self.tables, voices.parse_mix(voice, sorted(self.tables)))
 
-    def prepare(self, text: str, voice: str, language: str | None = None, speed: float = 1.0) -> list[KokoroPrompt]:
+    def prepare_chunks(self, text: str, voice: str, language: str | None = None, speed: float = 1.0
+                       ) -> list[KokoroPrompt]:
         """Text -> sentence chunks, each with its style row (the voice table's row for its length)."""
         if not speed > 0:
             raise TTSInterpError(f"speed must be positive, got {speed}")
@@ -157,6 +159,11 @@ class KokoroAdapter:
             notes = (f"symbols outside Kokoro's vocabulary dropped: {' '.join(chunk.dropped)}",) if chunk.dropped else ()
             prompts.append(KokoroPrompt(chunk, ids, ref_s, voice, language, speed, notes))
         return prompts
+
+    def prepare(self, request: Any) -> KokoroUtterance:
+        """A request (models/kokoro/hook.py: text, voice, language, speed) -> its chunks, for the `run` hook."""
+        return KokoroUtterance(request, tuple(self.prepare_chunks(request.text, request.voice, request.language,
+                                                                  request.speed)))
 
     def synthesis_call(self, prompt: KokoroPrompt, seed: int, durations: torch.Tensor | None = None,
                        noise: bool = True) -> TracedCall:

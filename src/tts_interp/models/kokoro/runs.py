@@ -36,6 +36,8 @@ class ForwardRun:
     seed: int
     store: Any = None
     writes: list[Write] = field(default_factory=list)
+    prompt: Any = None  # the `run` hook's prompt and settings (models/kokoro/hook.py), when run through it
+    settings: Any = None
 
 
 def _shape(adapter: Any, prompt: Any, durations: Sequence[int] = ()) -> RunShape:

@@ -45,6 +45,16 @@ class Qwen3TTSRunHook:
         """One teacher-forced pass over `prompt` + `codes` (deterministic), with reads and writes."""
         return teacher_force(engine, self, prompt, codes, reads=reads, writes=writes, store=store)
 
+    @staticmethod
+    def request_of(text: str, voice: dict[str, Any]) -> PromptRequest:
+        """A prompt request from text and voice fields (speaker, instruct, ref_audio, ref_text, language)."""
+        return PromptRequest(text=text, **{k: v for k, v in voice.items() if v is not None})
+
+    @staticmethod
+    def settings_of(seed: int, greedy: bool, max_frames: int) -> GenerationSettings:
+        """Decoding settings of a suite cell: sampled at `seed` (or greedy), at most `max_frames` frames."""
+        return GenerationSettings(max_new_tokens=max_frames, seed=seed, greedy=greedy)
+
     def deterministic_settings(self, max_frames: int) -> GenerationSettings:
         """Greedy decoding of at most `max_frames` frames."""
         return GenerationSettings(max_new_tokens=max_frames, greedy=True)
