@@ -16,7 +16,11 @@ echo "== the mission: female->male at decoder.generator.conv_post vs the style v
 "$cli" mission --model kokoro-82m --site decoder.generator.conv_post --alphas 0.25,0.5,1,2 --voices-per-set 4 --seed 0 \
     --device "$device" --out "$out/mission"
 
+echo "== report: one static HTML page of both runs"
+page=$("$cli" report "$out")
+
 echo
 echo "demo outputs:"
 echo "  $out/generate/audio.wav, alignment.lab, result.json"
 echo "  $out/mission/cells/*/audio.wav, cells.csv, eval/items.csv, direction.safetensors, result.json"
+echo "  report (open in a browser): $page"

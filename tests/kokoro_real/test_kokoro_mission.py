@@ -15,6 +15,7 @@ import pytest
 def test_the_mission_scores_every_cell_from_a_relative_output_folder(private_cache: None, tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from tts_interp.interventions.kokoro.mission import MissionConfig, run_mission
+    from tts_interp.report.html_report import build_report
 
     monkeypatch.chdir(tmp_path)
     config = MissionConfig(voices_per_set=1, alphas=(0.5,), direction_texts=("Please bring the green folder.",),
@@ -27,3 +28,8 @@ def test_the_mission_scores_every_cell_from_a_relative_output_folder(private_cac
     assert [cell["n"] for cell in result.cells] == [1, 1, 1]
     plain = next(r for r in rows if r["id"] == "plain-0")
     assert float(plain["word_errors"]) <= 1  # real speech: the words survive the plain run
+
+    page = build_report(Path("runs/mission")).read_text()
+    assert "<h2>mission</h2>" in page
+    for cell in ("plain-0", "site-0.5-0", "style-0.5-0"):
+        assert f"cells/{cell}/audio.wav" in page  # each scored clip has its player, referenced relative to the page

@@ -26,6 +26,7 @@ from tts_interp.report.kinds_denoise_codes import (
 )
 from tts_interp.report.kinds_erase import render_erase_apply, render_erase_fit, render_erase_score
 from tts_interp.report.kinds_eval import render_eval, render_suite
+from tts_interp.report.kinds_kokoro import render_kokoro_mission
 from tts_interp.report.kinds_talker import (
     render_direction,
     render_generate,
@@ -59,6 +60,7 @@ RENDERERS: dict[str, Renderer] = {
     "erase fit": render_erase_fit,
     "erase apply": render_erase_apply,
     "erase score": render_erase_score,
+    "kokoro mission": render_kokoro_mission,
 }
 PAGE_NAME = "report.html"
 
