@@ -35,7 +35,7 @@ TEXTS = ["hello there", "a second line", "the third one"]
 def fitted(customvoice, tmp_path_factory):
     """Erasers for the speaker label at a frame site and at the one-row speaker embedding, 3 voices x 3 texts."""
     out = tmp_path_factory.mktemp("fit")
-    runs = voice_runs(VOICES, TEXTS, "speaker", {}, PromptRequest(text=""))
+    runs = voice_runs(customvoice, VOICES, TEXTS, "speaker")
     payload = run_fit(customvoice, runs, "speaker", [SITE, "speaker_embedding"], Selection(), out,
                       max_new_tokens=4)
     return out, payload
@@ -87,7 +87,7 @@ def test_the_write_applies_exactly_the_erasers_arithmetic_at_the_site(fitted, cu
 
 def test_sweep_writes_a_run_per_cell_and_reuses_only_matching_cells(fitted, customvoice, tmp_path, monkeypatch):
     out, _ = fitted
-    runs = voice_runs(["aria", "bram"], TEXTS[:2], "speaker", {}, PromptRequest(text=""))
+    runs = voice_runs(customvoice, ["aria", "bram"], TEXTS[:2], "speaker")
     settings = GenerationSettings(max_new_tokens=4, seed=0)
     plan = plan_erase_sweep(customvoice, out, runs, [0, 1], settings, [SITE], ["leace"])
     sweep_dir = tmp_path / "sweep"
@@ -113,7 +113,7 @@ def test_sweep_writes_a_run_per_cell_and_reuses_only_matching_cells(fitted, cust
 
 def test_bad_input_is_one_line(fitted, customvoice, monkeypatch, tmp_path):
     out, _ = fitted
-    runs = voice_runs(["aria"], TEXTS[:2], "speaker", {}, PromptRequest(text=""))
+    runs = voice_runs(customvoice, ["aria"], TEXTS[:2], "speaker")
     settings = GenerationSettings(max_new_tokens=4)
     with pytest.raises(BadInputError, match=r"outside \[0, 1\]"):
         plan_erase_sweep(customvoice, out, runs, [1.5], settings)
@@ -122,7 +122,7 @@ def test_bad_input_is_one_line(fitted, customvoice, monkeypatch, tmp_path):
     with pytest.raises(BadInputError, match="no site"):
         plan_erase_sweep(customvoice, out, runs, [1], settings, ["talker.layer.0.resid_out"])
     with pytest.raises(BadInputError, match="gender"):
-        voice_runs(["aria"], TEXTS, "gender", {}, PromptRequest(text=""))
+        voice_runs(customvoice, ["aria"], TEXTS, "gender")
     monkeypatch.setattr(erase_runs, "open_session", lambda model, device, dtype: customvoice)
     result = CliRunner().invoke(app_module.app, ["erase", "apply", "-m", "tiny-qwen3-tts-customvoice", "--eraser",
                                                  str(out), "--voices", "aria", "-t", "hi", "--alphas", "0,2",

@@ -17,8 +17,7 @@ from tts_interp.evals.privacy_sweep import score_erasure
 from tts_interp.interventions.erase_fit import LabelledRun, SiteRows, fit_and_probe, split_runs, voice_runs
 from tts_interp.interventions.erase_sweep import plan_erase_sweep, run_erase_sweep
 from tts_interp.interventions.erasure import fit_erasers, save_eraser
-from tts_interp.models.qwen3_tts.prompt import PromptRequest
-from tts_interp.models.qwen3_tts.settings import GenerationSettings
+from tts_interp.models.kokoro.hook import KokoroRequest
 
 from .conftest import DECODER_SITE, PROBE_TEXT
 
@@ -26,7 +25,7 @@ ATTACKED = ["af_heart", "af_nicole", "am_michael", "am_eric"]
 
 
 def _labelled(collected, label_of) -> tuple[list[LabelledRun], list[str], np.ndarray]:  # noqa: ANN001
-    runs = [LabelledRun(PromptRequest(PROBE_TEXT, speaker=voice), label_of(voice), voice) for voice, _ in collected.runs]
+    runs = [LabelledRun(KokoroRequest(PROBE_TEXT, voice), label_of(voice), voice) for voice, _ in collected.runs]
     classes = sorted({r.label for r in runs})
     return runs, classes, np.array([classes.index(r.label) for r in runs])
 
@@ -58,9 +57,8 @@ def test_speaker_erasure_raises_the_ignorant_attackers_eer_more_than_a_random_su
     erasers = fit_erasers({"style.timbre": (torch.as_tensor(x), labels)}, ATTACKED, kokoro.model_id, "speaker")
     for method in ("leace", "random"):
         save_eraser(erasers[method], tmp_path / "fit" / f"{method}.safetensors")
-    runs = voice_runs(ATTACKED, ["Bring a small snake.", "Five slabs of cheese."], "speaker", {},
-                      PromptRequest(text=""))
-    plan = plan_erase_sweep(kokoro, tmp_path / "fit", runs, [1], GenerationSettings(seed=0), [], ["leace", "random"])
+    runs = voice_runs(kokoro, ATTACKED, ["Bring a small snake.", "Five slabs of cheese."], "speaker")
+    plan = plan_erase_sweep(kokoro, tmp_path / "fit", runs, [1], kokoro.adapter.settings_of(0, False, 0), [], ["leace", "random"])
     run_erase_sweep(kokoro, plan, tmp_path / "sweep")
     payload = score_erasure(tmp_path / "sweep")
     rows = {row["method"]: row for row in payload["conditions"]}

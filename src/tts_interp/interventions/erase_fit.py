@@ -25,9 +25,15 @@ from tts_interp.core.errors import BadInputError
 from tts_interp.core.fingerprint import weights_provenance
 from tts_interp.core.results import write_csv, write_result
 from tts_interp.interventions.codebooks import probing
-from tts_interp.interventions.erase_runs import collect, is_one_pass
+from tts_interp.interventions.erase_runs import (
+    VOICE_FIELDS,
+    collect,
+    request_of,
+    rows_from,
+    voice_attributes,
+    voice_name,
+)
 from tts_interp.interventions.erasure import ERASER_METHODS, Eraser, fit_erasers, save_eraser
-from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.sites import resolve_sites
 
@@ -37,9 +43,10 @@ ROUNDING_FLOOR = 1e-5  # a column whose spread is below this fraction of the sit
 
 @dataclass(frozen=True)
 class LabelledRun:
-    """One run of the fitting set: its prompt, the class of the erased label, and the voice it speaks in."""
+    """One run of the fitting set: its prompt (the family's request), the class of the erased label, and the voice
+    it speaks in."""
 
-    request: PromptRequest
+    request: Any
     label: str
     voice: str
 
@@ -47,18 +54,11 @@ class LabelledRun:
         return {"request": self.request.to_json(), "label": self.label, "voice": self.voice}
 
 
-def voice_of(request: PromptRequest) -> str:
-    """The voice of a prompt: its speaker, reference clip or instruct (what makes it sound like someone)."""
-    return request.speaker or request.ref_audio or request.instruct or "default voice"
-
-
-PROMPT_FIELDS = ("text", "instruct", "speaker", "ref_audio", "ref_text", "language")
-
-
-def voice_runs(voices: Sequence[str], texts: Sequence[str], label: str, attributes: dict[str, dict[str, str]],
-               base: PromptRequest) -> list[LabelledRun]:
-    """Every voice (a named speaker) x every text. The label is the voice itself for `speaker`, else the
-    voice's attribute (`attributes[voice][label]`, e.g. gender from the model's voice table)."""
+def voice_runs(session: Any, voices: Sequence[str], texts: Sequence[str], label: str,
+               base: dict[str, Any] | None = None) -> list[LabelledRun]:
+    """Every voice (a named speaker) x every text, with `base` voice fields (instruct, language). The label is the
+    voice itself for `speaker`, else the voice's attribute in the model's voice table (e.g. Kokoro's gender)."""
+    attributes = voice_attributes(session)
     runs = []
     for voice in voices:
         if label == "speaker":
@@ -69,15 +69,15 @@ def voice_runs(voices: Sequence[str], texts: Sequence[str], label: str, attribut
             known = sorted({k for a in attributes.values() for k in a})
             raise BadInputError(f"voice {voice!r} has no {label!r} label; labels of this model's voices: "
                                 f"{', '.join(['speaker', *known])}; or give a --manifest with a {label!r} field")
-        runs += [LabelledRun(PromptRequest(**{**base.to_json(), "text": text, "speaker": voice}), value, voice)
-                 for text in texts]
+        fields = {**(base or {}), "speaker": voice}
+        runs += [LabelledRun(request_of(session, text, fields), value, voice) for text in texts]
     return runs
 
 
-def manifest_runs(path: Path, label: str) -> list[LabelledRun]:
-    """Labelled prompts or reference clips from a JSONL manifest: prompt fields (text, speaker, instruct,
-    ref_audio, ref_text, language; paths relative to the manifest) plus the label's field (not needed for
-    `speaker`, which is the row's voice)."""
+def manifest_runs(session: Any, path: Path, label: str) -> list[LabelledRun]:
+    """Labelled prompts or reference clips from a JSONL manifest: `text`, voice fields (speaker, instruct,
+    ref_audio, ref_text, language; paths relative to the manifest), an optional `voice` name, plus the label's
+    field (not needed for `speaker`, which is the row's voice)."""
     path = Path(path)
     if not path.is_file():
         raise BadInputError(f"manifest {path} does not exist")
@@ -91,11 +91,14 @@ def manifest_runs(path: Path, label: str) -> list[LabelledRun]:
             raise BadInputError(f"manifest {path} line {number} is not JSON: {exc.msg}") from None
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):
             raise BadInputError(f"manifest {path} line {number}: each row needs a 'text' string")
-        fields = {k: row[k] for k in PROMPT_FIELDS if row.get(k) is not None}
+        fields = {k: row[k] for k in VOICE_FIELDS if row.get(k) is not None}
         if "ref_audio" in fields and not Path(fields["ref_audio"]).is_absolute():
             fields["ref_audio"] = str(path.parent / fields["ref_audio"])
-        request = PromptRequest(**fields)
-        voice = str(row.get("voice") or voice_of(request))
+        try:
+            request = request_of(session, row["text"], fields)
+        except BadInputError as exc:
+            raise BadInputError(f"manifest {path} line {number}: {exc}") from None
+        voice = str(row.get("voice") or voice_name(fields))
         value = voice if label == "speaker" else row.get(label)
         if value is None:
             raise BadInputError(f"manifest {path} line {number} has no {label!r} field (the label to erase)")
@@ -203,7 +206,7 @@ def run_fit(session: Any, runs: Sequence[LabelledRun], label: str, sites: Sequen
     train = split_runs(runs, label, test_fraction, seed)
     per_site = collect(session, [r.request for r in runs], names, selection, codes, max_new_tokens, advance)
     for site in names:
-        empty = [voice_of(runs[i].request) for i, t in enumerate(per_site[site]) if t.shape[0] == 0]
+        empty = [runs[i].voice for i, t in enumerate(per_site[site]) if t.shape[0] == 0]
         if empty:
             raise BadInputError(f"the selection reads no rows at {site} in {len(empty)} run(s) (e.g. {empty[0]}): "
                                 "check --segments/--frames")
@@ -217,8 +220,7 @@ def run_fit(session: Any, runs: Sequence[LabelledRun], label: str, sites: Sequen
     info = {"counts": counts, "selection": selection.to_json(), "held_out": hold_out_unit(label),
             "test_fraction": test_fraction, "split_seed": seed, "provenance": adapter.describe(),
             "weights": weights_provenance(adapter.model_id, getattr(adapter, "checkpoint", None)),
-            "rows_from": "teacher-forced on given codes" if codes is not None else "one seeded forward pass (seed 0)"
-                         if is_one_pass(session) else f"greedy generation (max_new_tokens={max_new_tokens})",
+            "rows_from": rows_from(session, codes, max_new_tokens),
             "runs": [dict(r.to_json(), train=bool(t)) for r, t in zip(runs, train, strict=True)]}
     erasers, probes = fit_and_probe(rows, runs, label, train, classes, adapter.model_id, seed, info)
     out_dir = Path(out_dir)

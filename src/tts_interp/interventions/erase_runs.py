@@ -1,15 +1,12 @@
-"""The two runs erasure needs, for any family: read a site over labelled prompts, and render one prompt to a
-run directory with writes.
+"""The runs erasure needs, for any family that speaks in a voice, through the family-neutral `run` hook.
 
-A family that can `generate` (Qwen3-TTS) reads through `reading.collect_rows` (greedy generation or teacher
-forcing) and renders through `generation.generate_to_dir`; one that can `synthesize` in one pass (Kokoro) runs
-through its KokoroSession (the prompt's speaker is the Kokoro voice) and is written by
-`kokoro.session.write_run`. A prompt is always a PromptRequest: text, speaker (voice), language.
+A prompt is the family's request (`adapter.request_of(text, voice fields)`: Qwen3-TTS's PromptRequest, Kokoro's
+KokoroRequest); rows are read by `reading.collect_rows` (the family's deterministic run, or teacher forcing on
+given codes) and a prompt is rendered to a run directory by `running.generate_to_dir`, as `generate` writes it.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,85 +14,66 @@ from typing import Any
 import torch
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.interventions.generation import RunConfig, generate_to_dir
+from tts_interp.interventions.reading import collect_rows, prepare_runs
+from tts_interp.interventions.running import generate_to_dir
 from tts_interp.interventions.session import Session
-from tts_interp.models.qwen3_tts.prompt import PromptRequest
-from tts_interp.models.registry import check_capabilities
-from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
-from tts_interp.tracing.selection import Selection, check_segments
+from tts_interp.tracing.selection import Selection
 
-ONE_PASS = "synthesize"  # the capability of a family that renders an utterance in one forward pass
+VOICE_FIELDS = ("speaker", "instruct", "ref_audio", "ref_text", "language")
 
 
 def open_session(model: str, device: str = "auto", dtype: str = "float32") -> Session:
-    """The model's Session (a KokoroSession for a one-pass family); a family that can neither `generate` nor
-    `synthesize` (a denoiser) is refused in one line before loading."""
-    if ONE_PASS in check_capabilities(model, ()).capabilities:
-        from tts_interp.interventions.kokoro.session import KokoroSession
+    """The model's Session; a family with no run hook, or one that does not speak in a voice (a denoiser), is
+    refused in one line before its weights load."""
+    from tts_interp.models.registry import check_capabilities
 
-        return KokoroSession(model, device)
-    check_capabilities(model, ("generate",))
-    return Session(model, device, dtype, needs=("generate",))
-
-
-def is_one_pass(session: Any) -> bool:
-    return ONE_PASS in session.adapter.capabilities
+    family = check_capabilities(model, ("run",))
+    if not hasattr(family, "request_of"):
+        raise BadInputError(f"{model!r} is a {family.family} model: erasure runs models that speak in a voice "
+                            "(Qwen3-TTS, Kokoro)")
+    return Session(model, device, dtype, needs=("run",))
 
 
-def voice_attributes(session: Any) -> dict[str, dict[str, str]]:
+def request_of(session: Session, text: str, voice: dict[str, Any]) -> Any:
+    """The family's request for `text` spoken in `voice` (fields of VOICE_FIELDS; None = not given)."""
+    return session.adapter.request_of(text, {k: v for k, v in voice.items() if v is not None})
+
+
+def voice_name(voice: dict[str, Any]) -> str:
+    """What makes a prompt sound like someone: its speaker, reference clip or instruct."""
+    return str(voice.get("speaker") or voice.get("ref_audio") or voice.get("instruct") or "default voice")
+
+
+def voice_attributes(session: Session) -> dict[str, dict[str, str]]:
     """Labels of the model's named voices (Kokoro: gender, accent, language from the name), else none."""
     voices = getattr(session.adapter, "voices", None)
     return {v.name: v.to_json() for v in voices()} if callable(voices) else {}
 
 
-def _forward_prompts(session: Any, request: PromptRequest) -> list[Any]:
-    if not request.speaker:
-        raise BadInputError(f"{session.adapter.model_id} speaks in a named voice: give each prompt a voice")
-    language = None if request.language in (None, "auto") else request.language
-    return session.prompts(request.text, request.speaker, language)
-
-
-def check_prompt(session: Any, request: PromptRequest, selection: Selection) -> None:
+def check_prompt(session: Session, request: Any, selection: Selection) -> None:
     """Prepare a prompt and check the selection's segments against it (before any run)."""
-    if is_one_pass(session):
-        for prompt in _forward_prompts(session, request):
-            check_segments(selection, prompt.segments)
-    else:
-        from tts_interp.interventions.reading import prepare_runs
-
-        prepare_runs(session, [request], selection)
+    prepare_runs(session, [request], selection)
 
 
-def collect(session: Any, requests: Sequence[PromptRequest], sites: Sequence[str], selection: Selection,
+def collect(session: Session, requests: Sequence[Any], sites: Sequence[str], selection: Selection,
             codes: torch.Tensor | None = None, max_new_tokens: int = 50,
             advance: Callable[[int], None] | None = None) -> dict[str, list[torch.Tensor]]:
-    """Per site, one (rows, H) tensor per prompt, read on `selection`."""
-    if not is_one_pass(session):
-        from tts_interp.interventions.reading import collect_rows, prepare_runs
-
-        prompts = prepare_runs(session, requests, selection)
-        return collect_rows(session, prompts, sites, selection, codes, max_new_tokens, advance)
-    per_site: dict[str, list[torch.Tensor]] = {site: [] for site in sites}
-    reads = [Read(site, selection) for site in sites]
-    for request in requests:
-        store = session.run(_forward_prompts(session, request), 0, reads).store
-        for site in sites:
-            per_site[site].append(store.get(site).values.float())
-        if advance:
-            advance(1)
-    return per_site
+    """Per site, one (rows, H) tensor per prompt, read on `selection` during the family's deterministic run
+    (greedy decoding of `max_new_tokens`, or a synthesis at seed 0), or teacher-forced on `codes`."""
+    prompts = prepare_runs(session, requests, selection)
+    return collect_rows(session, prompts, sites, selection, codes, max_new_tokens, advance)
 
 
-def render(session: Any, config: RunConfig, out_dir: Path, writes: Sequence[Write] = (),
+def rows_from(session: Session, codes: torch.Tensor | None, max_new_tokens: int) -> str:
+    """How `collect` read its rows, in words, for result files."""
+    if codes is not None:
+        return "teacher-forced on given codes"
+    settings = session.adapter.deterministic_settings(max_new_tokens).to_json()
+    return f"the family's deterministic run ({', '.join(f'{k}={v}' for k, v in settings.items() if v is not None)})"
+
+
+def render(session: Session, config: Any, out_dir: Path, writes: Sequence[Write] = (),
            extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Generate one prompt (seeded) with `writes` and write audio.wav + result.json (+ codes.npy if any)."""
-    if not is_one_pass(session):
-        return generate_to_dir(session, config, out_dir, writes=list(writes), extra=extra)
-    from tts_interp.interventions.kokoro.session import write_run
-
-    started = time.perf_counter()
-    run = session.run(_forward_prompts(session, config.prompt), config.settings.seed, writes=writes)
-    frames = int(sum(int(d.sum()) for d in run.durations))
-    return write_run(Path(out_dir), session, run, {"command": "generate", "run_config": config.to_json(),
-                                                   "frames": frames, **(extra or {})}, time.perf_counter() - started)
+    """Run one prompt (seeded by its settings) with `writes`; write its run directory as `generate` does."""
+    return generate_to_dir(session, config, Path(out_dir), writes=list(writes), extra=extra)

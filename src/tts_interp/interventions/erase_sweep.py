@@ -3,8 +3,9 @@
 Layout of OUT: plain/<run>/ (each prompt generated plainly: the attackers' original speech), cells/<method>/
 <site>/alpha<a>/<run>/ (audio.wav, codes.npy, result.json exactly as `generate` writes them, with the erasure
 recorded), cells.csv, clips.jsonl (one row per clip: id, audio, text, speaker = the voice, label, method, site,
-alpha, text_index; read by `erase score`), manifest.jsonl (id, audio, text, reference = the prompt's plain run:
-ready for `tts-interp eval`) and result.json; paths relative to OUT.
+alpha, text_index; read by `erase score`), manifest.jsonl (id, audio, text, voice, condition, reference = the
+prompt's plain run: `tts-interp eval --scorers asr,attackers` on it gives `erase score`'s table) and result.json;
+paths relative to OUT.
 Everything is validated before the first generation; the tables are rewritten after each cell, and a rerun
 into the same OUT reuses a run only if it was made under exactly the same configuration (weights, prompt,
 settings, eraser content, site, alpha: core/fingerprint.py); any other is recomputed or refused.
@@ -25,19 +26,26 @@ from tts_interp.interventions.erase_fit import LabelledRun
 from tts_interp.interventions.erase_runs import check_prompt, render
 from tts_interp.interventions.erasure import ERASER_METHODS, Eraser, load_eraser
 from tts_interp.interventions.generation import RunConfig
+from tts_interp.interventions.running import run_length
 from tts_interp.interventions.steering import parse_alphas
-from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.selection import Selection
+
+SITE_JOIN = "+"  # `a+b`: one cell erases at sites a and b together
 
 
 @dataclass(frozen=True)
 class EraseCell:
-    """One erased generation: eraser `method` at `site` with strength `alpha`, on prompt number `run`."""
+    """One erased generation: eraser `method` at `site` (a site, or sites joined by `+`, erased together) with
+    strength `alpha`, on prompt number `run`."""
 
     method: str
     site: str
     alpha: float
     run: int
+
+    @property
+    def sites(self) -> list[str]:
+        return self.site.split(SITE_JOIN)
 
     @property
     def path(self) -> str:
@@ -46,7 +54,8 @@ class EraseCell:
 
 @dataclass
 class ErasePlan:
-    """A validated sweep: erasers by method, sites, alphas, the prompts (with voice and label) and settings."""
+    """A validated sweep: erasers by method, sites (or `+` groups), alphas, the prompts (with voice and label) and
+    the family's run settings (seed, decoding)."""
 
     model: str
     erasers: dict[str, Eraser]
@@ -54,7 +63,7 @@ class ErasePlan:
     sites: list[str]
     alphas: list[float]
     runs: list[LabelledRun]
-    settings: GenerationSettings
+    settings: Any
     selection: Selection
     device: str = "auto"
     dtype: str = "float32"
@@ -88,9 +97,10 @@ def eraser_files(path: Path, methods: Sequence[str]) -> dict[str, Path]:
 
 
 def plan_erase_sweep(session: Any, eraser_path: Path, runs: Sequence[LabelledRun], alphas: Sequence[float | str],
-                     settings: GenerationSettings, sites: Sequence[str] = (), methods: Sequence[str] = ERASER_METHODS,
+                     settings: Any, sites: Sequence[str] = (), methods: Sequence[str] = ERASER_METHODS,
                      selection: Selection | None = None, device: str = "auto", dtype: str = "float32") -> ErasePlan:
-    """Validate a sweep: erasers fit this model and sites, alphas in [0, 1], prompts prepare, segments exist."""
+    """Validate a sweep: erasers fit this model and sites, alphas in [0, 1], prompts prepare, segments exist.
+    `sites` are the eraser's sites or `+`-joined groups of them (default: each of its sites alone)."""
     adapter = session.adapter
     selection = selection or Selection()
     if not runs:
@@ -100,10 +110,11 @@ def plan_erase_sweep(session: Any, eraser_path: Path, runs: Sequence[LabelledRun
     if bad:
         raise BadInputError(f"erasure strength {bad[0]:g} is outside [0, 1] (0 = no edit, 1 = full erasure)")
     files = eraser_files(eraser_path, methods)
-    erasers = {m: load_eraser(f, adapter.model_id, sites) for m, f in files.items()}
+    singles = [s for group in sites for s in group.split(SITE_JOIN)]
+    erasers = {m: load_eraser(f, adapter.model_id, singles) for m, f in files.items()}
     site_list = list(sites) or list(next(iter(erasers.values())).sites)
     for eraser in erasers.values():
-        for site in site_list:
+        for site in (s for group in site_list for s in group.split(SITE_JOIN)):
             eraser.site(site)
             if site not in adapter.sites():
                 raise UnknownNameError("site", site, list(adapter.sites()))
@@ -166,11 +177,12 @@ def run_erase_sweep(session: Any, plan: ErasePlan, out_dir: Path,
         clip_id, audio = rel.replace("/", ":"), f"{rel}/audio.wav"
         clips.append({"id": clip_id, "audio": audio, "text": voice.request.text, "speaker": voice.voice,
                       "label": voice.label, "method": method, "site": site, "alpha": alpha, "text_index": index[run]})
-        manifest.append({"id": clip_id, "audio": audio, "text": voice.request.text,
-                         "reference": [f"plain/run{run:03d}/audio.wav"]})
+        condition = {} if site is None else {"condition": {"method": method, "site": site, "alpha": alpha}}
+        manifest.append({"id": clip_id, "audio": audio, "text": voice.request.text, "voice": voice.voice,
+                         "reference": [f"plain/run{run:03d}/audio.wav"], **condition})
+        frames, seconds = run_length(result)
         rows.append({"id": rel, "method": method, "site": site, "alpha": alpha, "run": run, "voice": voice.voice,
-                     "frames": result["frames"],
-                     "audio_seconds": result.get("audio_seconds", result["seconds"])})
+                     "frames": frames, "audio_seconds": seconds})
         write_csv(out_dir / "cells.csv", rows)
         write_jsonl(out_dir / "clips.jsonl", clips)
         write_jsonl(out_dir / "manifest.jsonl", manifest)
@@ -182,7 +194,7 @@ def run_erase_sweep(session: Any, plan: ErasePlan, out_dir: Path,
     for rel, run, cell, config in todo:
         result = finished_cell(out_dir / rel, config, ("audio.wav",), policy, on_stale)
         if result is None:
-            writes = plan.erasers[cell.method].writes([cell.site], cell.alpha, plan.selection) if cell else []
+            writes = plan.erasers[cell.method].writes(cell.sites, cell.alpha, plan.selection) if cell else []
             result = render(session, plan.config(run), out_dir / rel, writes,
                             extra={"erasure": config["erasure"], **stamp(config)})
         if cell is None:

@@ -33,3 +33,10 @@ def generate_to_dir(session: Session, config: Any, out_dir: Path, writes: Sequen
     run = session.adapter.run(session.engine, prompt, config.settings, writes=list(writes or []), **progress)
     timing = {"generate_seconds": round(time.perf_counter() - started, 3)}
     return session.adapter.write_run(out_dir, run, config.to_json(), {**timing, **(extra or {})})
+
+
+def run_length(result: dict[str, Any]) -> tuple[int, float]:
+    """(frames, audio seconds) of a run directory's result.json, whichever family wrote it (Qwen3-TTS records
+    its frames; Kokoro its per-token durations)."""
+    frames = result["frames"] if "frames" in result else sum(map(sum, result["durations"]))
+    return int(frames), float(result.get("audio_seconds", result.get("seconds")))
