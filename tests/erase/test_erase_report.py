@@ -9,16 +9,9 @@ import numpy as np
 import soundfile as sf
 
 from tts_interp.core.results import write_jsonl, write_result
+from tts_interp.evals.attackers import score_attackers
+from tts_interp.evals.privacy_sweep import attack_clips
 from tts_interp.report.html_report import build_report
-
-
-def _row(method, site, alpha):  # noqa: ANN001, ANN202
-    eer = {"ignorant_eer": 0.3, "ignorant_eer_ci95": [0.1, 0.5], "ignorant_eer_n_target": 2,
-           "ignorant_eer_n_nontarget": 2, "lazy_informed_eer": 0.2, "lazy_informed_eer_ci95": [0.0, 0.4],
-           "lazy_informed_eer_n_target": 2, "lazy_informed_eer_n_nontarget": 2}
-    return {"method": method, "site": site, "alpha": alpha, "n_clips": 4, **eer, "identification": 0.5,
-            "identification_ci95": [0.0, 1.0], "identification_n": 2, "identification_chance": 0.5, "wer": 0.1,
-            "wer_ci95": [0.0, 0.2], "wer_n": 4, "cer": 0.05, "cer_ci95": [0.0, 0.1], "cer_n": 4}
 
 
 def test_sweep_page_shows_attackers_and_the_same_sentence_before_and_after(tmp_path):
@@ -35,11 +28,15 @@ def test_sweep_page_shows_attackers_and_the_same_sentence_before_and_after(tmp_p
     write_jsonl(tmp_path / "clips.jsonl", clips)
     write_result(tmp_path, {"command": "erase apply", "status": "complete", "sites": ["style.timbre"],
                             "alphas": [1.0], "erasers": {}, "model": {"model_id": "kokoro-82m"}})
-    write_result(tmp_path / "privacy", {"command": "erase score", "protocol": "enrol half, try half",
-                                        "conditions": [_row("none", "", 0.0), _row("leace", "style.timbre", 1.0)],
-                                        "frontier": {}})
+    rng = np.random.default_rng(0)
+    voice_of = {"af_a": rng.normal(size=8), "am_b": rng.normal(size=8)}
+    attack = attack_clips(tmp_path, clips)
+    embed = {c.audio: voice_of[c.voice] + 0.1 * rng.normal(size=8) for c in attack}  # the voices stay apart
+    payload = score_attackers(attack, lambda paths: {p: embed[p] for p in paths})
+    write_result(tmp_path / "privacy", {"command": "erase score", **payload})
     page = build_report(tmp_path, tmp_path / "page.html").read_text()
-    assert "ignorant EER (0.5 = chance)" in page and "0.3" in page and "n=2+2" in page
+    assert "ignorant EER (0.5 = chance)" in page and "method=leace site=style.timbre alpha=1" in page
+    assert "n=2+2" in page and "original" in page
     assert "the same sentence before and after erasure" in page
     assert page.count("<audio") == 4  # 2 voices x (plain + leace) for the trial text
 

@@ -74,3 +74,26 @@ def print_done(out_dir: Path, summary: dict[str, Any]) -> None:
     for key, value in summary.items():
         console.print(f"  [bold]{key}[/bold]: {value}")
     console.print(f"[green]done[/green]: outputs in {out_dir} (see {Path(out_dir) / 'result.json'})")
+
+
+def attack_text(row: dict[str, Any]) -> str:
+    """One condition of the attackers: ignorant EER [CI] with its trials (chance 0.5), and WER with its n."""
+    if row.get("ignorant_eer") is None:
+        return f"no EER ({row.get('reason')})"
+    low, high = row["ignorant_eer_ci95"]
+    wer = "n/a" if row.get("wer") is None else f"{row['wer']:.3f} (n={row['wer_n']})"
+    return (f"ignorant EER {row['ignorant_eer']:.3f} [{low:.3f}, {high:.3f}] (n={row['ignorant_eer_n_target']}+"
+            f"{row['ignorant_eer_n_nontarget']} trials; chance 0.5), WER {wer}")
+
+
+def attackers_line(attacks: dict[str, Any]) -> str:
+    """The attackers in a line: the original speech, and the condition that hides the voice best."""
+    rows = attacks["conditions"]
+    if not rows:
+        return f"not scored ({attacks.get('reason')})"
+    scored = [r for r in rows[1:] if r.get("ignorant_eer") is not None]
+    text = f"{len(rows) - 1} condition(s); original: {attack_text(rows[0])}"
+    if scored:
+        best = max(scored, key=lambda r: r["ignorant_eer"])
+        text += f"; most erased ({best['condition']}): {attack_text(best)}"
+    return text + (f"; {len(attacks['unusable'])} clip(s) left out" if attacks.get("unusable") else "")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from tts_interp.cli import options as opt
-from tts_interp.cli.common import print_done, progress_bar, say_stale, status
+from tts_interp.cli.common import attackers_line, print_done, progress_bar, say_stale, status
 from tts_interp.cli.talker_common import parse_names, selection_of
 from tts_interp.core.errors import BadInputError
 
@@ -27,16 +27,13 @@ def _runs(session: Any, voices: str | None, texts: list[str] | None, manifest: P
           instruct: str | None, language: str) -> list[Any]:
     """The labelled runs: a manifest's rows, or every voice x every text (labels from the model's voices)."""
     from tts_interp.interventions.erase_fit import manifest_runs, voice_runs
-    from tts_interp.interventions.erase_runs import voice_attributes
-    from tts_interp.models.qwen3_tts.prompt import PromptRequest
 
     if manifest is not None:
-        return manifest_runs(manifest, label)
+        return manifest_runs(session, manifest, label)
     names = parse_names(voices)
     if not names or not texts:
         raise BadInputError("give --voices and at least one --text, or a --manifest of labelled prompts")
-    base = PromptRequest(text="", instruct=instruct, language=language)
-    return voice_runs(names, texts, label, voice_attributes(session), base)
+    return voice_runs(session, names, texts, label, {"instruct": instruct, "language": language})
 
 
 def fit(model: opt.ModelOption, out: opt.OutOption,
@@ -75,8 +72,10 @@ def apply(model: opt.ModelOption, out: opt.OutOption,
           eraser: Annotated[Path, typer.Option("--eraser", help="an eraser file, or an `erase fit` directory")],
           alphas: Annotated[str, typer.Option("--alphas", help="strengths in [0, 1], comma-separated (0 = no edit, "
                                                                "1 = full erasure)")] = "0,0.5,1",
-          sites: Annotated[str | None, typer.Option("--sites", help="sites to erase at, one per cell (default: "
-                                                                    "every site of the eraser)")] = None,
+          sites: Annotated[str | None, typer.Option("--sites", help="sites to erase at, one per cell; `a+b` "
+                                                                    "erases at a and b together in one cell "
+                                                                    "(default: every site of the eraser alone)")
+                                       ] = None,
           methods: Annotated[str, typer.Option("--methods", help="leace,mean_diff,random (with a directory)")
                              ] = "leace,mean_diff,random",
           voices: VoicesOption = None, text: opt.TextsOption = None, manifest: ManifestOption = None,
@@ -89,12 +88,11 @@ def apply(model: opt.ModelOption, out: opt.OutOption,
     """Generate plainly and erased (eraser x site x alpha x prompt), one run directory each; then score."""
     from tts_interp.interventions.erase_runs import open_session
     from tts_interp.interventions.erase_sweep import plan_erase_sweep, run_erase_sweep
-    from tts_interp.models.qwen3_tts.settings import GenerationSettings
 
     with status(f"loading {model}"):
         session = open_session(model, device, dtype)
     runs = _runs(session, voices, text, manifest, label, instruct, language)
-    settings = GenerationSettings(max_new_tokens=max_new_tokens, seed=seed, greedy=greedy)
+    settings = session.adapter.settings_of(seed, greedy, max_new_tokens)
     plan = plan_erase_sweep(session, eraser, runs, parse_names(alphas) or [], settings, parse_names(sites) or [],
                             parse_names(methods) or [], selection_of(segments, frames), device, dtype)
     with progress_bar(f"erasing: {len(runs)} plain + {len(plan.cells)} cells", plan.generations) as advance:
@@ -113,16 +111,8 @@ def _score(out: Path, seed: int) -> dict[str, str]:
     with progress_bar("scoring clips (ASR)", len(read_clips(out))) as advance:
         payload = score_erasure(out, ScoreConfig(seed=seed), advance)
     plots = plot_frontier(Path(out) / "privacy", payload)
-
-    def fmt(row: dict) -> str:
-        ci = row["ignorant_eer_ci95"]
-        return (f"EER {row['ignorant_eer']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}] (n={row['ignorant_eer_n_target']}+"
-                f"{row['ignorant_eer_n_nontarget']}), WER {row['wer']:.3f} (n={row['wer_n']})")
-
-    rows = payload["conditions"]
-    best = max(rows, key=lambda r: r["ignorant_eer"])
-    return {"unerased": fmt(rows[0]), f"most erased ({best['method']} {best['site']} alpha {best['alpha']:g})":
-            fmt(best), "table": str(Path(out) / "privacy" / "privacy.csv"), "plots": ", ".join(plots) or "none"}
+    return {"attackers": attackers_line(payload), "table": str(Path(out) / "privacy" / "privacy.csv"),
+            "plots": ", ".join(plots) or "none"}
 
 
 def score(sweep: Annotated[Path, typer.Argument(help="the output directory of `erase apply`")],

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from tts_interp.cli import options as opt
-from tts_interp.cli.common import print_done, progress_bar
+from tts_interp.cli.common import attackers_line, print_done, progress_bar
 from tts_interp.core.errors import BadInputError
-from tts_interp.evals.scorer_names import SCORERS
+from tts_interp.evals.scorer_names import ALL_SCORERS, SCORERS
 
 
 def eval_command(
@@ -22,7 +22,9 @@ def eval_command(
     asr: Annotated[str, typer.Option("--asr", help="faster-whisper | whisper")] = "faster-whisper",
     asr_model: Annotated[str | None, typer.Option("--asr-model", help="local model dir or hub id")] = None,
     normalizer: Annotated[str, typer.Option("--normalizer", help="whisper | seed-tts")] = "whisper",
-    scorers: Annotated[str, typer.Option("--scorers", help=f"comma-separated: {','.join(SCORERS)}")]
+    scorers: Annotated[str, typer.Option("--scorers", help=f"comma-separated: {','.join(ALL_SCORERS)} "
+                                                                "(attackers: rows need `voice`, `text`, a `condition` "
+                                                                "and the original clip as `reference`)")]
     = ",".join(SCORERS),
     batch_size: Annotated[int, typer.Option("--batch-size", help="clips per embedding / ASR batch")] = 16,
     device: opt.DeviceOption = "auto",
@@ -43,6 +45,10 @@ def eval_command(
     total = len(read_manifest(manifest))
     with progress_bar("scoring", total) as advance:
         payload = evaluate_manifest(manifest, config, out, advance, calibration)
+    if payload.get("attackers", {}).get("frontier"):
+        from tts_interp.report.erase_plots import plot_frontier
+
+        plot_frontier(out, payload["attackers"])
     agg = payload["aggregates"]
     fitted = payload["verifier_calibration"]
 
@@ -55,7 +61,8 @@ def eval_command(
     print_done(out, {"items": f"{agg['n_items']} ({agg['n_failed']} failed)", "WER": show(agg["wer_corpus"]),
                      "similarity": show(agg["similarity_mean"]), "identity shift": show(agg["identity_shift_mean"]),
                      "verifier EER": f"{fitted['eer']:.3f}" if fitted.get("available")
-                     else f"n/a ({fitted.get('reason')})"})
+                     else f"n/a ({fitted.get('reason')})",
+                     **({"attackers": attackers_line(payload["attackers"])} if "attackers" in payload else {})})
     if agg["n_items"] and agg["n_failed"] == agg["n_items"]:
         reason, count = max(payload["failed_reasons"].items(), key=lambda kv: kv[1])
         raise BadInputError(f"every item failed ({agg['n_items']}); most common reason ({count}x): {reason}")

@@ -1,4 +1,5 @@
-"""`tts-interp eval`: score a JSONL manifest, write items.csv row by row and result.json at the end."""
+"""`tts-interp eval`: score a JSONL manifest, write items.csv row by row, then the set scorers (attackers.csv)
+and result.json at the end."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tts_interp.core.results import write_result
+from tts_interp.core.results import write_csv, write_result
 from tts_interp.evals.aggregate import summarise
+from tts_interp.evals.attackers import item_clip, score_rows
 from tts_interp.evals.items import EvalItem, read_manifest, user_columns
 from tts_interp.evals.score_config import ROW_COLUMNS, ScoreConfig
 from tts_interp.evals.scoring import Evaluator
@@ -61,9 +63,15 @@ def evaluate_manifest(manifest: Path, config: ScoreConfig, out_dir: Path,
     scored = [e.audio for e in entries if isinstance(e, EvalItem)]
     fitted = (evaluator.calibrate(read_manifest(calibration), scored, f"--calibration manifest {calibration}")
               if calibration is not None else evaluator.calibrate(entries, scored))
+    if "attackers" in config.scorers:
+        items = [e for e in entries if isinstance(e, EvalItem)]
+        attacks = score_rows([item_clip(e) for e in items], [e.id for e in items], evaluator.embed_files,
+                             {Path(r["audio"]): r for r in rows}, config.seed)
+        write_csv(out_dir / "attackers.csv", attacks["conditions"])
     payload = {"command": "eval", "manifest": str(manifest), "config": config.to_dict(),
                "backends": evaluator.describe(), "verifier_calibration": fitted,
                "aggregates": summarise(rows, fitted, config.seed), "items_csv": "items.csv",
+               **({"attackers": attacks, "attackers_csv": "attackers.csv"} if "attackers" in config.scorers else {}),
                "failed_reasons": dict(Counter(str(r["error"]) for r in rows if r["status"] == "failed")),
                "seconds": round(time.time() - started, 2)}
     write_result(out_dir, payload)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.core.stats import bootstrap_ci, percentile_interval, stratified_bootstrap
+from tts_interp.core.stats import bootstrap_ci
 
 BOOTSTRAP_SAMPLES = 1000
 P_TARGET = 0.01  # NIST SRE / VoxCeleb minDCF operating point
@@ -157,17 +157,6 @@ def eer(scores: Sequence[float], labels: Sequence[bool]) -> tuple[float, float]:
     rate = far[k - 1] + a * (far[k] - far[k - 1])
     upper = thresholds[k] if np.isfinite(thresholds[k]) else thresholds[k - 1]
     return float(rate), float(thresholds[k - 1] + a * (upper - thresholds[k - 1]))
-
-
-def eer_with_ci(target: Sequence[float], nontarget: Sequence[float], n_boot: int, seed: int = 0
-                ) -> tuple[float, float, tuple[float, float]]:
-    """EER, its threshold and a 95% bootstrap CI (target and non-target scores resampled within themselves)."""
-    t, n = np.asarray(target, dtype=np.float64), np.asarray(nontarget, dtype=np.float64)
-    labels = np.r_[np.ones(len(t), bool), np.zeros(len(n), bool)]
-    value, threshold = eer(np.r_[t, n], labels)
-    boot = stratified_bootstrap([t, n], lambda a, b: eer(np.r_[a, b], labels)[0], n_boot, np.random.default_rng(seed))
-    low, high = percentile_interval(boot)
-    return value, threshold, (float(low), float(high))
 
 
 def min_dcf(scores: Sequence[float], labels: Sequence[bool], p_target: float = P_TARGET,

@@ -11,7 +11,8 @@ cell) is split per voice into enrolment texts (the lower half of each voice's te
 - utility: WER/CER of the erased clips (Whisper) against the text they should say.
 
 The unerased baseline (condition `plain`, trials on plain clips) comes with every table. EERs carry a 95%
-bootstrap CI (target and non-target trials resampled), accuracies a bootstrap CI over trials, every figure n.
+bootstrap CI over trial clips (each clip's target and non-target trials resampled together), accuracies a
+bootstrap CI over trial clips, every figure n.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from tts_interp.core.errors import BadInputError
+from tts_interp.core.stats import cluster_bootstrap, percentile_interval
 from tts_interp.evals import metrics
 
 BOOTSTRAP = 500
@@ -61,21 +63,33 @@ def voice_models(enrol: Sequence[Clip]) -> dict[str, np.ndarray]:
     return {v: metrics.centroid(np.stack(e)) for v, e in sorted(grouped.items())}
 
 
-def eer_summary(target: Sequence[float], nontarget: Sequence[float], seed: int = 0,
+def eer_summary(scores: Sequence[float], is_target: Sequence[bool], trial_clip: Sequence[int], seed: int = 0,
                 samples: int = BOOTSTRAP) -> dict[str, Any]:
-    """EER with a 95% bootstrap CI (target and non-target scores resampled separately) and the trial counts."""
-    value, threshold, ci = metrics.eer_with_ci(target, nontarget, samples, seed)
-    return {"value": value, "ci95": list(ci), "threshold": threshold, "n_target": len(target),
-            "n_nontarget": len(nontarget), "chance": 0.5}
+    """EER of verification trials with a 95% bootstrap CI that resamples trial *clips* (every trial of one clip
+    goes together: its scores share the clip, so they are not independent), and the trial counts."""
+    scores_arr, target = np.asarray(scores, dtype=np.float64), np.asarray(is_target, dtype=bool)
+    value, threshold = metrics.eer(scores_arr, target)
+
+    def resampled(rows: np.ndarray) -> float | None:
+        picked = target[rows]
+        return metrics.eer(scores_arr[rows], picked)[0] if picked.any() and not picked.all() else None
+
+    boot = cluster_bootstrap(np.asarray(trial_clip), resampled, samples, np.random.default_rng(seed))
+    low, high = percentile_interval(boot)
+    return {"value": value, "ci95": [float(low), float(high)], "threshold": threshold,
+            "n_target": int(target.sum()), "n_nontarget": int((~target).sum()),
+            "n_trial_clips": len(set(trial_clip)), "chance": 0.5}
 
 
 def verification(models: dict[str, np.ndarray], trials: Sequence[Clip], seed: int = 0) -> dict[str, Any]:
     """EER of verifying every trial clip against every enrolled voice (same voice = target trial)."""
-    target, nontarget = [], []
-    for clip in trials:
+    scores, is_target, clip_of = [], [], []
+    for k, clip in enumerate(trials):
         for voice, model in models.items():
-            (target if voice == clip.voice else nontarget).append(metrics.cosine(clip.embedding, model))
-    return eer_summary(target, nontarget, seed)
+            scores.append(metrics.cosine(clip.embedding, model))
+            is_target.append(voice == clip.voice)
+            clip_of.append(k)
+    return eer_summary(scores, is_target, clip_of, seed)
 
 
 def identification(models: dict[str, np.ndarray], trials: Sequence[Clip], seed: int = 0) -> dict[str, Any]:

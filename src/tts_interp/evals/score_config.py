@@ -15,7 +15,7 @@ from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.evals.asr import ASR_BACKENDS
 from tts_interp.evals.items import EvalItem
 from tts_interp.evals.normalize import NORMALIZERS
-from tts_interp.evals.scorer_names import SCORERS
+from tts_interp.evals.scorer_names import ALL_SCORERS, SCORERS
 from tts_interp.evals.speaker import SPEAKER_BACKENDS
 
 SAMPLE_RATE = 16_000
@@ -31,7 +31,8 @@ ROW_COLUMNS = ("id", "status", "error", "audio", "wer", "cer", "similarity", "id
 
 @dataclass(frozen=True)
 class ScoreConfig:
-    """Which scorers run, with which backends, models, normaliser and device (saved with every result)."""
+    """Which scorers run (item scorers per clip, set scorers such as `attackers` over the scored set), with which
+    backends, models, normaliser and device (saved with every result)."""
 
     scorers: tuple[str, ...] = SCORERS
     speaker: str = "resemblyzer"
@@ -46,10 +47,10 @@ class ScoreConfig:
     def validated(self) -> ScoreConfig:
         """Check every name (unknown ones fail with the valid choices) and return self."""
         for scorer in self.scorers:
-            if scorer not in SCORERS:
-                raise UnknownNameError("scorer", scorer, SCORERS)
+            if scorer not in ALL_SCORERS:
+                raise UnknownNameError("scorer", scorer, ALL_SCORERS)
         if not self.scorers:
-            raise BadInputError(f"no scorers chosen; valid: {', '.join(SCORERS)}")
+            raise BadInputError(f"no scorers chosen; valid: {', '.join(ALL_SCORERS)}")
         if self.speaker not in SPEAKER_BACKENDS:
             raise UnknownNameError("speaker backend", self.speaker, SPEAKER_BACKENDS)
         if self.asr not in ASR_BACKENDS:

@@ -26,21 +26,23 @@ def render_erase_fit(run: RunDir) -> list[str]:
     return [html.section("held-out probe for the erased label", html.note(run.result.get("probe", "")), table)]
 
 
-def _conditions(payload: Mapping[str, Any]) -> str:
+def attackers_table(payload: Mapping[str, Any]) -> str:
+    """One row per condition of the `attackers` set scorer (the original speech first), every figure with n."""
+    def trials(c: Mapping[str, Any], key: str) -> str:
+        return f"{c[f'{key}_n_target']}+{c[f'{key}_n_nontarget']}" if c.get(f"{key}_n_target") else "0"
+
     rows = []
     for c in payload.get("conditions") or []:
-        rows.append([c["method"], c["site"], c["alpha"],
-                     _stat(c["ignorant_eer"], c["ignorant_eer_ci95"],
-                           f"{c['ignorant_eer_n_target']}+{c['ignorant_eer_n_nontarget']}"),
-                     _stat(c["lazy_informed_eer"], c["lazy_informed_eer_ci95"],
-                           f"{c['lazy_informed_eer_n_target']}+{c['lazy_informed_eer_n_nontarget']}"),
+        rows.append([c["condition"], _stat(c["ignorant_eer"], c["ignorant_eer_ci95"], trials(c, "ignorant_eer")),
+                     _stat(c["lazy_informed_eer"], c["lazy_informed_eer_ci95"], trials(c, "lazy_informed_eer")),
                      _stat(c["identification"], c["identification_ci95"], c["identification_n"]),
                      c["identification_chance"], _stat(c["wer"], c["wer_ci95"], c["wer_n"]),
-                     _stat(c["cer"], c["cer_ci95"], c["cer_n"])])
-    columns = ["eraser", "site", "alpha", "ignorant EER (0.5 = chance)", "lazy-informed EER", "identification",
-               "chance", "WER", "CER"]
+                     _stat(c["cer"], c["cer_ci95"], c["cer_n"]), c.get("reason") or ""])
+    columns = ["condition", "ignorant EER (0.5 = chance)", "lazy-informed EER", "identification",
+               "identification chance", "WER", "CER", "not scored because"]
     return html.table(columns, rows, caption="n: target + non-target trials (EER), trial clips (identification), "
-                                             "clips (WER/CER); the unerased baseline is the row `none`")
+                                             "clips (WER/CER); the first row is the original speech (the unerased "
+                                             "control)")
 
 
 def _same_sentence(sweep: RunDir) -> str:
@@ -71,10 +73,20 @@ def _privacy(run: RunDir, sweep_dir: Path) -> list[str]:
                                                     warn=True))]
     scored = RunDir(folder, payload, run.page_dir, run.embed_audio_below, run.shown_plots)
     sweep = RunDir(sweep_dir, load_result(sweep_dir), run.page_dir, run.embed_audio_below, run.shown_plots)
-    points = f"<pre>{html.esc(json.dumps(payload.get('frontier'), indent=1))}</pre>"
-    return [html.section("attackers and utility", html.note(payload.get("protocol", "")), _conditions(payload),
-                         scored.plots(["frontier.png"]), html.details("frontier points", points)),
-            html.section("listen", _same_sentence(sweep))]
+    return [attackers_section(scored, payload), html.section("listen", _same_sentence(sweep))]
+
+
+def attackers_section(run: RunDir, attacks: Mapping[str, Any]) -> str:
+    """The `attackers` set scorer's results (of `erase score`, `eval` or a suite): protocol, the table, the
+    frontier plot (frontier.png in the run's directory) and its points, and the clips left out."""
+    points = f"<pre>{html.esc(json.dumps(attacks.get('frontier'), indent=1))}</pre>"
+    left_out = attacks.get("unusable") or []
+    notes = [html.note(f"not scored: {attacks['reason']}", warn=True)] if attacks.get("reason") else []
+    notes += [html.note(f"{len(left_out)} clip(s) left out, e.g. {left_out[0]['id']}: {left_out[0]['reason']}",
+                        warn=True)] if left_out else []
+    return html.section("attackers and utility (VoicePrivacy-style)", html.note(attacks.get("protocol", "")),
+                        *notes, attackers_table(attacks), run.plots(["frontier.png"]),
+                        html.details("frontier points", points) if attacks.get("frontier") else "")
 
 
 def render_erase_apply(run: RunDir) -> list[str]:

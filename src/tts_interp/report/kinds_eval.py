@@ -15,6 +15,7 @@ from typing import Any
 
 from tts_interp.evals.aggregate import summarise
 from tts_interp.report import html
+from tts_interp.report.kinds_erase import attackers_section
 from tts_interp.report.run_dir import RunDir, load_result, number, reference_clips
 from tts_interp.report.sections import RANDOM_WEIGHTS, aggregates_table, axes_of, grid, is_builtin
 
@@ -92,7 +93,8 @@ def render_eval(run: RunDir) -> list[str]:
              aggregates_table(result.get("aggregates") or {}),
              html.note(f"verifier calibration: {_calibration_text(calibration)}"), _grids(rows),
              items_table(run, rows, refs)]
-    return [html.section("scores", *parts)]
+    attacks = [attackers_section(run, result["attackers"])] if result.get("attackers") else []
+    return [html.section("scores", *parts), *attacks]
 
 
 def _calibration_text(calibration: Mapping[str, Any]) -> str:
@@ -126,4 +128,5 @@ def render_suite(run: RunDir) -> list[str]:
                               "pending": pending, **dropped}),
              aggregates_table(aggregates), html.note(f"verifier calibration: {_calibration_text(calibration)}"),
              _grids(joined), items_table(run, joined, refs)]
-    return [html.section("suite results", *parts)]
+    attacks = [attackers_section(run, run.result["attackers"])] if run.result.get("attackers") else []
+    return [html.section("suite results", *parts), *attacks]
