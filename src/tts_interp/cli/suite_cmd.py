@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tts_interp.cli import options as opt
-from tts_interp.cli.common import console, print_done, progress_bar
+from tts_interp.cli.common import attackers_line, console, print_done, progress_bar
 
 suite_app = typer.Typer(no_args_is_help=True, help="Run, inspect and report experiment suites (YAML), locally or on Ray.")
 DirArgument = Annotated[Path, typer.Argument(help="the suite's output directory (--out of `suite run`)")]
@@ -54,7 +54,12 @@ def report(out: DirArgument) -> None:
     from tts_interp.suites.runner import suite_report
 
     payload = suite_report(out)
+    if payload.get("attackers", {}).get("frontier"):
+        from tts_interp.report.erase_plots import plot_frontier
+
+        plot_frontier(out, payload["attackers"])
     agg = payload["aggregates"]
     page = build_report(out)
     print_done(out, {"complete": payload["complete"], "items": f"{agg['n_items']} ({agg['n_failed']} failed)",
-                     "pending": payload["n_pending"], "report": page})
+                     "pending": payload["n_pending"], "report": page,
+                     **({"attackers": attackers_line(payload["attackers"])} if "attackers" in payload else {})})

@@ -48,7 +48,7 @@ class DirectionSource:
 
 
 def _check_voices(value: Any, name: str, base: Path) -> list[dict[str, Any]]:
-    from tts_interp.suites.talker_kinds import VOICE_FIELDS
+    from tts_interp.suites.voice_cells import VOICE_FIELDS
 
     if not isinstance(value, list) or not all(isinstance(v, dict) and v for v in value):
         raise BadInputError(f"direction field {name!r} must be a list of voices such as [{{speaker: aria}}], got "

@@ -16,10 +16,11 @@ from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.suites.audio_kinds import AUDIO_KINDS
 from tts_interp.suites.cell import ExperimentKind
 from tts_interp.suites.direction_stage import DirectionSource
+from tts_interp.suites.erase_kind import ERASE_KINDS
 from tts_interp.suites.grid import cell_id, expand_grid
 from tts_interp.suites.talker_kinds import TALKER_KINDS
 
-EXPERIMENT_KINDS: dict[str, ExperimentKind] = {**TALKER_KINDS, **AUDIO_KINDS}
+EXPERIMENT_KINDS: dict[str, ExperimentKind] = {**TALKER_KINDS, **ERASE_KINDS, **AUDIO_KINDS}
 RESOURCE_KEYS = ("num_cpus", "num_gpus")
 DEFAULT_RESOURCES = {"num_cpus": 1, "num_gpus": 0}
 STAGES = ("direction", "scoring")  # resource entries that are not item kinds

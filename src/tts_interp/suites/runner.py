@@ -21,7 +21,7 @@ from typing import Any
 
 from tts_interp.core.errors import BadInputError, TTSInterpError
 from tts_interp.core.fingerprint import StaleResultError, differences
-from tts_interp.core.results import write_json, write_result
+from tts_interp.core.results import write_csv, write_json, write_result
 from tts_interp.evals.aggregate import summarise
 from tts_interp.evals.evaluate import csv_row
 from tts_interp.evals.items import user_columns
@@ -31,6 +31,7 @@ from tts_interp.suites.dispatch import plan_jobs, run_direction_stage, scored_it
 from tts_interp.suites.execute import execute_batch
 from tts_interp.suites.executors import Job, check_executor, make_executor
 from tts_interp.suites.grid import grid_columns
+from tts_interp.suites.set_scores import suite_attackers
 from tts_interp.suites.spec import Suite, WorkItem, in_shard, load_suite
 from tts_interp.suites.store import ResultWriter, read_rows
 
@@ -147,7 +148,8 @@ def suite_status(out_dir: Path) -> dict[str, Any]:
 
 
 def suite_report(out_dir: Path) -> dict[str, Any]:
-    """Merge every shard's rows into items.csv and aggregates in result.json."""
+    """Merge every shard's rows into items.csv and aggregates in result.json; run the set scorers the scoring
+    config names (attackers -> attackers.csv) over the merged rows."""
     out_dir = Path(out_dir)
     state, items = _load_state(out_dir)
     rows, dropped = read_rows(out_dir)
@@ -170,5 +172,9 @@ def suite_report(out_dir: Path) -> dict[str, Any]:
                "pending_ids": pending[:50], "verifier_calibration": calibration,
                "aggregates": summarise(rows, calibration, state["scoring"].get("seed", 0)),
                "items_csv": "items.csv", **dropped}
+    if "attackers" in state["scoring"].get("scorers", ()):
+        payload["attackers"] = suite_attackers(rows, items, out_dir, state["scoring"])
+        payload["attackers_csv"] = "attackers.csv"
+        write_csv(out_dir / "attackers.csv", payload["attackers"]["conditions"])
     write_result(out_dir, payload)
     return payload

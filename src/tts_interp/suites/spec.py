@@ -2,7 +2,7 @@
 
 Each entry under `items` has a `kind`. Scoring kinds live in ITEM_KINDS: `audio` (one clip, given inline)
 and `manifest` (every row of a JSONL manifest); each expands an entry into work items and realises a work
-item into an EvalItem to score. Experiment kinds (generate, steer, patch, codes-ablate, codes-swap,
+item into an EvalItem to score. Experiment kinds (generate, steer, patch, erase, codes-ablate, codes-swap,
 hspace-edit) live in suites/experiments.py: an entry is a grid of cells, each run and then scored.
 `directions:` names the directions cells use (suites/direction_stage.py); `resources:` gives num_cpus /
 num_gpus per kind (for the Ray executor; not part of any id).

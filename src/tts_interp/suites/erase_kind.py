@@ -1,0 +1,84 @@
+"""Suite cells of voice erasure: generate with an eraser of `erase fit` at a site (or `a+b` sites together).
+
+A cell is a voice cell (suites/voice_cells.py) plus `eraser` (an eraser file, or an `erase fit` directory from
+which `method`'s file is taken), `site` and `alpha` in [0, 1] (0 = the plain run, bit for bit; 1 = the full
+eraser), optionally on `segments`/`frames`. It is scored against its voice's plain run (similarity, identity
+shift toward `target` if given) and WER; with the `attackers` set scorer in `scoring.scorers`, `suite report`
+attacks every condition of the grid (e.g. method x site x alpha), each cell's plain run being its original.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tts_interp.core.errors import BadInputError
+from tts_interp.evals.items import EvalItem
+from tts_interp.suites import fields
+from tts_interp.suites.cell import CellContext, ExperimentKind, Produced
+from tts_interp.suites.grid import REQUIRED
+from tts_interp.suites.voice_cells import (
+    COMMON,
+    cell_outputs,
+    check_common,
+    check_selection,
+    run_config,
+    session_of,
+    target_set,
+    voice_of,
+    voice_set,
+)
+
+SITE_JOIN = "+"
+ERASE = {**COMMON, "eraser": REQUIRED, "method": "leace", "site": REQUIRED, "alpha": REQUIRED, "segments": None,
+         "frames": None}
+
+
+def _check_erase(config: dict[str, Any], base: Path) -> dict[str, Any]:
+    from tts_interp.interventions.erasure import ERASER_METHODS, load_eraser
+
+    out = check_common(config, base)
+    method = fields.choice(config, "method", ERASER_METHODS)
+    given = Path(fields.string(config, "eraser") or "").expanduser()
+    given = given if given.is_absolute() else (base / given).resolve()
+    path = given / f"{method}.safetensors" if given.is_dir() else given
+    out["eraser"], out["eraser_sha256"] = fields.input_file({"eraser": str(path)}, "eraser", base)
+    sites = fields.string(config, "site").split(SITE_JOIN)
+    load_eraser(path, sites=sites)  # a file of the right format, fitted at these sites: said now, not per cell
+    out["alpha"] = fields.number(config, "alpha")
+    if not 0.0 <= out["alpha"] <= 1.0:
+        raise BadInputError(f"field 'alpha' is {out['alpha']:g}: erasure strength must be in [0, 1] (0 = no edit, "
+                            "1 = the full eraser)")
+    return {**out, **check_selection(config)}
+
+
+def _run_erase(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produced:
+    from tts_interp.interventions.erasure import load_eraser
+    from tts_interp.interventions.running import generate_to_dir, prepare_checked
+    from tts_interp.tracing.selection import Selection, check_segments
+
+    session = session_of(ctx, config)
+    sites = config["site"].split(SITE_JOIN)
+    eraser = load_eraser(Path(config["eraser"]), session.adapter.model_id, sites)
+    selection = Selection(frames=tuple(config["frames"]) if config.get("frames") else None,
+                          segments=tuple(config.get("segments") or ()))
+    voice = voice_of(config)
+    plain_cfg = run_config(config, voice)
+    check_segments(selection, prepare_checked(session.adapter, plain_cfg.prompt).segments)
+    plain = voice_set(ctx, session, config, voice)
+    erasure = {"method": eraser.method, "label": eraser.label, "sites": sites, "alpha": config["alpha"],
+               "rank": {s: eraser.site(s).rank for s in sites}, "eraser_sha256": config["eraser_sha256"],
+               "selection": selection.to_json()}
+    result = generate_to_dir(session, plain_cfg, ctx.cell_dir, writes=eraser.writes(sites, config["alpha"], selection),
+                             extra={"erasure": erasure})
+    audio = ctx.cell_dir / "audio.wav"
+    target = target_set(ctx, session, config)
+    item = EvalItem(work_id, audio, config["text"], reference=plain, source=plain if target else None, target=target)
+    return Produced(item, {**cell_outputs(session, result, audio), "erasure": erasure})
+
+
+ERASE_KINDS = {
+    "erase": ExperimentKind(ERASE, _check_erase, _run_erase,
+                            description="a generation with a concept eraser (LEACE, mean-difference, random) at a "
+                                        "site, alpha in [0, 1]"),
+}
