@@ -4,8 +4,8 @@
    plain sampling (untraced), same prompt, seed and steps: median wall-time ratio (target <= 1.05x).
 2. Collecting `denoiser.hspace` over all N steps into a DiskStore vs a MemoryStore vs plain sampling.
 
-Runs are interleaved (plain, edited, memory, disk, plain, ...) so machine load hits every variant alike; the
-ratio of minimum times is printed too (less sensitive to load from other processes than the median).
+Runs are interleaved (plain, edited, memory, disk, plain, ...) so machine load hits every variant alike; each
+ratio comes as the ratio of medians, of minima, and the paired per-repeat median with its CI (side_by_side.py).
 Default model: `tiny-grad-tts-bench` (random weights at the official Grad-TTS size, 14.8M parameters).
 
 Usage: python benchmarks/hspace.py [--model tiny-grad-tts-bench] [--steps 10] [--repeats 7] [--threads N]
@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from side_by_side import interleaved
+from side_by_side import interleaved, ratio_line, ratio_report
 
 from tts_interp.interventions.hspace.directions import Direction
 from tts_interp.interventions.session import Session
@@ -67,26 +66,16 @@ def main() -> None:
                                        store=DiskStore(Path(tempfile.mkdtemp(dir=workdir)))),
     }
     times = interleaved(variants, args.repeats)
-    medians = {name: statistics.median(values) for name, values in times.items()}
     frames = int(sample(session.engine, adapter, prompt, settings).sampled.mel.shape[1])
     rows = sum(r.values.shape[0] for r in [sample(session.engine, adapter, prompt, settings, reads=reads).store
                                            .get("denoiser.hspace")])
-    report = {
-        "model": args.model, "steps": args.steps, "repeats": args.repeats, "threads": torch.get_num_threads(),
-        "mel_frames": frames, "hspace_rows_per_run": rows, "hspace_dim": dim,
-        "median_seconds": {k: round(v, 4) for k, v in medians.items()},
-        "min_seconds": {k: round(min(v), 4) for k, v in times.items()},
-        "edited_over_plain_min": round(min(times["edited"]) / min(times["plain"]), 3),
-        "edited_over_plain": round(medians["edited"] / medians["plain"], 3),
-        "collect_memory_over_plain": round(medians["collect_memory"] / medians["plain"], 3),
-        "collect_disk_over_plain": round(medians["collect_disk"] / medians["plain"], 3),
-        "collect_disk_over_memory": round(medians["collect_disk"] / medians["collect_memory"], 3),
-    }
+    report = {"model": args.model, "steps": args.steps, "threads": torch.get_num_threads(), "mel_frames": frames,
+              "hspace_rows_per_run": rows, "hspace_dim": dim,
+              **ratio_report(times, {"edited": 1.05, "collect_memory": None, "collect_disk": None})}
     print(json.dumps(report, indent=2))
-    verdict = "meets" if report["edited_over_plain"] <= 1.05 else "misses"
-    print(f"edited / plain sampling: {report['edited_over_plain']}x ({verdict} the 1.05x target); "
-          f"collecting h-space over {args.steps} steps: memory {report['collect_memory_over_plain']}x, "
-          f"disk {report['collect_disk_over_plain']}x of plain (disk / memory {report['collect_disk_over_memory']}x)")
+    print(ratio_line(report, {"edited": "edited sampling", "collect_memory": f"collecting h-space over {args.steps} "
+                                                                             "steps (memory)",
+                              "collect_disk": "(disk)"}))
 
 
 if __name__ == "__main__":

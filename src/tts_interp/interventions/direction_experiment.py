@@ -17,7 +17,7 @@ from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.core.results import write_csv, write_result
 from tts_interp.interventions.direction_file import provenance
 from tts_interp.interventions.directions import METHODS, Direction, compute_direction, save_direction
-from tts_interp.interventions.reading import collect_rows, prepare_runs
+from tts_interp.interventions.reading import collect_rows, prepare_runs, rows_from
 from tts_interp.interventions.session import Session
 from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.sites import LAYER_SITE, resolve_sites
@@ -37,16 +37,6 @@ def site_rows(direction: Direction) -> list[dict[str, Any]]:
                      "train_accuracy": stats.get("train_accuracy"), "cv_accuracy": stats.get("cv_accuracy"),
                      "explained_variance_ratio_0": explained[0]})
     return rows
-
-
-def _rows_from(adapter: Any, codes: torch.Tensor | None, max_new_tokens: int, settings: Any) -> str:
-    """How the rows were read, for result.json and the direction file."""
-    if codes is not None:
-        return "teacher-forced on given codes"
-    if settings is None and "generate" in adapter.capabilities:
-        return f"greedy generation (max_new_tokens={max_new_tokens})"
-    used = settings if settings is not None else adapter.deterministic_settings(max_new_tokens)
-    return f"plain runs with settings {json.dumps(used.to_json(), sort_keys=True)}"
 
 
 def _key(request: Any) -> str:
@@ -81,7 +71,7 @@ def run_direction(session: Session, set_a: Sequence[Any], set_b: Sequence[Any],
               "rows_b": int(sum(r.shape[0] for r in rows_b.get(names[0], [])))}
     info = {"counts": counts, "selection": selection.to_json(), "hidden_size": {n: adapter.sites()[n].dim for n in names},
             "set_a": [r.to_json() for r in set_a], "set_b": [r.to_json() for r in set_b],
-            "rows_from": _rows_from(adapter, codes, max_new_tokens, settings)
+            "rows_from": rows_from(adapter, codes, max_new_tokens, settings)
             + ("; one row per run (the mean of its rows)" if pool_runs else "")}
     direction = compute_direction(rows_a, rows_b, method, adapter.model_id, n_components, info)
     direction.weights = provenance(adapter.describe())
@@ -93,7 +83,7 @@ def run_direction(session: Session, set_a: Sequence[Any], set_b: Sequence[Any],
                "method": method, "sites": names, **info, "per_site": table,
                "direction": {"mean_diff": "mean(A) - mean(B)", "probe": "unit logistic-regression weight (A = 1)",
                              "pca": "principal components of the pooled rows, oriented from B to A"}[method],
-               "deterministic": "deterministic: teacher forcing or greedy decoding (no sampling)",
+               "deterministic": f"the same inputs give the same rows: {info['rows_from']}",
                "files": {"direction": DIRECTION_FILE, "table": "directions.csv"}}
     write_result(out_dir, payload)
     return direction, payload

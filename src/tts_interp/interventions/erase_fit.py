@@ -29,11 +29,11 @@ from tts_interp.interventions.erase_runs import (
     VOICE_FIELDS,
     collect,
     request_of,
-    rows_from,
     voice_attributes,
     voice_name,
 )
 from tts_interp.interventions.erasure import ERASER_METHODS, Eraser, fit_erasers, save_eraser
+from tts_interp.interventions.reading import rows_from
 from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.sites import resolve_sites
 
@@ -220,7 +220,7 @@ def run_fit(session: Any, runs: Sequence[LabelledRun], label: str, sites: Sequen
     info = {"counts": counts, "selection": selection.to_json(), "held_out": hold_out_unit(label),
             "test_fraction": test_fraction, "split_seed": seed, "provenance": adapter.describe(),
             "weights": weights_provenance(adapter.model_id, getattr(adapter, "checkpoint", None)),
-            "rows_from": rows_from(session, codes, max_new_tokens),
+            "rows_from": rows_from(adapter, codes, max_new_tokens),
             "runs": [dict(r.to_json(), train=bool(t)) for r, t in zip(runs, train, strict=True)]}
     erasers, probes = fit_and_probe(rows, runs, label, train, classes, adapter.model_id, seed, info)
     out_dir = Path(out_dir)

@@ -65,14 +65,6 @@ def collect(session: Session, requests: Sequence[Any], sites: Sequence[str], sel
     return collect_rows(session, prompts, sites, selection, codes, max_new_tokens, advance)
 
 
-def rows_from(session: Session, codes: torch.Tensor | None, max_new_tokens: int) -> str:
-    """How `collect` read its rows, in words, for result files."""
-    if codes is not None:
-        return "teacher-forced on given codes"
-    settings = session.adapter.deterministic_settings(max_new_tokens).to_json()
-    return f"the family's deterministic run ({', '.join(f'{k}={v}' for k, v in settings.items() if v is not None)})"
-
-
 def render(session: Session, config: Any, out_dir: Path, writes: Sequence[Write] = (),
            extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run one prompt (seeded by its settings) with `writes`; write its run directory as `generate` does."""

@@ -6,6 +6,7 @@ families that can teacher-force) or during a plain run with the given (or the fa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -53,3 +54,12 @@ def collect_rows(session: Session, prompts: Sequence[Any], sites: Sequence[str],
         if advance:
             advance(1)
     return per_site
+
+
+def rows_from(adapter: Any, codes: torch.Tensor | None, max_new_tokens: int, settings: Any = None) -> str:
+    """How `collect_rows` read its rows, in words, for result files: teacher forcing, or plain runs with the
+    settings it used (the family's deterministic ones unless given)."""
+    if codes is not None:
+        return "teacher-forced on given codes"
+    used = settings if settings is not None else adapter.deterministic_settings(max_new_tokens)
+    return f"plain runs with settings {json.dumps(used.to_json(), sort_keys=True)}"

@@ -46,22 +46,24 @@ def attackers_table(payload: Mapping[str, Any]) -> str:
 
 
 def _same_sentence(sweep: RunDir) -> str:
-    """One trial sentence per voice (its highest text index), plain and under every erased condition."""
+    """One trial sentence per voice (its highest text index): a row per voice x eraser x site, the plain run
+    beside the erased clip at every alpha."""
     clips = sweep.jsonl_rows("clips.jsonl")
     if not clips:
         return ""
-    conditions = sorted({(c["method"], c["site"], c["alpha"]) for c in clips if c["method"] != "plain"},
-                        key=lambda k: (k[0], k[1] or "", k[2] or 0))
+    pairs = sorted({(c["method"], c["site"]) for c in clips if c["method"] != "plain"})
+    alphas = sorted({float(c["alpha"]) for c in clips if c["method"] != "plain"})
     last = max(c["text_index"] for c in clips)
-    voices = sorted({c["speaker"] for c in clips})
-    by_key = {(c["speaker"], c["text_index"], c["method"], c["site"], c["alpha"]): c["audio"] for c in clips}
+    by_key = {(c["speaker"], c["text_index"], c["method"], c["site"], c["alpha"] and float(c["alpha"])): c["audio"]
+              for c in clips}
     rows = []
-    for voice in voices:
+    for voice in sorted({c["speaker"] for c in clips}):
         text = next(c["text"] for c in clips if c["speaker"] == voice and c["text_index"] == last)
-        cells = [html.Cell(sweep.player(by_key.get((voice, last, "plain", None, None)), "plain"))]
-        cells += [html.Cell(sweep.player(by_key.get((voice, last, *k)), f"{k[0]} a={k[2]:g}")) for k in conditions]
-        rows.append([voice, text, *cells])
-    columns = ["voice", "text", "plain", *[f"{m} {s} a={a:g}" for m, s, a in conditions]]
+        plain = html.Cell(sweep.player(by_key.get((voice, last, "plain", None, None)), "plain"))
+        for method, site in pairs:
+            erased = [html.Cell(sweep.player(by_key.get((voice, last, method, site, a)), f"a={a:g}")) for a in alphas]
+            rows.append([voice, text, method, site, plain, *erased])
+    columns = ["voice", "text", "eraser", "site", "plain", *[f"alpha {a:g}" for a in alphas]]
     return "<h3>the same sentence before and after erasure</h3>" + html.table(columns, rows, sortable=False)
 
 
