@@ -3,37 +3,23 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from tts_interp.cli.app import main
 
-
-def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["tts-interp", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def test_models_and_sites(monkeypatch, capsys, voicedesign):
-    code, _, err = run_cli(monkeypatch, capsys, "models")
+def test_models_and_sites(cli, voicedesign):
+    code, _, err = cli("models")
     assert code == 0 and "tiny-qwen3-tts-voicedesign" in err
-    code, out, _ = run_cli(monkeypatch, capsys, "sites", "--model", "tiny-qwen3-tts-voicedesign", "--json")
+    code, out, _ = cli("sites", "--model", "tiny-qwen3-tts-voicedesign", "--json")
     listed = {entry["name"] for entry in json.loads(out)["sites"]}
     assert code == 0 and listed == set(voicedesign.adapter.sites())
 
 
-def test_generate_writes_a_replayable_run(monkeypatch, capsys, tmp_path, voicedesign):
+def test_generate_writes_a_replayable_run(cli, tmp_path, voicedesign):
     out = tmp_path / "gen"
-    code, _, err = run_cli(monkeypatch, capsys, "generate", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hello world",
+    code, _, err = cli("generate", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hello world",
                            "--instruct", "fast", "--seed", "4", "--max-new-tokens", "8", "--device", "cpu",
                            "--out", str(out))
     assert code == 0, err
@@ -43,16 +29,16 @@ def test_generate_writes_a_replayable_run(monkeypatch, capsys, tmp_path, voicede
     assert rate == 24000 and len(audio) == 1920 * codes.shape[0] and codes.shape[1] == 16
     assert result["frames"] == codes.shape[0] and result["config"]["settings"]["seed"] == 4
     # replay from the saved config
-    code, _, err = run_cli(monkeypatch, capsys, "replay", str(out / "result.json"), "--out", str(tmp_path / "replay"))
+    code, _, err = cli("replay", str(out / "result.json"), "--out", str(tmp_path / "replay"))
     assert code == 0, err
     assert np.array_equal(np.load(tmp_path / "replay" / "codes.npy"), codes)
     replayed = json.loads((tmp_path / "replay" / "result.json").read_text())
     assert replayed["identical_codes"] is True and replayed["config"] == result["config"]
 
 
-def test_trace_streams_activations(monkeypatch, capsys, tmp_path):
+def test_trace_streams_activations(cli, tmp_path):
     out = tmp_path / "trace"
-    code, _, err = run_cli(monkeypatch, capsys, "trace", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hello",
+    code, _, err = cli("trace", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hello",
                            "--sites", "talker.layer.*.resid_out,code_predictor.layer.0.mlp_out",
                            "--frames", "2:5", "--max-new-tokens", "8", "--device", "cpu", "--out", str(out))
     assert code == 0, err
@@ -74,8 +60,8 @@ def test_trace_streams_activations(monkeypatch, capsys, tmp_path):
     (["generate", "-m", "tiny-grad-tts", "-t", "hi"], "is a grad-tts model; this command works on Qwen3-TTS"),
     (["replay", "no/such/result.json"], "does not exist"),
 ])
-def test_bad_input_is_one_line_and_exit_2(monkeypatch, capsys, tmp_path, args, message):
-    code, out, err = run_cli(monkeypatch, capsys, *args, "--out", str(tmp_path / "x"))
+def test_bad_input_is_one_line_and_exit_2(cli, tmp_path, args, message):
+    code, out, err = cli(*args, "--out", str(tmp_path / "x"))
     assert code == 2
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], err

@@ -146,3 +146,26 @@ def test_fit_and_apply_commands_write_their_outputs(customvoice, monkeypatch, tm
     result = json.loads((tmp_path / "sweep" / "result.json").read_text())
     assert result["status"] == "complete" and result["erasers"]["leace"]["rank"] == {SITE: 1}
     assert len((tmp_path / "sweep" / "clips.jsonl").read_text().splitlines()) == 8
+
+
+def test_eval_on_the_sweeps_manifest_gives_erase_scores_attackers(fitted, customvoice, tmp_path):
+    """`erase score` and `eval --scorers attackers` on the sweep's manifest.jsonl are one set scorer on the same
+    clips: the same conditions with the same figures."""
+    from tts_interp.evals.evaluate import evaluate_manifest
+    from tts_interp.evals.privacy_sweep import score_erasure
+    from tts_interp.evals.score_config import ScoreConfig
+
+    out, _ = fitted
+    runs = voice_runs(customvoice, VOICES, TEXTS[:2], "speaker")
+    plan = plan_erase_sweep(customvoice, out, runs, [0.5, 1], GenerationSettings(max_new_tokens=12, seed=0), [SITE],
+                            ["leace"])
+    run_erase_sweep(customvoice, plan, tmp_path / "sweep")
+    config = ScoreConfig(scorers=("attackers",), device="cpu")
+    scored = score_erasure(tmp_path / "sweep", config)
+    evaluated = evaluate_manifest(tmp_path / "sweep" / "manifest.jsonl", config, tmp_path / "eval")["attackers"]
+    keys = ("condition", "ignorant_eer", "ignorant_eer_ci95", "lazy_informed_eer", "identification", "n_clips")
+    assert [[r[k] for k in keys] for r in evaluated["conditions"]] == [[r[k] for k in keys]
+                                                                       for r in scored["conditions"]]
+    assert [r["condition"] for r in scored["conditions"]] == [
+        "original", f"method=leace site={SITE} alpha=0.5", f"method=leace site={SITE} alpha=1"]
+    assert scored["frontier"][SITE]["leace"][0]["unerased"] and evaluated["unusable"] == []

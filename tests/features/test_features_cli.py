@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
 
-from tts_interp.cli.app import main
 
-
-def run_cli(monkeypatch, capsys, *args: str, command: str = "features") -> tuple[int, str]:
-    monkeypatch.setattr(sys, "argv", ["tts-interp", command, *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.err + captured.out
-
-
-def test_whisper_is_listed_with_its_sites(monkeypatch, capsys, whisper_tiny) -> None:
-    code, text = run_cli(monkeypatch, capsys, command="models")
+def test_whisper_is_listed_with_its_sites(cli, whisper_tiny) -> None:
+    code, out, err = cli("models")
+    text = err + out
     assert code == 0 and "whisper-tiny.en" in text
-    code, text = run_cli(monkeypatch, capsys, "--model", "whisper-tiny.en", "--json", command="sites")
+    code, out, err = cli("sites", "--model", "whisper-tiny.en", "--json")
+    text = err + out
     sites = {s["name"]: s for s in json.loads(text[text.index("{"):])["sites"]}
     assert code == 0 and sites["encoder.layer.2.mlp.act"]["dim"] == 1536
     assert sites["encoder.layer.2.mlp.act"]["clock"] == "encoder_frame" and sites["decoder.out"]["clock"] == "decoder_token"
@@ -41,9 +29,9 @@ def two_clips(tmp_path: Path) -> Path:
     return tmp_path / "manifest.json"
 
 
-def test_scale_one_is_a_no_op_on_every_transcript(monkeypatch, capsys, tmp_path, two_clips, whisper_tiny) -> None:
+def test_scale_one_is_a_no_op_on_every_transcript(cli, tmp_path, two_clips, whisper_tiny) -> None:
     out = tmp_path / "out"
-    code, err = run_cli(monkeypatch, capsys, "ablate", "--site", "encoder.layer.2.mlp.act", "--units", "226,17",
+    code, _, err = cli("features", "ablate", "--site", "encoder.layer.2.mlp.act", "--units", "226,17",
                         "--scale", "1", "--data", str(two_clips), "--random-controls", "1", "--out", str(out))
     assert code == 0, err
     result = json.loads((out / "result.json").read_text())
@@ -63,6 +51,6 @@ def test_scale_one_is_a_no_op_on_every_transcript(monkeypatch, capsys, tmp_path,
     (["--units", "1", "--data", "nowhere:3"], "neither espeak[:N]"),
     (["--units", "1", "-m", "tiny-grad-tts"], "grad-tts cannot transcribe"),
 ])
-def test_bad_input_is_one_line(monkeypatch, capsys, tmp_path, two_clips, whisper_tiny, args, needle) -> None:
-    code, err = run_cli(monkeypatch, capsys, "ablate", "--data", str(two_clips), "--out", str(tmp_path / "o"), *args)
+def test_bad_input_is_one_line(cli, tmp_path, two_clips, whisper_tiny, args, needle) -> None:
+    code, _, err = cli("features", "ablate", "--data", str(two_clips), "--out", str(tmp_path / "o"), *args)
     assert code == 2 and needle in err and "Traceback" not in err, err

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.engine.test_cli import run_cli
 from tts_interp.core.errors import TTSInterpError, WeightsNotFoundError
 from tts_interp.models.kokoro.weights import load_original
 
@@ -36,25 +35,25 @@ def test_the_original_layout_loads_as_original(kokoro, tmp_path):
     assert torch.equal(loaded.tables["af_heart"], kokoro.adapter.tables["af_heart"])
 
 
-def test_cli_errors_are_one_line(kokoro, monkeypatch, capsys, tmp_path):
-    code, _, err = run_cli(monkeypatch, capsys, "lens", "--model", "kokoro-82m", "--text", "Hi.", "--out",
+def test_cli_errors_are_one_line(kokoro, cli, tmp_path):
+    code, _, err = cli("lens", "--model", "kokoro-82m", "--text", "Hi.", "--out",
                            str(tmp_path / "l"))
     assert code == 2 and "cannot" in err and "lens" in err and "Traceback" not in err
-    code, _, err = run_cli(monkeypatch, capsys, "generate", "--model", "kokoro-82m", "--voice", "af_nobody",
+    code, _, err = cli("generate", "--model", "kokoro-82m", "--voice", "af_nobody",
                            "--text", "Hi.", "--out", str(tmp_path / "g"))
     assert code == 2 and "unknown voice 'af_nobody'" in err and "Traceback" not in err
-    code, _, err = run_cli(monkeypatch, capsys, "generate", "--model", "kokoro-82m", "--voice", "af_heart",
+    code, _, err = cli("generate", "--model", "kokoro-82m", "--voice", "af_heart",
                            "--instruct", "deep", "--text", "Hi.", "--out", str(tmp_path / "q"))
     assert code == 2 and "--instruct" in err
 
 
-def test_cli_trace_writes_a_replayable_run_with_word_rows(kokoro, monkeypatch, capsys, tmp_path):
+def test_cli_trace_writes_a_replayable_run_with_word_rows(kokoro, cli, tmp_path):
     import json
 
     from tts_interp.tracing.store import load_site
 
     out = tmp_path / "trace"
-    code, _, err = run_cli(monkeypatch, capsys, "trace", "--model", "kokoro-82m", "--voice", "bf_emma", "--text",
+    code, _, err = cli("trace", "--model", "kokoro-82m", "--voice", "bf_emma", "--text",
                            "Good morning, friend.", "--sites", "decoder.decode.1,bert_encoder", "--segments",
                            "word.1", "--out", str(out))
     assert code == 0, err
@@ -64,6 +63,6 @@ def test_cli_trace_writes_a_replayable_run_with_word_rows(kokoro, monkeypatch, c
     rows = load_site(out / "activations", "decoder.decode.1")
     assert rows.values.shape[0] == sum(result["durations"][0][first:last + 1])
     assert (out / "audio.wav").is_file() and (out / "alignment.lab").is_file()
-    code, _, err = run_cli(monkeypatch, capsys, "replay", str(out / "result.json"), "--out", str(tmp_path / "again"))
+    code, _, err = cli("replay", str(out / "result.json"), "--out", str(tmp_path / "again"))
     assert code == 0, err
     assert json.loads((tmp_path / "again" / "result.json").read_text())["identical_audio"] is True

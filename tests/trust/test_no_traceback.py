@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,16 +22,6 @@ from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.models.registry import family_of
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "speech"
-
-
-def run_cli(argv: list[str], monkeypatch, capsys) -> tuple[int, str]:
-    """Run the console entry point in-process; (exit code, stderr)."""
-    from tts_interp.cli import app
-
-    monkeypatch.setattr(sys, "argv", ["tts-interp", *argv])
-    with pytest.raises(SystemExit) as exit_info:
-        app.main()
-    return int(exit_info.value.code or 0), capsys.readouterr().err
 
 
 @pytest.mark.parametrize("make", ["npz", "strings", "float", "truncated", "3d", "range", "object"])
@@ -63,14 +52,13 @@ def test_unknown_model_id_says_unknown_model(tmp_path):
         family_of("nope")
 
 
-def test_cli_input_error_is_one_line_exit_2(monkeypatch, capsys, tmp_path):
-    code, err = run_cli(["hspace", "edit", "-m", "nope", "--out", str(tmp_path / "o"), "--text", "hi"],
-                        monkeypatch, capsys)
+def test_cli_input_error_is_one_line_exit_2(cli, tmp_path):
+    code, _, err = cli("hspace", "edit", "-m", "nope", "--out", str(tmp_path / "o"), "--text", "hi")
     assert code == 2 and "unknown model 'nope'" in err and "Traceback" not in err
     assert len([line for line in err.splitlines() if line.strip()]) == 1
 
 
-def test_cli_internal_error_is_one_line_naming_a_log_exit_1(monkeypatch, capsys, tmp_path):
+def test_cli_internal_error_is_one_line_naming_a_log_exit_1(cli, monkeypatch, tmp_path):
     from tts_interp.cli import model_cmds
 
     def boom(*args, **kwargs):
@@ -78,28 +66,26 @@ def test_cli_internal_error_is_one_line_naming_a_log_exit_1(monkeypatch, capsys,
 
     monkeypatch.setattr(model_cmds, "builtin_models", boom)
     monkeypatch.setenv("TTS_INTERP_CACHE", str(tmp_path))
-    code, err = run_cli(["models"], monkeypatch, capsys)
+    code, _, err = cli("models")
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 1 and len(lines) == 1 and "Traceback" not in err and "RuntimeError" in err
     log = Path(err.split("traceback in ")[1].split()[0].rstrip(").;,"))
     assert log.is_file() and "deep inside torch" in log.read_text() and "Traceback" in log.read_text()
 
 
-def test_eval_exits_non_zero_when_nothing_parses_or_every_item_failed(monkeypatch, capsys, tmp_path):
+def test_eval_exits_non_zero_when_nothing_parses_or_every_item_failed(cli, tmp_path):
     garbage = tmp_path / "garbage.jsonl"
     garbage.write_text("this is not json\n{also not\n")
-    code, err = run_cli(["eval", "--manifest", str(garbage), "--out", str(tmp_path / "o1"), "--scorers", "prosody"],
-                        monkeypatch, capsys)
+    code, _, err = cli("eval", "--manifest", str(garbage), "--out", str(tmp_path / "o1"), "--scorers", "prosody")
     assert code == 2 and "no row" in err
     missing = tmp_path / "missing.jsonl"
     missing.write_text(json.dumps({"id": "a", "audio": "nowhere.wav"}) + "\n")
-    code, err = run_cli(["eval", "--manifest", str(missing), "--out", str(tmp_path / "o2"), "--scorers", "prosody"],
-                        monkeypatch, capsys)
+    code, _, err = cli("eval", "--manifest", str(missing), "--out", str(tmp_path / "o2"), "--scorers", "prosody")
     assert code != 0 and "every item failed" in err
     assert (tmp_path / "o2" / "items.csv").is_file()  # what was computed is still written
 
 
-def test_user_fields_reach_items_csv_and_rows_without_text_are_not_failed(monkeypatch, capsys, tmp_path):
+def test_user_fields_reach_items_csv_and_rows_without_text_are_not_failed(cli, tmp_path):
     clip = FIXTURES / "kokoro_jm_kumo_s1.flac"
     manifest = tmp_path / "m.jsonl"
     manifest.write_text(json.dumps({"id": "a", "audio": str(clip), "kind": "edit", "pair": 3, "w": 0.5,
@@ -107,8 +93,7 @@ def test_user_fields_reach_items_csv_and_rows_without_text_are_not_failed(monkey
     entries = read_manifest(manifest)
     assert isinstance(entries[0], EvalItem) and entries[0].fields["pair"] == 3
     assert missing_fields(entries[0], ("asr", "prosody")) == []
-    code, err = run_cli(["eval", "--manifest", str(manifest), "--out", str(tmp_path / "o"), "--scorers", "prosody"],
-                        monkeypatch, capsys)
+    code, _, err = cli("eval", "--manifest", str(manifest), "--out", str(tmp_path / "o"), "--scorers", "prosody")
     assert code == 0, err
     rows = list(csv.DictReader((tmp_path / "o" / "items.csv").open()))
     assert rows[0]["status"] == "ok" and rows[0]["kind"] == "edit" and rows[0]["pair"] == "3"
