@@ -115,3 +115,17 @@ def test_grid_cells_average_over_seeds_with_n_and_ci_and_suite_configs_flatten()
     expected = summary([2 * 0.1 + 3, 2 * 0.1 + 3 + 0.01])
     cell = text.split("layer = 3")[1].split("</tr>")[0].split("<td")[2]
     assert f"{expected['value']:.4g}" in cell and "n=2" in cell and f"{expected['ci95'][1]:.3g}" in cell
+
+
+def test_only_random_weights_get_the_noise_warning(tmp_path: Path) -> None:
+    """Kokoro-82M's offline build is a built-in of trained weights: its pages carry no 'random weights' warning."""
+    from tts_interp.core.results import write_result
+    from tts_interp.report.sections import RANDOM_WEIGHTS
+
+    runs = {"kokoro": {"model_id": "kokoro-82m", "builtin": True, "provenance": "int8-dequantized"},
+            "tiny": {"model_id": "tiny-qwen3-tts-voicedesign"},
+            "whisper-small": {"model_id": "whisper-small", "note": "random weights (seed 0): for speed and memory only"}}
+    for name, model in runs.items():
+        write_result(tmp_path / name, {"command": "generate", "model": model})
+    warned = {name: RANDOM_WEIGHTS in build_report(tmp_path / name).read_text() for name in runs}
+    assert warned == {"kokoro": False, "tiny": True, "whisper-small": True}

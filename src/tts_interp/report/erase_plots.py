@@ -23,7 +23,7 @@ def plot_frontier(out_dir: Path, payload: dict[str, Any]) -> list[str]:
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows), squeeze=False, sharex=True, sharey=True)
     for ax in axes.flat[len(frontier):]:
         ax.set_visible(False)
-    for ax, (site, methods) in zip(axes.flat, frontier.items()):
+    for ax, (site, methods) in zip(axes.flat, frontier.items(), strict=False):  # spare panels are hidden
         for method, points in methods.items():
             wer = [p["wer"] if p["wer"] is not None else float("nan") for p in points]
             eer = [p["ignorant_eer"] for p in points]

@@ -17,7 +17,7 @@ from tts_interp.evals.aggregate import summarise
 from tts_interp.report import html
 from tts_interp.report.kinds_erase import attackers_section
 from tts_interp.report.run_dir import RunDir, load_result, number, reference_clips
-from tts_interp.report.sections import RANDOM_WEIGHTS, aggregates_table, axes_of, grid, is_builtin
+from tts_interp.report.sections import RANDOM_WEIGHTS, aggregates_table, axes_of, grid, has_random_weights
 
 ITEM_METRICS = ("wer", "cer", "similarity", "identity_shift", "identity_shift_cosine", "target_score",
                 "f0_shift_semitones", "duration_s")
@@ -89,7 +89,7 @@ def render_eval(run: RunDir) -> list[str]:
             for r in run.csv_rows(result.get("items_csv", "items.csv"))]
     calibration = result.get("verifier_calibration") or {}
     parts = [html.note(f"the audio was made by `{maker.get('command')}` in {manifest.parent}: " + RANDOM_WEIGHTS,
-                       warn=True) if is_builtin(maker) else "",
+                       warn=True) if has_random_weights(maker) else "",
              aggregates_table(result.get("aggregates") or {}),
              html.note(f"verifier calibration: {_calibration_text(calibration)}"), _grids(rows),
              items_table(run, rows, refs)]

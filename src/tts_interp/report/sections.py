@@ -24,18 +24,20 @@ RANDOM_WEIGHTS = ("built-in tiny model with random weights: its audio is noise. 
                   "machinery only, never a finding.")
 
 
-def is_builtin(result: Mapping[str, Any]) -> bool:
-    """Whether a run used a built-in tiny (random-weight) model, by its recorded model info or id."""
+def has_random_weights(result: Mapping[str, Any]) -> bool:
+    """Whether a run's model had random weights (a `tiny-*` built-in, or a random-weight size kept for speed
+    checks, which says so in its note): its audio proves machinery only. Kokoro-82M's and Whisper tiny.en's
+    offline builds are trained weights, built-in or not."""
     model = result.get("model")
     if isinstance(model, Mapping):
-        return bool(model.get("builtin")) or str(model.get("model_id", "")).startswith("tiny-")
+        return str(model.get("model_id", "")).startswith("tiny-") or "random weights" in str(model.get("note", ""))
     return isinstance(model, str) and model.startswith("tiny-")
 
 
 def provenance(run: RunDir) -> str:
     """Where the weights and scorers came from, then the run's settings (scalars and the settings blocks)."""
     result = run.result
-    parts = [html.note(RANDOM_WEIGHTS, warn=True)] if is_builtin(result) else []
+    parts = [html.note(RANDOM_WEIGHTS, warn=True)] if has_random_weights(result) else []
     blocks = {k: result[k] for k in PROVENANCE_KEYS if isinstance(result.get(k), (Mapping, str))}
     if blocks:
         parts.append("<h3>Weights and scorers</h3>" + html.key_values(blocks))
