@@ -56,15 +56,20 @@ def _same_sentence(sweep: RunDir) -> str:
     last = max(c["text_index"] for c in clips)
     by_key = {(c["speaker"], c["text_index"], c["method"], c["site"], c["alpha"] and float(c["alpha"])): c["audio"]
               for c in clips}
+    voices = sorted({c["speaker"] for c in clips})
+    text_of = {v: next(c["text"] for c in clips if c["speaker"] == v and c["text_index"] == last) for v in voices}
+    one_text = len(set(text_of.values())) == 1
     rows = []
-    for voice in sorted({c["speaker"] for c in clips}):
-        text = next(c["text"] for c in clips if c["speaker"] == voice and c["text_index"] == last)
+    for voice in voices:
         plain = html.Cell(sweep.player(by_key.get((voice, last, "plain", None, None)), "plain"))
         for method, site in pairs:
             erased = [html.Cell(sweep.player(by_key.get((voice, last, method, site, a)), f"a={a:g}")) for a in alphas]
-            rows.append([voice, text, method, site, plain, *erased])
-    columns = ["voice", "text", "eraser", "site", "plain", *[f"alpha {a:g}" for a in alphas]]
-    return "<h3>the same sentence before and after erasure</h3>" + html.table(columns, rows, sortable=False)
+            said = [] if one_text else [text_of[voice]]
+            rows.append([voice, *said, method, site.replace("+", " + "), plain, *erased])
+    columns = ["voice", *([] if one_text else ["text"]), "eraser", "site", "plain", *[f"alpha {a:g}" for a in alphas]]
+    caption = f"every voice says: {text_of[voices[0]]}" if one_text else ""
+    return "<h3>the same sentence before and after erasure</h3>" + html.table(columns, rows, caption=caption,
+                                                                               sortable=False)
 
 
 def _privacy(run: RunDir, sweep_dir: Path) -> list[str]:
