@@ -147,20 +147,38 @@ def run_all(tmp: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
-def differences(arrays: dict[str, np.ndarray], golden: dict[str, np.ndarray], rtol: float = 0.0,
-                atol: float = 0.0) -> list[str]:
-    """One line per golden entry that is missing, new, or differs (floats beyond rtol/atol; the rest exactly)."""
+PCM16_LSB = 1 / 32768  # audio is written as 16-bit PCM: across CPUs a sample can round to the next level
+FLIPPED_SHARE = 0.01  # an audio summary may move by this share of its samples flipping one level
+FLOAT_SCALE = 1e-3  # other floats: float32 error carried through deep models and ODE solvers, x the array's RMS
+
+
+def tolerance(key: str, want: np.ndarray) -> float:
+    """How far a float entry may move on another CPU: audio summaries [samples, sum, |sum|] by 1% of their
+    samples rounding to the neighbouring PCM16 level, anything else by 1e-3 of the array's RMS."""
+    if key.endswith("::audio"):
+        return max(32.0, FLIPPED_SHARE * float(want[0])) * PCM16_LSB
+    return FLOAT_SCALE * float(np.sqrt(np.nanmean(want.astype(np.float64) ** 2)))
+
+
+def differences(arrays: dict[str, np.ndarray], golden: dict[str, np.ndarray], exact: bool = False) -> list[str]:
+    """One line per golden entry that is missing, new, or differs: ints exactly; floats exactly with `exact`
+    (the machine that made them), else within `tolerance` (PCA components up to their sign, which an SVD may
+    flip)."""
     problems = [f"missing: {k}" for k in sorted(set(golden) - set(arrays))]
     problems += [f"new: {k}" for k in sorted(set(arrays) - set(golden))]
     for key in sorted(set(golden) & set(arrays)):
         want, got = golden[key], arrays[key]
         if want.shape != got.shape:
             problems.append(f"{key}: shape {got.shape} != golden {want.shape}")
-        elif np.issubdtype(want.dtype, np.floating):
-            if not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
-                worst = float(np.nanmax(np.abs(got.astype(np.float64) - want.astype(np.float64))))
-                problems.append(f"{key}: differs by up to {worst:.3g}")
-        elif not np.array_equal(got, want):
+        elif np.issubdtype(want.dtype, np.floating) and not exact:
+            gap = np.abs(got.astype(np.float64) - want.astype(np.float64))
+            if "pca" in key:
+                gap = np.minimum(gap, np.abs(got.astype(np.float64) + want.astype(np.float64)))
+            if np.isnan(got).tolist() != np.isnan(want).tolist() or float(np.nanmax(gap, initial=0.0)) > \
+                    tolerance(key, want):
+                problems.append(f"{key}: differs by up to {float(np.nanmax(gap, initial=0.0)):.3g} (tolerance "
+                                f"{tolerance(key, want):.3g})")
+        elif not np.array_equal(got, want, equal_nan=np.issubdtype(want.dtype, np.floating)):
             problems.append(f"{key}: values differ")
     return problems
 
@@ -173,7 +191,7 @@ def main() -> None:
         arrays = run_all(Path(tmp))
     if check:  # bit-for-bit comparison with the committed golden outputs
         with np.load(GOLDEN) as data:
-            problems = differences(arrays, dict(data))
+            problems = differences(arrays, dict(data), exact=True)
         print("\n".join(problems) or f"identical: all {len(arrays)} golden arrays match bit for bit", file=sys.stderr)
         sys.exit(1 if problems else 0)
     GOLDEN.parent.mkdir(parents=True, exist_ok=True)

@@ -95,7 +95,8 @@ def probe_direction(a: torch.Tensor, b: torch.Tensor, a_groups: list[int], b_gro
 
 
 def pca_components(pool: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Top-k principal components (k, H) of a pool of rows, their explained-variance ratios, and the mean."""
+    """Top-k principal components (k, H) of a pool of rows (each with its largest entry positive), their
+    explained-variance ratios, and the mean."""
     if pool.shape[0] < 2:
         raise BadInputError(f"PCA needs at least 2 rows in the pool, got {pool.shape[0]}")
     mean = pool.mean(0)
@@ -105,7 +106,11 @@ def pca_components(pool: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tens
     if float(variance.sum()) == 0.0:
         raise BadInputError("the pool has no variance (every row is the same): no principal components")
     k = min(k, int(vt.shape[0]))
-    return vt[:k].float(), (variance[:k] / variance.sum()).float(), mean
+    components = vt[:k]
+    # an SVD's signs are arbitrary (they differ between CPUs' kernels): each component's largest entry is positive
+    biggest = components.gather(1, components.abs().argmax(1, keepdim=True))
+    components = components * torch.where(biggest < 0, -1.0, 1.0).to(components.dtype)
+    return components.float(), (variance[:k] / variance.sum()).float(), mean
 
 
 def compute_direction(per_site_a: dict[str, list[torch.Tensor]], per_site_b: dict[str, list[torch.Tensor]],

@@ -15,6 +15,7 @@ import torch
 
 from tts_interp.core.errors import BadInputError
 from tts_interp.interventions.direction_file import DirectionRecord, read_direction, write_direction
+from tts_interp.interventions.directions import pca_components
 from tts_interp.interventions.hspace.collection import Collection
 from tts_interp.interventions.session import Session
 
@@ -116,15 +117,11 @@ def pca(collection: Collection, n_components: int = 4) -> tuple[list[Direction],
     pool = collection.means.mean(1).double()
     if pool.shape[0] < 2:
         raise BadInputError(f"PCA needs at least 2 utterances, got {pool.shape[0]}")
-    centred = pool - pool.mean(0)
-    _, singular, vt = torch.linalg.svd(centred, full_matrices=False)
-    variance = singular**2
-    total = float(variance.sum())
-    if total <= 0:
+    if float((pool - pool.mean(0)).abs().max()) == 0.0:
         raise BadInputError(f"all {pool.shape[0]} utterances give the same mean h-space; PCA has nothing to explain")
-    k = min(n_components, int(vt.shape[0]))
-    ratios = [float(v) / total for v in variance[:k]]
-    directions = [Direction(collection.model_id, collection.site, "pca", vt[i:i + 1].float(), (float("nan"),), False,
+    components, explained, _ = pca_components(pool, n_components)
+    ratios = [float(v) for v in explained]
+    directions = [Direction(collection.model_id, collection.site, "pca", components[i:i + 1], (float("nan"),), False,
                             collection.mean_norm, {"component": i, "explained_variance_ratio": ratios[i]})
-                  for i in range(k)]
+                  for i in range(len(ratios))]
     return directions, ratios
