@@ -58,15 +58,16 @@ def test_speaker_erasure_raises_the_ignorant_attackers_eer_more_than_a_random_su
     for method in ("leace", "random"):
         save_eraser(erasers[method], tmp_path / "fit" / f"{method}.safetensors")
     runs = voice_runs(kokoro, ATTACKED, ["Bring a small snake.", "Five slabs of cheese."], "speaker")
-    plan = plan_erase_sweep(kokoro, tmp_path / "fit", runs, [1], kokoro.adapter.settings_of(0, False, 0), [], ["leace", "random"])
+    plan = plan_erase_sweep(kokoro, tmp_path / "fit", runs, [1], kokoro.adapter.settings_of(0, False, 0), [],
+                            ["leace", "random"])
     run_erase_sweep(kokoro, plan, tmp_path / "sweep")
     payload = score_erasure(tmp_path / "sweep")
-    rows = {row["method"]: row for row in payload["conditions"]}
+    rows = {row["method"] or "original": row for row in payload["conditions"]}
     keys = ("ignorant_eer", "ignorant_eer_ci95", "lazy_informed_eer", "identification", "wer", "wer_n")
-    figures = {m: {k: rows[m][k] for k in keys} for m in ("none", "leace", "random")}
+    figures = {m: {k: rows[m][k] for k in keys} for m in ("original", "leace", "random")}
     print("\nspeaker erasure at style.timbre", figures)
     record_property("erase_speaker_attackers", figures)
-    plain, leace, control = rows["none"], rows["leace"], rows["random"]
+    plain, leace, control = rows["original"], rows["leace"], rows["random"]
     assert leace["ignorant_eer_n_target"] == 4 and leace["ignorant_eer_n_nontarget"] == 12
     assert leace["ignorant_eer"] > plain["ignorant_eer"]
     assert leace["ignorant_eer"] - plain["ignorant_eer"] > control["ignorant_eer"] - plain["ignorant_eer"]
