@@ -38,7 +38,8 @@ def _suite(directory: Path, fit: Path, **changes: object) -> Path:
     entry = {"kind": "erase", "model": MODEL, "eraser": str(fit), "site": SITE, "max_new_tokens": 8, "device": "cpu",
              "grid": {"speaker": ["aria", "bram", "cleo"], "text": ["hello there", "a second line"],
                       "alpha": [0, 1]}, **changes}
-    suite = {"name": "erase-test", "scoring": {"scorers": ["speaker", "attackers"], "device": "cpu"}, "items": [entry]}
+    suite = {"name": "erase-test", "scoring": {"scorers": ["speaker", "asr", "attackers"], "device": "cpu"},
+             "items": [entry]}
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "suite.yaml").write_text(yaml.safe_dump(suite))
     return directory / "suite.yaml"
@@ -62,6 +63,7 @@ def test_erase_cells_and_the_attackers_over_the_grid(fit_dir, tmp_path):  # noqa
         assert by["alpha=0"][key] == by["original"][key]
     assert by["alpha=1"]["ignorant_eer_n_target"] == 3 and by["alpha=1"]["ignorant_eer_n_nontarget"] == 6
     assert [p["alpha"] for p in report["attackers"]["frontier"]["all"]["all"]] == [0.0, 1.0]
+    assert by["original"]["wer_n"] == 6 and by["alpha=0"]["wer"] == by["original"]["wer"]  # plain runs transcribed
     assert (out / "attackers.csv").is_file()
 
 

@@ -70,7 +70,7 @@ def _produce(work: WorkItem, ctx: CellContext, files: dict[str, bytes]) -> Produ
 
 def execute_batch(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Run and score a batch; one {"row": ..., "files": {path under OUT: bytes}} per work item, in order."""
-    works = [WorkItem(**w) for w in payload["items"]]
+    works = [WorkItem(**{**w, "axes": tuple(w.get("axes", ()))}) for w in payload["items"]]
     config = ScoreConfig.from_dict(payload["scoring"])
     evaluator = _EVALUATORS.get_or_make(repr(sorted(payload["scoring"].items())), lambda: Evaluator(config))
     with torch_threads(int(payload.get("num_threads", 1))), \

@@ -66,7 +66,8 @@ def _load_state(out_dir: Path) -> tuple[dict[str, Any], list[WorkItem]]:
         raise BadInputError(f"{out_dir} is not a suite output directory (no {STATE_FILE}); run `tts-interp suite "
                             "run SUITE.yaml --out DIR` first")
     state = json.loads((out_dir / STATE_FILE).read_text())
-    items = [WorkItem(**json.loads(line)) for line in (out_dir / WORK_FILE).read_text().splitlines() if line]
+    items = [WorkItem(**{**row, "axes": tuple(row.get("axes", ()))})
+             for row in map(json.loads, (out_dir / WORK_FILE).read_text().splitlines()) if row]
     return state, items
 
 

@@ -31,13 +31,20 @@ SUITE_FIELDS = ("name", "seed", "scoring", "directions", "resources", "items")
 
 @dataclass(frozen=True)
 class WorkItem:
-    """One unit of work: a stable id, its kind, and the JSON spec it is realised from (paths absolute)."""
+    """One unit of work: a stable id, its kind, the JSON spec it is realised from (paths absolute), and the
+    fields its suite entry swept in `grid:` (what sets one cell's condition apart from another's; not part of
+    the id, which the spec fixes)."""
 
     id: str
     kind: str
     spec: dict[str, Any]
+    axes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "spec": self.spec, **({"axes": list(self.axes)} if self.axes else {})}
+
+    def identity(self) -> dict[str, Any]:
+        """What the item computes: id, kind and spec."""
         return {"id": self.id, "kind": self.kind, "spec": self.spec}
 
 
@@ -55,7 +62,7 @@ class Suite:
     def identity(self) -> dict[str, Any]:
         """What the results depend on: the scoring config and, per work item, its spec and its files' bytes."""
         return {"scoring": self.scoring.to_dict(),
-                "items": {w.id: {"spec": fingerprint(w.to_json()), "files": _file_hashes(w.spec)} for w in self.items}}
+                "items": {w.id: {"spec": fingerprint(w.identity()), "files": _file_hashes(w.spec)} for w in self.items}}
 
     def fingerprint(self) -> str:
         """Hash of `identity()`: a results directory belongs to exactly one fingerprint (audio *content*
@@ -178,7 +185,8 @@ def load_suite(path: Path) -> Suite:
         try:
             if kind in EXPERIMENT_KINDS:
                 cells = expand_entry(kind, entry, base, config.to_dict(), directions)
-                items.extend(WorkItem(work_id, kind, spec) for work_id, spec in cells)
+                axes = tuple(entry.get("grid") or ()) if isinstance(entry.get("grid"), dict) else ()
+                items.extend(WorkItem(work_id, kind, spec, axes) for work_id, spec in cells)
             else:
                 items.extend(ITEM_KINDS[kind].expand(entry, base))
         except BadInputError as exc:
