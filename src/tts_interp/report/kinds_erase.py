@@ -16,14 +16,18 @@ def _stat(value: Any, ci: Any, n: Any) -> html.Cell:
     return html.stat_cell({"value": value, "ci95": ci, "n": n})
 
 
-def render_erase_fit(run: RunDir) -> list[str]:
+def probe_section(fit: Mapping[str, Any], title: str = "held-out probe for the erased label") -> str:
     """Per site and eraser: the held-out probe's accuracy [CI] n, its chance level and permutation p."""
-    probes = run.result.get("held_out_probe") or []
     rows = [[p["site"], p["eraser"], p["rank"], _stat(p["accuracy"], p.get("accuracy_ci95"), p.get("n_test_units")),
-             p["chance"], p["p_value"], p.get("n_test_rows")] for p in probes]
+             p["chance"], p["p_value"], p.get("n_test_rows")] for p in fit.get("held_out_probe") or []]
     table = html.table(["site", "eraser", "rank", "held-out accuracy [95% CI] n units", "chance", "p",
                         "test rows"], rows)
-    return [html.section("held-out probe for the erased label", html.note(run.result.get("probe", "")), table)]
+    return html.section(title, html.note(fit.get("probe") or ""), table)
+
+
+def render_erase_fit(run: RunDir) -> list[str]:
+    """An `erase fit` directory: its held-out probe table."""
+    return [probe_section(run.result)]
 
 
 def attackers_table(payload: Mapping[str, Any]) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from tts_interp.evals.aggregate import summarise
 from tts_interp.report import html
-from tts_interp.report.kinds_erase import attackers_section
+from tts_interp.report.kinds_erase import attackers_section, probe_section
 from tts_interp.report.run_dir import RunDir, load_result, number, reference_clips
 from tts_interp.report.sections import RANDOM_WEIGHTS, aggregates_table, axes_of, grid, has_random_weights
 
@@ -129,4 +129,6 @@ def render_suite(run: RunDir) -> list[str]:
              aggregates_table(aggregates), html.note(f"verifier calibration: {_calibration_text(calibration)}"),
              _grids(joined), items_table(run, joined, refs)]
     attacks = [attackers_section(run, run.result["attackers"])] if run.result.get("attackers") else []
-    return [html.section("suite results", *parts), *attacks]
+    fits = [probe_section(fit, f"erasers {name!r} (fitted by the suite): held-out probe for {fit.get('label')!r}")
+            for name, fit in (run.result.get("erasers") or {}).items()]
+    return [html.section("suite results", *parts), *fits, *attacks]

@@ -166,6 +166,6 @@ AUDIO_KINDS = {
     "codes-ablate": ExperimentKind(ABLATE, _check_ablate, _run_ablate,
                                    description="a clip decoded with codebooks ablated"),
     "codes-swap": ExperimentKind(SWAP, _check_swap, _run_swap, description="codebooks swapped from clip A into B"),
-    "hspace-edit": ExperimentKind(HSPACE, _check_hspace, _run_hspace, lambda config: [config["direction"]],
+    "hspace-edit": ExperimentKind(HSPACE, _check_hspace, _run_hspace, lambda config: {"direction": config["direction"]},
                                   "a denoiser sample with an h-space direction added"),
 }

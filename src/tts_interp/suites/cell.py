@@ -105,10 +105,12 @@ class Produced:
 
 @dataclass(frozen=True)
 class ExperimentKind:
-    """One kind of suite cell: its fields, its config check, how it runs, and the directions it needs."""
+    """One kind of suite cell: its fields, its config check, how it runs, the stage entries it reads (stage kind ->
+    the entry's name, e.g. {"direction": "to_cleo"}), and a check of its config against those entries."""
 
     fields: Mapping[str, Any]
     check: Callable[[dict[str, Any], Path], dict[str, Any]]
     run: Callable[[str, dict[str, Any], CellContext], Produced]
-    directions: Callable[[dict[str, Any]], list[str]] = lambda config: []
+    inputs: Callable[[dict[str, Any]], dict[str, str]] = lambda config: {}
     description: str = ""
+    check_inputs: Callable[[dict[str, Any], dict[str, Any]], None] = lambda config, artefacts: None

@@ -1,8 +1,9 @@
-"""From pending work items to executor jobs and back: the direction stage, batching, and writing outputs.
+"""From pending work items to executor jobs and back: the stages (directions, erasers), batching, and writing
+outputs.
 
-Only the driver calls these. Jobs carry everything a worker needs (items, scoring config, direction and
-input-file bytes), so workers never read OUT or the driver's files; their files come back and are written here, before the row that
-points at them, each file through a temporary name and a rename.
+Only the driver calls these. Jobs carry everything a worker needs (items, scoring config, the bytes of the stage
+entries and input files they read), so workers never read OUT or the driver's files; their files come back and
+are written here, before the row that points at them, each file through a temporary name and a rename.
 """
 
 from __future__ import annotations
@@ -13,42 +14,47 @@ from pathlib import Path
 from typing import Any
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.core.paths import file_sha256
 from tts_interp.evals.items import EvalItem, parse_item
-from tts_interp.suites.direction_stage import DirectionSource, built_files, direction_file, store_built
-from tts_interp.suites.execute import execute_direction
+from tts_interp.suites.execute import execute_stage
 from tts_interp.suites.executors import Job, LocalExecutor, Lost, RayExecutor
 from tts_interp.suites.experiments import EXPERIMENT_KINDS
 from tts_interp.suites.inputs import pack_files
 from tts_interp.suites.spec import Suite, WorkItem
+from tts_interp.suites.stages import Artefact, cell_file, current_digest, is_built, store_built
 
 
-def _needed_directions(suite: Suite, todo: Sequence[WorkItem]) -> list[DirectionSource]:
-    names = {w.spec["inputs"]["direction"]["name"] for w in todo
-             if w.kind in EXPERIMENT_KINDS and "direction" in w.spec.get("inputs", {})}
-    return [suite.directions[name] for name in sorted(names)]
+def _needed(suite: Suite, todo: Sequence[WorkItem]) -> list[Artefact]:
+    wanted = {(role, ref["name"]) for w in todo if w.kind in EXPERIMENT_KINDS
+              for role, ref in w.spec.get("inputs", {}).items()}
+    return [suite.artefacts[role][name] for role, name in sorted(wanted)]
 
 
-def run_direction_stage(suite: Suite, todo: Sequence[WorkItem], out_dir: Path,
-                        executor: LocalExecutor | RayExecutor) -> list[Lost]:
-    """Build every recipe direction the pending items need and OUT does not hold yet (through the executor)."""
-    missing = [d for d in _needed_directions(suite, todo) if d.build is not None and built_files(d, out_dir) is None]
-    resources = suite.resources.get("direction", {"num_cpus": 1.0, "num_gpus": 0.0})
-    jobs = [Job(f"direction:{d.name}", {"recipe": d.build, "num_threads": int(resources["num_cpus"])},
-                resources["num_cpus"], resources["num_gpus"]) for d in missing]
-    by_label = {f"direction:{d.name}": d for d in missing}
-    return executor.map(execute_direction, jobs, lambda job, files: store_built(by_label[job.label], out_dir, files))
+def run_stages(suite: Suite, todo: Sequence[WorkItem], out_dir: Path,
+               executor: LocalExecutor | RayExecutor) -> list[Lost]:
+    """Build every recipe (direction, erasers) the pending items need and OUT does not hold yet (through the
+    executor, with the stage's resources)."""
+    missing = [a for a in _needed(suite, todo) if a.build is not None and not is_built(a, out_dir)]
+    jobs, by_label = [], {}
+    for artefact in missing:
+        resources = suite.resources.get(artefact.kind, {"num_cpus": 1.0, "num_gpus": 0.0})
+        label = f"{artefact.kind}:{artefact.name}"
+        jobs.append(Job(label, {"kind": artefact.kind, "recipe": artefact.build,
+                                "num_threads": int(resources["num_cpus"])}, resources["num_cpus"], resources["num_gpus"]))
+        by_label[label] = artefact
+    return executor.map(execute_stage, jobs, lambda job, files: store_built(by_label[job.label], out_dir, files))
 
 
-def _direction_bytes(source: DirectionSource, out_dir: Path) -> bytes:
-    path = direction_file(source, out_dir)
-    if source.path is not None and file_sha256(path) != source.digest:
-        raise BadInputError(f"direction file {path} changed since the suite was loaded; load the suite again")
+def _input_bytes(source: Artefact, out_dir: Path, config: dict[str, Any]) -> bytes:
+    """The bytes of the file a cell reads from a stage entry (a path entry must be as it was when loaded)."""
+    path = cell_file(source, out_dir, config)
+    if source.path is not None and current_digest(source) != source.digest:
+        raise BadInputError(f"{source.kind} {path} changed since the suite was loaded; load the suite again")
     return path.read_bytes()
 
 
 def plan_jobs(suite: Suite, todo: Sequence[WorkItem], out_dir: Path) -> list[Job]:
-    """Experiment cells one per job (with their direction's bytes); scoring-only items in scoring batches."""
+    """Experiment cells one per job (with the bytes of the stage entries they read); scoring-only items in
+    scoring batches."""
     scoring = suite.scoring.to_dict()
     jobs: list[Job] = []
     batch: list[WorkItem] = []
@@ -62,10 +68,8 @@ def plan_jobs(suite: Suite, todo: Sequence[WorkItem], out_dir: Path) -> list[Job
 
     for work in todo:
         if work.kind in EXPERIMENT_KINDS:
-            inputs = {}
-            if "direction" in work.spec["inputs"]:
-                source = suite.directions[work.spec["inputs"]["direction"]["name"]]
-                inputs["direction"] = _direction_bytes(source, out_dir)
+            inputs = {role: _input_bytes(suite.artefacts[role][ref["name"]], out_dir, work.spec["config"])
+                      for role, ref in work.spec["inputs"].items()}
             jobs.append(job([work], inputs, pack_files(work.spec["config"])))
             continue
         batch.append(work)

@@ -1,8 +1,8 @@
-"""Suite cells of voice erasure: generate with an eraser of `erase fit` at a site (or `a+b` sites together).
+"""Suite cells of voice erasure: generate with an eraser at a site (or `a+b` sites together).
 
-A cell is a voice cell (suites/voice_cells.py) plus `eraser` (an eraser file, or an `erase fit` directory from
-which `method`'s file is taken), `site` and `alpha` in [0, 1] (0 = the plain run, bit for bit; 1 = the full
-eraser), optionally on `segments`/`frames`. It is scored against its voice's plain run (similarity, identity
+A cell is a voice cell (suites/voice_cells.py) plus `eraser` (the name of an `erasers:` entry: an `erase fit`
+directory or eraser file, or a recipe the suite fits), `method` (which of the fit's erasers), `site` and `alpha`
+in [0, 1] (0 = the plain run, bit for bit; 1 = the full eraser), optionally on `segments`/`frames`. It is scored against its voice's plain run (similarity, identity
 shift toward `target` if given) and WER; with the `attackers` set scorer in `scoring.scorers`, `suite report`
 attacks every condition of the grid (e.g. method x site x alpha), each cell's plain run being its original.
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tts_interp.core.errors import BadInputError
+from tts_interp.core.fingerprint import content_hash
 from tts_interp.evals.items import EvalItem
 from tts_interp.suites import fields
 from tts_interp.suites.cell import CellContext, ExperimentKind, Produced
@@ -35,21 +36,33 @@ ERASE = {**COMMON, "eraser": REQUIRED, "method": "leace", "site": REQUIRED, "alp
 
 
 def _check_erase(config: dict[str, Any], base: Path) -> dict[str, Any]:
-    from tts_interp.interventions.erasure import ERASER_METHODS, load_eraser
+    from tts_interp.interventions.erasure import ERASER_METHODS
 
     out = check_common(config, base)
-    method = fields.choice(config, "method", ERASER_METHODS)
-    given = Path(fields.string(config, "eraser") or "").expanduser()
-    given = given if given.is_absolute() else (base / given).resolve()
-    path = given / f"{method}.safetensors" if given.is_dir() else given
-    out["eraser"], out["eraser_sha256"] = fields.input_file({"eraser": str(path)}, "eraser", base)
-    sites = fields.string(config, "site").split(SITE_JOIN)
-    load_eraser(path, sites=sites)  # a file of the right format, fitted at these sites: said now, not per cell
+    fields.choice(config, "method", ERASER_METHODS)
+    fields.string(config, "eraser")
+    fields.string(config, "site")
     out["alpha"] = fields.number(config, "alpha")
     if not 0.0 <= out["alpha"] <= 1.0:
         raise BadInputError(f"field 'alpha' is {out['alpha']:g}: erasure strength must be in [0, 1] (0 = no edit, "
                             "1 = the full eraser)")
     return {**out, **check_selection(config)}
+
+
+def _check_eraser(config: dict[str, Any], artefacts: dict[str, Any]) -> None:
+    """The cell's sites are among the eraser's (a file read now; a recipe by its `sites`), so a typo fails when
+    the suite loads, not cell by cell."""
+    from tts_interp.interventions.erasure import load_eraser
+    from tts_interp.suites.stages import cell_file
+
+    source, sites = artefacts["eraser"], config["site"].split(SITE_JOIN)
+    if source.path is not None:
+        load_eraser(cell_file(source, Path(source.path), config), sites=sites)  # a path entry reads no OUT
+        return
+    fitted = [s.strip() for s in source.build["sites"].split(",")]
+    missing = [s for s in sites if s not in fitted]
+    if missing and not any("*" in s for s in fitted):
+        raise BadInputError(f"eraser {source.name!r} is fitted at {', '.join(fitted)}, not at {', '.join(missing)}")
 
 
 def _run_erase(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produced:
@@ -59,7 +72,7 @@ def _run_erase(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
 
     session = session_of(ctx, config)
     sites = config["site"].split(SITE_JOIN)
-    eraser = load_eraser(Path(config["eraser"]), session.adapter.model_id, sites)
+    eraser = load_eraser(ctx.inputs["eraser"], session.adapter.model_id, sites)
     selection = Selection(frames=tuple(config["frames"]) if config.get("frames") else None,
                           segments=tuple(config.get("segments") or ()))
     voice = voice_of(config)
@@ -67,7 +80,8 @@ def _run_erase(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
     check_segments(selection, prepare_checked(session.adapter, plain_cfg.prompt).segments)
     plain = voice_set(ctx, session, config, voice)
     erasure = {"method": eraser.method, "label": eraser.label, "sites": sites, "alpha": config["alpha"],
-               "rank": {s: eraser.site(s).rank for s in sites}, "eraser_sha256": config["eraser_sha256"],
+               "rank": {s: eraser.site(s).rank for s in sites}, "eraser": config["eraser"],
+               "eraser_sha256": content_hash(ctx.inputs["eraser"]),
                "selection": selection.to_json()}
     result = generate_to_dir(session, plain_cfg, ctx.cell_dir, writes=eraser.writes(sites, config["alpha"], selection),
                              extra={"erasure": erasure})
@@ -78,7 +92,7 @@ def _run_erase(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
 
 
 ERASE_KINDS = {
-    "erase": ExperimentKind(ERASE, _check_erase, _run_erase,
-                            description="a generation with a concept eraser (LEACE, mean-difference, random) at a "
-                                        "site, alpha in [0, 1]"),
+    "erase": ExperimentKind(ERASE, _check_erase, _run_erase, lambda config: {"eraser": config["eraser"]},
+                            "a generation with a concept eraser (LEACE, mean-difference, random) at a site, alpha in "
+                            "[0, 1]", _check_eraser),
 }

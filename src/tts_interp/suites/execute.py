@@ -101,9 +101,9 @@ def execute_batch(payload: dict[str, Any]) -> list[dict[str, Any]]:
         return out
 
 
-def execute_direction(payload: dict[str, Any]) -> dict[str, bytes]:
-    """Build one direction of the suite's direction stage (a job like any other); its files as bytes."""
-    from tts_interp.suites.direction_stage import build_direction
+def execute_stage(payload: dict[str, Any]) -> dict[str, bytes]:
+    """Build one recipe of a suite's stages (a direction, or erasers; a job like any other); its files as bytes."""
+    from tts_interp.suites.stages import build_artefact
 
     with torch_threads(int(payload.get("num_threads", 1))):
-        return build_direction(payload["recipe"])
+        return build_artefact(payload.get("kind", "direction"), payload["recipe"])

@@ -27,7 +27,7 @@ from tts_interp.evals.evaluate import csv_row
 from tts_interp.evals.items import user_columns
 from tts_interp.evals.score_config import ROW_COLUMNS
 from tts_interp.evals.scoring import Evaluator
-from tts_interp.suites.dispatch import plan_jobs, run_direction_stage, scored_items, write_outputs
+from tts_interp.suites.dispatch import plan_jobs, run_stages, scored_items, write_outputs
 from tts_interp.suites.execute import execute_batch
 from tts_interp.suites.executors import Job, check_executor, make_executor
 from tts_interp.suites.grid import grid_columns
@@ -110,9 +110,9 @@ def run_suite(suite_path: Path, out_dir: Path, shard: tuple[int, int] = (0, 1), 
                 advance(1)
 
     try:
-        lost = run_direction_stage(suite, todo, out_dir, engine)
+        lost = run_stages(suite, todo, out_dir, engine)
         if lost:
-            raise TTSInterpError(f"the direction stage failed ({lost[0].label}: {lost[0].reason}); nothing else ran")
+            raise TTSInterpError(f"a stage failed ({lost[0].label}: {lost[0].reason}); nothing else ran")
         lost = engine.map(execute_batch, plan_jobs(suite, todo, out_dir), finished)
         executor_info = engine.describe()
     finally:
@@ -173,6 +173,10 @@ def suite_report(out_dir: Path) -> dict[str, Any]:
                "pending_ids": pending[:50], "verifier_calibration": calibration,
                "aggregates": summarise(rows, calibration, state["scoring"].get("seed", 0)),
                "items_csv": "items.csv", **dropped}
+    fits = {p.parent.name: json.loads(p.read_text()) for p in sorted((out_dir / "erasers").glob("*/result.json"))}
+    if fits:  # erasers the suite fitted: their held-out probes (the LEACE guarantee, checked on unseen runs)
+        payload["erasers"] = {name: {k: fit.get(k) for k in ("label", "classes", "sites", "rank", "held_out_probe",
+                                                              "probe", "counts")} for name, fit in fits.items()}
     if "attackers" in state["scoring"].get("scorers", ()):
         payload["attackers"] = suite_attackers(rows, items, out_dir, state["scoring"])
         payload["attackers_csv"] = "attackers.csv"

@@ -4,8 +4,8 @@ Each entry under `items` has a `kind`. Scoring kinds live in ITEM_KINDS: `audio`
 and `manifest` (every row of a JSONL manifest); each expands an entry into work items and realises a work
 item into an EvalItem to score. Experiment kinds (generate, steer, patch, erase, codes-ablate, codes-swap,
 hspace-edit) live in suites/experiments.py: an entry is a grid of cells, each run and then scored.
-`directions:` names the directions cells use (suites/direction_stage.py); `resources:` gives num_cpus /
-num_gpus per kind (for the Ray executor; not part of any id).
+`directions:` and `erasers:` name what steer and erase cells read, from files or built by the suite
+(suites/stages.py); `resources:` gives num_cpus / num_gpus per kind (for the Ray executor; not part of any id).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.core.fingerprint import content_hash, fingerprint
 from tts_interp.evals.items import BadRow, EvalItem, parse_item, read_manifest
 from tts_interp.evals.score_config import ScoreConfig
-from tts_interp.suites.direction_stage import DirectionSource, parse_directions
 from tts_interp.suites.experiments import EXPERIMENT_KINDS, expand_entry, parse_resources
+from tts_interp.suites.stages import SECTIONS, Artefact, parse_stage
 
-SUITE_FIELDS = ("name", "seed", "scoring", "directions", "resources", "items")
+SUITE_FIELDS = ("name", "seed", "scoring", "directions", "erasers", "resources", "items")
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,12 @@ class Suite:
     scoring: ScoreConfig
     items: list[WorkItem]
     source: dict[str, Any]
-    directions: dict[str, DirectionSource] = field(default_factory=dict)
+    artefacts: dict[str, dict[str, Artefact]] = field(default_factory=dict)  # stage kind -> name -> entry
     resources: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def directions(self) -> dict[str, Artefact]:
+        return self.artefacts.get("direction", {})
 
     def identity(self) -> dict[str, Any]:
         """What the results depend on: the scoring config and, per work item, its spec and its files' bytes."""
@@ -172,7 +176,7 @@ def load_suite(path: Path) -> Suite:
         raise BadInputError(f"suite file {path}: 'items' must be a non-empty list")
     base = path.parent.resolve()
     try:
-        directions = parse_directions(data.get("directions"), base)
+        artefacts = {kind: parse_stage(kind, data.get(section), base) for section, kind in SECTIONS.items()}
         resources = parse_resources(data.get("resources"), USER_KINDS)
     except BadInputError as exc:
         raise BadInputError(f"suite file {path}: {exc}") from None
@@ -184,7 +188,7 @@ def load_suite(path: Path) -> Suite:
         kind = entry["kind"]
         try:
             if kind in EXPERIMENT_KINDS:
-                cells = expand_entry(kind, entry, base, config.to_dict(), directions)
+                cells = expand_entry(kind, entry, base, config.to_dict(), artefacts)
                 axes = tuple(entry.get("grid") or ()) if isinstance(entry.get("grid"), dict) else ()
                 items.extend(WorkItem(work_id, kind, spec, axes) for work_id, spec in cells)
             else:
@@ -196,7 +200,7 @@ def load_suite(path: Path) -> Suite:
         if work.id in seen:
             raise BadInputError(f"suite file {path}: duplicate item id {work.id!r}; ids must be unique")
         seen.add(work.id)
-    return Suite(str(data.get("name") or path.stem), config, items, data, directions, resources)
+    return Suite(str(data.get("name") or path.stem), config, items, data, artefacts, resources)
 
 
 def parse_shard(text: str) -> tuple[int, int]:

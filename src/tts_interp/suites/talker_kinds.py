@@ -170,7 +170,7 @@ def _run_patch(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
 
 TALKER_KINDS = {
     "generate": ExperimentKind(COMMON, check_common, _run_generate, description="a plain generation"),
-    "steer": ExperimentKind(STEER, _check_steer, _run_steer, lambda config: [config["direction"]],
+    "steer": ExperimentKind(STEER, _check_steer, _run_steer, lambda config: {"direction": config["direction"]},
                             "a generation steered along a direction at talker layers"),
     "patch": ExperimentKind(PATCH, _check_patch, _run_patch,
                             description="activation patching from the source voice's run, one site x segment"),
