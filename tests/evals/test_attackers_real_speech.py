@@ -20,7 +20,7 @@ from tts_interp.evals.score_config import ScoreConfig
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory, private_cache):  # noqa: ANN001, ANN201
     rows = []
-    for v, voice in enumerate(KOKORO_VOICES):
+    for v, voice in enumerate(KOKORO_VOICES):  # every clip is in three rows: transcribed and embedded once
         other = KOKORO_VOICES[(v + 1) % len(KOKORO_VOICES)]
         for mine, theirs in zip(voice_clips(voice), voice_clips(other), strict=True):
             text = CLIPS[mine.name]["text"]

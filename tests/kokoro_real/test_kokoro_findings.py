@@ -13,7 +13,7 @@ from tts_interp.evals.metrics import cosine, identity_shift
 from tts_interp.interventions.kokoro.probe import gender_probe
 from tts_interp.tracing.ops import Write
 
-from .conftest import DECODER_SITE, PROBE_TEXT, STEER_SITE
+from .conftest import DECODER_SITE, PROBE_TEXT, STEER_SITE, THREADS
 from .speech import corpus_wer, embed, voice_centroid
 
 SENTENCES = ("The cat sat on the mat.", "We will meet again soon.", "Open the door, please.",
@@ -27,7 +27,7 @@ def test_converted_model_agrees_with_onnxruntime(kokoro, speaker_backend, asr_ba
     from tts_interp.models.kokoro.convert import onnx_bytes
 
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
+    options.intra_op_num_threads = THREADS
     onnx = onnxruntime.InferenceSession(onnx_bytes()[0], options, providers=["CPUExecutionProvider"])
     ours, theirs, texts = [], [], []
     for voice in AGREEMENT_VOICES:

@@ -34,11 +34,12 @@ def fit_dir(tmp_path_factory, private_cache) -> Path:  # noqa: ANN001
     return out
 
 
-def _suite(directory: Path, erasers: dict, **changes: object) -> Path:
+def _suite(directory: Path, erasers: dict, scorers: tuple[str, ...] = ("speaker", "attackers"), **changes: object
+           ) -> Path:
     entry = {"kind": "erase", "model": MODEL, "eraser": "fit", "site": SITE, "max_new_tokens": 8, "device": "cpu",
              "grid": {"speaker": ["aria", "bram", "cleo"], "text": ["hello there", "a second line"],
                       "alpha": [0, 1]}, **changes}
-    suite = {"name": "erase-test", "scoring": {"scorers": ["speaker", "asr", "attackers"], "device": "cpu"},
+    suite = {"name": "erase-test", "scoring": {"scorers": list(scorers), "device": "cpu"},
              "erasers": erasers, "items": [entry]}
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "suite.yaml").write_text(yaml.safe_dump(suite))
@@ -68,19 +69,20 @@ def test_erase_cells_and_the_attackers_over_the_grid(fit_dir, tmp_path):  # noqa
         assert by["alpha=0"][key] == by["original"][key]
     assert by["alpha=1"]["ignorant_eer_n_target"] == 3 and by["alpha=1"]["ignorant_eer_n_nontarget"] == 6
     assert [p["alpha"] for p in report["attackers"]["frontier"]["all"]["all"]] == [0.0, 1.0]
-    assert by["original"]["wer_n"] == 6 and by["alpha=0"]["wer"] == by["original"]["wer"]  # plain runs transcribed
     assert (out / "attackers.csv").is_file()
 
 
 def test_a_recipe_is_fitted_once_by_the_suite_and_its_held_out_probe_reported(tmp_path, private_cache):  # noqa: ANN001
     out = tmp_path / "out"
-    path = _suite(tmp_path, {"fit": RECIPE}, grid={"speaker": ["aria", "bram"], "text": ["hello there", "again"]},
-                  alpha=1)
+    path = _suite(tmp_path, {"fit": RECIPE}, ("speaker", "asr", "attackers"),
+                  grid={"speaker": ["aria", "bram"], "text": ["hello there", "again"]}, alpha=1)
     assert run_suite(path, out)["n_failed_now"] == 0
     built = out / "erasers" / "fit"
     assert (built / "leace.safetensors").is_file() and (built / "stage.json").is_file()
     report = suite_report(out)
     probes = {(p["site"], p["eraser"]): p for p in report["erasers"]["fit"]["held_out_probe"]}
+    by = {r["condition"]: r for r in report["attackers"]["conditions"]}
+    assert by["original"]["wer_n"] == 4 and by["kind=erase"]["wer_n"] == 4  # the plain runs are transcribed too
     assert probes[(SITE, "leace")]["accuracy"] <= probes[(SITE, "leace")]["chance"] + 0.05
     stamp = (built / "stage.json").stat().st_mtime_ns
     assert run_suite(path, out)["n_scored_now"] == 0 and (built / "stage.json").stat().st_mtime_ns == stamp

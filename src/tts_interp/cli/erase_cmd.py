@@ -109,7 +109,7 @@ def _score(out: Path, seed: int) -> dict[str, str]:
     from tts_interp.report.erase_plots import plot_frontier
 
     with progress_bar("scoring clips (ASR)", len(read_clips(out))) as advance:
-        payload = score_erasure(out, ScoreConfig(seed=seed), advance)
+        payload = score_erasure(out, ScoreConfig(scorers=("asr", "attackers"), seed=seed), advance)
     plots = plot_frontier(Path(out) / "privacy", payload)
     return {"attackers": attackers_line(payload), "table": str(Path(out) / "privacy" / "privacy.csv"),
             "plots": ", ".join(plots) or "none"}

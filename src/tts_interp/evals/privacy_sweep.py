@@ -48,24 +48,27 @@ def attack_clips(out_dir: Path, clips: list[dict[str, Any]]) -> list[AttackClip]
 
 def score_erasure(out_dir: Path, config: ScoreConfig | None = None,
                   advance: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Attackers and utility for every condition of a sweep; writes OUT/privacy/."""
+    """Attackers and utility for every condition of a sweep; writes OUT/privacy/. The utility (WER/CER) needs
+    `asr` among the config's scorers (the default config has it and `attackers`)."""
     out_dir = Path(out_dir)
-    config = replace(config or ScoreConfig(), scorers=("asr", "attackers"))
+    config = config or ScoreConfig(scorers=("asr", "attackers"))
     clips = read_clips(out_dir)
-    evaluator = Evaluator(config)
+    evaluator = Evaluator(replace(config, scorers=("asr",)))
     items = [EvalItem(c["id"], out_dir / c["audio"], c["text"]) for c in clips]
     asr_rows = {}
-    for row in evaluator.score(items):
+    for row in evaluator.score(items) if "asr" in config.scorers else ():
         asr_rows[Path(row["audio"])] = row
         if advance is not None:
             advance(1)
     scored = score_attackers(attack_clips(out_dir, clips), evaluator.embed_files, asr_rows, config.seed)
     target = out_dir / "privacy"
     write_csv(target / "privacy.csv", scored["conditions"])
-    write_csv(target / "items.csv", [{"id": c["id"], **{k: asr_rows[out_dir / c["audio"]][k]
-                                                        for k in ("wer", "cer", "hypothesis", "error")}}
-                                     for c in clips])
+    if asr_rows:
+        write_csv(target / "items.csv", [{"id": c["id"], **{k: asr_rows[out_dir / c["audio"]][k]
+                                                            for k in ("wer", "cer", "hypothesis", "error")}}
+                                         for c in clips])
     payload = {"command": "erase score", "sweep": str(out_dir), "config": config.to_dict(),
-               "backends": evaluator.describe(), **scored, "files": {"table": "privacy.csv", "items": "items.csv"}}
+               "backends": evaluator.describe(), **scored,
+               "files": {"table": "privacy.csv", **({"items": "items.csv"} if asr_rows else {})}}
     write_result(target, payload)
     return payload

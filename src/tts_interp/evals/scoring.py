@@ -8,7 +8,6 @@ problem with an item into `status = failed` plus a reason.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,8 @@ import numpy as np
 
 from tts_interp.core.device import resolve_device
 from tts_interp.core.errors import BadInputError, TTSInterpError
+from tts_interp.core.fingerprint import content_hash
+from tts_interp.core.lru import LRU
 from tts_interp.core.paths import file_sha256
 from tts_interp.evals import metrics, prosody
 from tts_interp.evals.asr import load_asr_backend
@@ -29,6 +30,7 @@ from tts_interp.evals.score_config import ROW_COLUMNS, SAMPLE_RATE, ScoreConfig,
 from tts_interp.evals.speaker import load_speaker_backend
 
 CENTROID_LRU = 256  # speaker models kept in memory at once
+TRANSCRIPT_LRU = 4096  # transcripts kept by content hash, so identical clips are transcribed once
 
 @dataclass
 class _Row:
@@ -44,19 +46,6 @@ class _Row:
         return self.values
 
 
-class _LRU(OrderedDict):
-    def __init__(self, size: int):
-        super().__init__()
-        self.size = size
-
-    def remember(self, key: Any, value: Any) -> Any:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-        return value
-
-
 class Evaluator:
     """Scores items with the configured backends; the library behind `eval` and `suite run`."""
 
@@ -65,9 +54,10 @@ class Evaluator:
         self.device = resolve_device(config.device)
         self.cache_root = cache_root
         self._backends: dict[str, Any] = {}
-        self._centroids = _LRU(CENTROID_LRU)
-        self._pitch = _LRU(CENTROID_LRU)
-        self._scales = _LRU(CENTROID_LRU)
+        self._centroids = LRU(CENTROID_LRU)
+        self._pitch = LRU(CENTROID_LRU)
+        self._scales = LRU(CENTROID_LRU)
+        self._transcripts = LRU(TRANSCRIPT_LRU)
         self._embedding_cache: EmbeddingCache | None = None
 
     # backends -------------------------------------------------------------------------------------------
@@ -261,8 +251,8 @@ class Evaluator:
                 row.fail(f"ASR backend {self.config.asr!r} unavailable: {exc}")
             return
         normalize = get_normalizer(self.config.normalizer)
-        hypotheses = backend.transcribe([audio[e.audio] for e, _ in work])
-        for (item, row), hypothesis in zip(work, hypotheses, strict=True):
+        for (item, row), hypothesis in zip(work, self._transcripts_of(backend, [e.audio for e, _ in work], audio),
+                                           strict=True):
             reference, hyp = normalize(item.text or ""), normalize(hypothesis)
             row.values.update(hypothesis=hypothesis, reference_normalized=reference, hypothesis_normalized=hyp)
             try:
@@ -272,6 +262,15 @@ class Evaluator:
                 continue
             row.values.update(wer=counts.wer, cer=counts.cer, word_errors=counts.word_errors,
                               ref_words=counts.words, char_errors=counts.char_errors, ref_chars=counts.chars)
+
+    def _transcripts_of(self, backend: Any, paths: list[Path], audio: dict[Path, np.ndarray]) -> list[str]:
+        """Each clip's transcript; a clip whose bytes were transcribed before in this run (the same file twice in a
+        manifest, an alpha-0 cell identical to its plain run) is transcribed once."""
+        digests = [content_hash(p) for p in paths]
+        todo = {d: p for d, p in zip(digests, paths, strict=True) if d not in self._transcripts}
+        for digest, text in zip(todo, backend.transcribe([audio[p] for p in todo.values()]), strict=True):
+            self._transcripts.remember(digest, text)
+        return [self._transcripts[d] for d in digests]
 
     def _score_prosody(self, work: list[tuple[EvalItem, _Row]], audio: dict[Path, np.ndarray]) -> None:
         for item, row in work:

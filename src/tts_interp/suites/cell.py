@@ -11,34 +11,17 @@ Models, codecs and reference runs are kept per process (a small LRU), so a worke
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tts_interp.core.fingerprint import fingerprint
+from tts_interp.core.lru import LRU
 from tts_interp.evals.items import BadRow, EvalItem
 
 MODELS_PER_PROCESS = 4
 MEMO_PER_PROCESS = 64
-
-
-class LRU(OrderedDict):
-    """A dict that forgets its least recently used entries beyond `size`."""
-
-    def __init__(self, size: int):
-        super().__init__()
-        self.size = size
-
-    def get_or_make(self, key: str, make: Callable[[], Any]) -> Any:
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        self[key] = value = make()
-        while len(self) > self.size:
-            self.popitem(last=False)
-        return value
 
 
 _MODELS = LRU(MODELS_PER_PROCESS)

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from tts_interp.core.errors import TTSInterpError
+from tts_interp.core.lru import LRU
 from tts_interp.evals.items import BadRow, EvalItem, SpeakerSet
 from tts_interp.evals.score_config import ScoreConfig
 from tts_interp.evals.scoring import Evaluator
-from tts_interp.suites.cell import LRU, CellContext, Produced, read_tree
+from tts_interp.suites.cell import CellContext, Produced, read_tree
 from tts_interp.suites.experiments import EXPERIMENT_KINDS
 from tts_interp.suites.inputs import unpack_files
 from tts_interp.suites.spec import WorkItem, realise
