@@ -16,8 +16,7 @@ from tts_interp.tracing.ops import Write
 from .conftest import DECODER_SITE, PROBE_TEXT, STEER_SITE, THREADS
 from .speech import corpus_wer, embed, voice_centroid
 
-SENTENCES = ("The cat sat on the mat.", "We will meet again soon.", "Open the door, please.",
-             "It is a bright cold day.", "My phone is on the table.")
+SENTENCES = ("The cat sat on the mat.", "We will meet again soon.", "Open the door, please.")
 AGREEMENT_VOICES = ("af_heart", "am_michael", "bf_emma")
 
 
