@@ -80,7 +80,8 @@ def suite_attackers(rows: Sequence[dict[str, Any]], items: Sequence[WorkItem], o
     asr = {Path(out_dir) / r["audio"]: r for r in rows if r.get("audio")}
     clips = attack_clips(rows, items, out_dir)
     if "asr" in config.scorers:
-        originals = {c.original: c.text for c in clips if isinstance(c, AttackClip) and c.original not in (None, *asr)}
+        originals = {c.original: c.text for c in clips
+                     if isinstance(c, AttackClip) and c.original is not None and c.original not in asr}
         words = Evaluator(replace(config, scorers=("asr",)))
         asr |= {Path(r["audio"]): r for r in words.score(EvalItem(str(p), p, t) for p, t in originals.items())}
     return score_rows(clips, [r["work_id"] for r in rows], evaluator.embed_files, asr, config.seed)
