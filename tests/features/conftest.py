@@ -33,7 +33,6 @@ def whisper_tiny(private_cache: None):
 @pytest.fixture(scope="session")
 def layer2_scan(whisper_tiny):
     from tts_interp.interventions.features.scan import scan_units
-
     from tts_interp.suites.execute import torch_threads
 
     with torch_threads(THREADS):  # a session fixture is set up before the per-test thread setting

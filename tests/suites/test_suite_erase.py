@@ -100,6 +100,8 @@ def test_bad_erase_cells_are_refused_when_the_suite_loads(fit_dir, tmp_path):  #
         load_suite(_suite(tmp_path / "d", given, method="pca"))
     with pytest.raises(BadInputError, match="not at talker.layer.0.resid_out"):
         load_suite(_suite(tmp_path / "e", {"fit": RECIPE}, site="talker.layer.0.resid_out"))
+    with pytest.raises(BadInputError, match="is a leace eraser, but the cell asks for method 'random'"):
+        load_suite(_suite(tmp_path / "h", {"fit": {"path": str(fit_dir / "leace.safetensors")}}, method="random"))
     with pytest.raises(BadInputError, match="holds no eraser file"):
         load_suite(_suite(tmp_path / "f", {"fit": {"path": str(tmp_path)}}))
     with pytest.raises(BadInputError, match="voices"):

@@ -57,7 +57,10 @@ def _check_eraser(config: dict[str, Any], artefacts: dict[str, Any]) -> None:
 
     source, sites = artefacts["eraser"], config["site"].split(SITE_JOIN)
     if source.path is not None:
-        load_eraser(cell_file(source, Path(source.path), config), sites=sites)  # a path entry reads no OUT
+        eraser = load_eraser(cell_file(source, Path(source.path), config), sites=sites)  # a path entry reads no OUT
+        if eraser.method != config["method"]:  # one eraser file: the cell's method must be the file's
+            raise BadInputError(f"eraser {source.name!r} ({source.path}) is a {eraser.method} eraser, but the cell "
+                                f"asks for method {config['method']!r}; name an `erase fit` directory to choose")
         return
     fitted = [s.strip() for s in source.build["sites"].split(",")]
     missing = [s for s in sites if s not in fitted]
