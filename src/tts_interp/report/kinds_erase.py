@@ -58,8 +58,8 @@ def _same_sentence(sweep: RunDir) -> str:
     pairs = sorted({(c["method"], c["site"]) for c in clips if c["method"] != "plain"})
     alphas = sorted({float(c["alpha"]) for c in clips if c["method"] != "plain"})
     last = max(c["text_index"] for c in clips)
-    by_key = {(c["speaker"], c["text_index"], c["method"], c["site"], None if c["alpha"] is None else float(c["alpha"])): c["audio"]
-              for c in clips}
+    by_key = {(c["speaker"], c["text_index"], c["method"], c["site"],
+               None if c["alpha"] is None else float(c["alpha"])): c["audio"] for c in clips}
     voices = sorted({c["speaker"] for c in clips})
     text_of = {v: next(c["text"] for c in clips if c["speaker"] == v and c["text_index"] == last) for v in voices}
     one_text = len(set(text_of.values())) == 1
