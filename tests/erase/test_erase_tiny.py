@@ -169,3 +169,4 @@ def test_eval_on_the_sweeps_manifest_gives_erase_scores_attackers(fitted, custom
     assert [r["condition"] for r in scored["conditions"]] == [
         "original", f"method=leace site={SITE} alpha=0.5", f"method=leace site={SITE} alpha=1"]
     assert scored["frontier"][SITE]["leace"][0]["unerased"] and evaluated["unusable"] == []
+    assert scored["weights"]["weights_sha256"] and scored["model"]["model_id"] == customvoice.adapter.model_id

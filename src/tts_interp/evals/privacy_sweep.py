@@ -67,8 +67,9 @@ def score_erasure(out_dir: Path, config: ScoreConfig | None = None,
         write_csv(target / "items.csv", [{"id": c["id"], **{k: asr_rows[out_dir / c["audio"]][k]
                                                             for k in ("wer", "cer", "hypothesis", "error")}}
                                          for c in clips])
-    payload = {"command": "erase score", "sweep": str(out_dir), "config": config.to_dict(),
-               "backends": evaluator.describe(), **scored,
+    sweep = json.loads((out_dir / "result.json").read_text()) if (out_dir / "result.json").is_file() else {}
+    payload = {"command": "erase score", "sweep": str(out_dir), "model": sweep.get("model"),
+               "weights": sweep.get("weights"), "config": config.to_dict(), "backends": evaluator.describe(), **scored,
                "files": {"table": "privacy.csv", **({"items": "items.csv"} if asr_rows else {})}}
     write_result(target, payload)
     return payload
