@@ -29,6 +29,7 @@ bench: setup
 	$(PY) benchmarks/codes.py
 	$(PY) benchmarks/eval_throughput.py
 	$(PY) benchmarks/erase.py
+	$(PY) benchmarks/attackers.py
 	$(PY) benchmarks/kokoro.py
 	$(PY) benchmarks/features.py
 

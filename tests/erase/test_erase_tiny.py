@@ -8,6 +8,7 @@ reuses only cells made under the same configuration; bad input is one clear line
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -141,11 +142,20 @@ def test_fit_and_apply_commands_write_their_outputs(customvoice, monkeypatch, tm
     assert "held-out probe" in fit.output
     applied = runner.invoke(app_module.app, ["erase", "apply", *common, "--eraser", str(tmp_path / "fit"),
                                              "--methods", "leace", "--alphas", "1", "--max-new-tokens", "3",
-                                             "--no-score", "--out", str(tmp_path / "sweep")])
+                                             "--attacker-voices", "cleo", "--no-score", "--out",
+                                             str(tmp_path / "sweep")])
     assert applied.exit_code == 0, applied.output
     result = json.loads((tmp_path / "sweep" / "result.json").read_text())
     assert result["status"] == "complete" and result["erasers"]["leace"]["rank"] == {SITE: 1}
-    assert len((tmp_path / "sweep" / "clips.jsonl").read_text().splitlines()) == 8
+    clips = [json.loads(line) for line in (tmp_path / "sweep" / "clips.jsonl").read_text().splitlines()]
+    assert len(clips) == 12 and {c["speaker"] for c in clips if c["role"] == "attacker"} == {"cleo"}
+    # fitted on aria and bram (texts one/two: the fit's train runs), scored on them: closed-set, said in result.json
+    leace = result["erasers"]["leace"]
+    assert leace["protocol"] == "closed-set" and leace["overlapping_voices"] == ["aria", "bram"]
+    assert leace["fit"]["voices"] == ["aria", "bram"] and result["attacker_voices"] == ["cleo"]
+    overlap = runner.invoke(app_module.app, ["erase", "apply", *common, "--eraser", str(tmp_path / "fit"),
+                                             "--attacker-voices", "aria", "--out", str(tmp_path / "bad")])
+    assert overlap.exit_code != 0 and "disjoint" in str(overlap.exception)
 
 
 def test_eval_on_the_sweeps_manifest_gives_erase_scores_attackers(fitted, customvoice, tmp_path):
@@ -157,16 +167,23 @@ def test_eval_on_the_sweeps_manifest_gives_erase_scores_attackers(fitted, custom
 
     out, _ = fitted
     runs = voice_runs(customvoice, VOICES, TEXTS[:2], "speaker")
-    plan = plan_erase_sweep(customvoice, out, runs, [0.5, 1], GenerationSettings(max_new_tokens=8, seed=0), [SITE],
-                            ["leace"])
+    attacker = [replace(r, label=r.voice, role="attacker") for r in voice_runs(customvoice, ["cleo"], TEXTS[:2],
+                                                                               "speaker")]
+    plan = plan_erase_sweep(customvoice, out, runs[:4] + attacker, [0.5, 1], GenerationSettings(max_new_tokens=8,
+                                                                                                  seed=0),
+                            [SITE], ["leace"])
     run_erase_sweep(customvoice, plan, tmp_path / "sweep")
-    config = ScoreConfig(scorers=("attackers",), device="cpu")  # no ASR: the attackers are what is compared
+    config = ScoreConfig(scorers=("attackers",), device="cpu", verifiers=("resemblyzer", "dvector"))
     scored = score_erasure(tmp_path / "sweep", config)
     evaluated = evaluate_manifest(tmp_path / "sweep" / "manifest.jsonl", config, tmp_path / "eval")["attackers"]
-    keys = ("condition", "ignorant_eer", "ignorant_eer_ci95", "lazy_informed_eer", "identification", "n_clips")
+    keys = ("condition", "verifier", "ignorant_eer", "ignorant_eer_ci95", "lazy_informed_eer", "identification",
+            "n_clips", "protocol", "semi_informed_reason")
     assert [[r[k] for k in keys] for r in evaluated["conditions"]] == [[r[k] for k in keys]
                                                                        for r in scored["conditions"]]
-    assert [r["condition"] for r in scored["conditions"]] == [
-        "original", f"method=leace site={SITE} alpha=0.5", f"method=leace site={SITE} alpha=1"]
-    assert scored["frontier"][SITE]["leace"][0]["unerased"] and evaluated["unusable"] == []
+    conditions = ["original", f"method=leace site={SITE} alpha=0.5", f"method=leace site={SITE} alpha=1"]
+    assert [(r["condition"], r["verifier"]) for r in scored["conditions"]] == [
+        (c, v) for v in ("resemblyzer", "dvector") for c in conditions]
+    assert {r["protocol"] for r in scored["conditions"][1:3]} == {"closed-set"}  # fitted on aria, bram, cleo
+    assert "at least 2 voices" in scored["conditions"][1]["semi_informed_reason"]  # one attacker voice: too few
+    assert scored["frontier"][SITE]["leace (resemblyzer)"][0]["unerased"] and evaluated["unusable"] == []
     assert scored["weights"]["weights_sha256"] and scored["model"]["model_id"] == customvoice.adapter.model_id

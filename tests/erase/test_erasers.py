@@ -94,3 +94,39 @@ def test_one_class_or_a_bad_affine_write_is_refused():
         fit_leace(x, torch.zeros(len(x), dtype=torch.long), 2)
     with pytest.raises(BadInputError, match="do not fit"):
         Write("s", "affine", torch.zeros(4), left=torch.zeros(5, 1), right=torch.zeros(1, 4))
+
+
+def test_pca_eraser_removes_the_top_class_mean_directions_and_mean_replaces_every_row():
+    from tts_interp.interventions.erasure import check_method, fit_mean, fit_pca
+
+    gen = torch.Generator().manual_seed(0)
+    means = torch.zeros(6, 12)
+    means[:, 0] = torch.tensor([-5.0, -3, -1, 1, 3, 5])  # the voices differ most along axis 0, then axis 1
+    means[:, 1] = torch.tensor([1.0, -1, 1, -1, 1, -1])
+    labels = torch.arange(6).repeat_interleave(20)
+    x = means[labels] + 0.01 * torch.randn(120, 12, generator=gen)
+    one = fit_pca(x, labels, 6, 1)
+    assert one.rank == 1 and abs(float(one.right[0, 0])) > 0.99
+    two = fit_pca(x, labels, 6, 2)
+    erased = two.apply(x)
+    assert erased[:, :2].std(0).max() < 0.05 and torch.allclose(erased[:, 2:], x[:, 2:], atol=0.01)
+    assert fit_pca(x, labels, 6, 50).rank == 5  # at most classes - 1 directions of voice variation
+    mean = fit_mean(x)
+    assert torch.allclose(mean.apply(x), x.mean(0).expand_as(x), atol=1e-5)
+    assert torch.equal(mean.apply(x, alpha=0.0), x)
+    assert check_method("pca16") == "pca16" and check_method("random8") == "random8"
+    for bad in ("pca", "pca0", "svd4"):
+        with pytest.raises(Exception, match="eraser method"):
+            check_method(bad)
+
+
+def test_fit_erasers_with_pca_ranks_writes_pca_random_controls_and_mean():
+    from tts_interp.interventions.erasure import fit_erasers
+
+    labels = torch.arange(5).repeat_interleave(4)
+    x = torch.randn(5, 8)[labels] + 0.1 * torch.randn(20, 8)
+    fitted = fit_erasers({"s": (x, labels)}, [str(c) for c in range(5)], "m", "speaker", pca_ranks=(2, 3))
+    assert set(fitted) == {"leace", "mean_diff", "random", "pca2", "pca3", "random2", "random3", "mean"}
+    assert fitted["pca3"].sites["s"].rank == 3 == fitted["random3"].sites["s"].rank
+    assert set(fit_erasers({"s": (x, labels)}, [str(c) for c in range(5)], "m", "speaker")) == {
+        "leace", "mean_diff", "random"}

@@ -39,7 +39,8 @@ def english_runs(kokoro, tmp_path_factory: pytest.TempPathFactory):
     voices = ex.voice_set(kokoro, "@en-us,@en-gb")
     audio_dir = tmp_path_factory.mktemp("english-runs")
     with torch_threads(THREADS):  # a session fixture is set up before the per-test thread setting
-        collected = ex.collect(kokoro, voices, [PROBE_TEXT], ["style.timbre", DECODER_SITE, STEER_SITE], 0, audio_dir)
+        collected = ex.collect(kokoro, voices, [PROBE_TEXT], ["style.timbre", "style.prosody", DECODER_SITE, STEER_SITE],
+                               0, audio_dir)
     return collected, Path(audio_dir)
 
 

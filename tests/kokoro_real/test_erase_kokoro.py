@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from tts_interp.core.protocol import FitSet
 from tts_interp.evals.privacy_sweep import score_erasure
 from tts_interp.interventions.erase_fit import LabelledRun, SiteRows, fit_and_probe, split_runs, voice_runs
 from tts_interp.interventions.erase_sweep import plan_erase_sweep, run_erase_sweep
@@ -54,7 +55,8 @@ def test_speaker_erasure_raises_the_ignorant_attackers_eer_more_than_a_random_su
     keep = [i for i, (voice, _) in enumerate(collected.runs) if voice in ATTACKED]
     x = np.stack([collected.rows["style.timbre"][i][0].numpy() for i in keep])
     labels = torch.as_tensor([ATTACKED.index(collected.runs[i][0]) for i in keep])
-    erasers = fit_erasers({"style.timbre": (torch.as_tensor(x), labels)}, ATTACKED, kokoro.model_id, "speaker")
+    erasers = fit_erasers({"style.timbre": (torch.as_tensor(x), labels)}, ATTACKED, kokoro.model_id, "speaker",
+                          info={"fit": FitSet.of(ATTACKED, [PROBE_TEXT]).to_json()})
     for method in ("leace", "random"):
         save_eraser(erasers[method], tmp_path / "fit" / f"{method}.safetensors")
     runs = voice_runs(kokoro, ATTACKED, ["Bring a small snake.", "Five slabs of cheese."], "speaker")
@@ -72,4 +74,7 @@ def test_speaker_erasure_raises_the_ignorant_attackers_eer_more_than_a_random_su
     assert leace["ignorant_eer"] > plain["ignorant_eer"]
     assert leace["ignorant_eer"] - plain["ignorant_eer"] > control["ignorant_eer"] - plain["ignorant_eer"]
     assert leace["wer"] is not None and leace["wer_n"] == 8
+    # fitted on the very voices it is scored on: the tool says closed-set and warns
+    assert leace["protocol"] == "closed-set" and leace["text_protocol"] == "open-set"
+    assert any(w.startswith("closed-set") for w in payload["protocol"]["warnings"])
 

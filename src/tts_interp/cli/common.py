@@ -86,6 +86,31 @@ def attack_text(row: dict[str, Any]) -> str:
             f"{row['ignorant_eer_n_nontarget']} trials; chance 0.5), WER {wer}")
 
 
+def _stat(row: dict[str, Any], key: str) -> str:
+    value, ci = row.get(key), row.get(f"{key}_ci95")
+    if value is None:
+        return "-"
+    return f"{value:.2f} [{ci[0]:.2f},{ci[1]:.2f}]" if ci else f"{value:.2f}"
+
+
+def attackers_table(attacks: dict[str, Any]) -> str:
+    """The attackers' table as text (a line per condition and verifier: the held-out protocol, the three
+    attackers' EER [95% CI], identification and WER), then one warning line per condition that is not open-set."""
+    lines = [f"{'condition':<38} {'verifier':<11} {'protocol':<15} {'ignorant':<16} {'lazy-informed':<16} "
+             f"{'semi-informed':<16} {'ident.':<5} {'WER':<5}"]
+    for row in attacks.get("conditions") or []:
+        name = row["condition"] if len(row["condition"]) <= 38 else row["condition"][:35] + "..."
+        wer = "-" if row.get("wer") is None else f"{row['wer']:.3f}"
+        ident = "-" if row.get("identification") is None else f"{row['identification']:.2f}"
+        lines.append(f"{name:<38} {str(row.get('verifier')):<11} {str(row.get('protocol')):<15} "
+                     f"{_stat(row, 'ignorant_eer'):<16} {_stat(row, 'lazy_informed_eer'):<16} "
+                     f"{_stat(row, 'semi_informed_eer'):<16} {ident:<5} {wer:<5}")
+    chance = next((r.get("identification_chance") for r in attacks.get("conditions") or []), None)
+    lines.append(f"chance: EER 0.5, identification {chance:.3f}" if chance else "chance: EER 0.5")
+    lines += [f"WARNING {w}" for w in (attacks.get("protocol") or {}).get("warnings", [])]
+    return "\n".join(lines)
+
+
 def attackers_line(attacks: dict[str, Any]) -> str:
     """The attackers in a line: the original speech, and the condition that hides the voice best."""
     rows = attacks["conditions"]
@@ -96,4 +121,6 @@ def attackers_line(attacks: dict[str, Any]) -> str:
     if scored:
         best = max(scored, key=lambda r: r["ignorant_eer"])
         text += f"; most erased ({best['condition']}): {attack_text(best)}"
-    return text + (f"; {len(attacks['unusable'])} clip(s) left out" if attacks.get("unusable") else "")
+    text += f"; {len(attacks['unusable'])} clip(s) left out" if attacks.get("unusable") else ""
+    warnings = (attacks.get("protocol") or {}).get("warnings") or []
+    return text + "".join(f"\nWARNING {w}" for w in warnings)

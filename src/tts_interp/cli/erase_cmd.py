@@ -8,9 +8,10 @@ from typing import Annotated, Any
 import typer
 
 from tts_interp.cli import options as opt
-from tts_interp.cli.common import attackers_line, print_done, progress_bar, say_stale, status
+from tts_interp.cli.common import attackers_line, attackers_table, print_done, progress_bar, say_stale, status
 from tts_interp.cli.talker_common import parse_names, selection_of
 from tts_interp.core.errors import BadInputError
+from tts_interp.core.protocol import warning_of
 
 app = typer.Typer(no_args_is_help=True, help="Erase a label (speaker, gender, ...) from a site's activations: "
                                               "fit LEACE and baselines, generate erased, score attackers.")
@@ -21,19 +22,42 @@ ManifestOption = Annotated[Path | None, typer.Option("--manifest", help="JSONL o
                                                                         "clips: text, speaker|ref_audio|instruct, "
                                                                         "and the label's field")]
 LabelOption = Annotated[str, typer.Option("--label", help="speaker | gender | any manifest field")]
+VerifiersOption = Annotated[str, typer.Option("--verifiers", help="speaker verifiers the attackers use, comma-"
+                                                                  "separated: resemblyzer, dvector (offline), ecapa, "
+                                                                  "wavlm-sv (hub)")]
 
 
 def _runs(session: Any, voices: str | None, texts: list[str] | None, manifest: Path | None, label: str,
-          instruct: str | None, language: str) -> list[Any]:
-    """The labelled runs: a manifest's rows, or every voice x every text (labels from the model's voices)."""
+          instruct: str | None, language: str, attacker_voices: str | None = None) -> list[Any]:
+    """The labelled runs: a manifest's rows, or every voice x every text (labels from the model's voices); then
+    the attacker's own voices x the same texts (role `attacker`)."""
+    from dataclasses import replace
+
     from tts_interp.interventions.erase_fit import manifest_runs, voice_runs
 
     if manifest is not None:
-        return manifest_runs(session, manifest, label)
-    names = parse_names(voices)
-    if not names or not texts:
-        raise BadInputError("give --voices and at least one --text, or a --manifest of labelled prompts")
-    return voice_runs(session, names, texts, label, {"instruct": instruct, "language": language})
+        runs = manifest_runs(session, manifest, label)
+    else:
+        names = parse_names(voices)
+        if not names or not texts:
+            raise BadInputError("give --voices and at least one --text, or a --manifest of labelled prompts")
+        runs = voice_runs(session, names, texts, label, {"instruct": instruct, "language": language})
+    own = parse_names(attacker_voices)
+    if not own:
+        return runs
+    texts = list(dict.fromkeys(r.request.text for r in runs))
+    attacker = voice_runs(session, own, texts, "speaker", {"instruct": instruct, "language": language})
+    return runs + [replace(r, label=r.voice, role="attacker") for r in attacker]
+
+
+def _verifiers(value: str) -> tuple[str, ...]:
+    from tts_interp.evals.speaker import SPEAKER_BACKENDS
+
+    names = tuple(parse_names(value) or [])
+    for name in names:
+        if name not in SPEAKER_BACKENDS:
+            raise BadInputError(f"unknown verifier {name!r}; valid: {', '.join(SPEAKER_BACKENDS)}")
+    return names or ("resemblyzer",)
 
 
 def fit(model: opt.ModelOption, out: opt.OutOption,
@@ -44,8 +68,13 @@ def fit(model: opt.ModelOption, out: opt.OutOption,
         test_fraction: Annotated[float, typer.Option("--test-fraction", help="share of runs (label speaker) or "
                                                                              "voices (other labels) held out")] = 0.34,
         codes: opt.CodesOption = None, max_new_tokens: opt.MaxFramesOption = 50, seed: opt.SeedOption = 0,
+        pca_ranks: Annotated[str | None, typer.Option("--pca-ranks", help="also fit PCA subspaces of the voice "
+                                                                          "variation of these ranks (e.g. 8,16,32), "
+                                                                          "their random controls and the mean "
+                                                                          "replacement")] = None,
         device: opt.DeviceOption = "auto", dtype: opt.DtypeOption = "float32") -> None:
-    """Fit LEACE, mean-difference and random-subspace erasers on labelled runs; probe held-out runs."""
+    """Fit LEACE, mean-difference and random-subspace erasers on labelled runs; probe held-out runs. The fit
+    voices and texts are recorded: every score of an eraser says whether it is open-set or closed-set."""
     from tts_interp.interventions.erase_fit import run_fit
     from tts_interp.interventions.erase_runs import open_session
     from tts_interp.interventions.talker.prompts import load_codes
@@ -58,14 +87,16 @@ def fit(model: opt.ModelOption, out: opt.OutOption,
     forced = load_codes(codes, session.adapter) if codes else None
     with progress_bar(f"reading {len(runs)} labelled runs", len(runs)) as advance:
         payload = run_fit(session, runs, label, [site], selection_of(segments, frames), out, test_fraction, seed,
-                          forced, max_new_tokens, advance)
+                          forced, max_new_tokens, advance, _ranks(pca_ranks))
     probes = {(p["site"], p["eraser"]): p for p in payload["held_out_probe"]}
     first = payload["sites"][0]
     show = {m: f"{probes[(first, m)]['accuracy']:.3f} (chance {probes[(first, m)]['chance']:.3f}, "
                f"p={probes[(first, m)]['p_value']:.3f})" for m in ("none", "leace", "mean_diff", "random")}
     print_done(out, {"classes": ", ".join(payload["classes"]), "runs": payload["counts"]["runs"],
                      f"held-out probe at {first}": "; ".join(f"{k}: {v}" for k, v in show.items()),
-                     "erasers": ", ".join(payload["files"][m] for m in ("leace", "mean_diff", "random"))})
+                     "fit set": f"{len(payload['fit']['voices'])} voices, {len(payload['fit']['texts'])} texts "
+                                "(every score of these erasers says whether it is open- or closed-set)",
+                     "erasers": ", ".join(f for k, f in payload["files"].items() if k != "probe")})
 
 
 def apply(model: opt.ModelOption, out: opt.OutOption,
@@ -83,6 +114,11 @@ def apply(model: opt.ModelOption, out: opt.OutOption,
           segments: opt.SegmentsOption = None, frames: opt.FramesOption = None, seed: opt.SeedOption = 0,
           greedy: opt.GreedyOption = False, max_new_tokens: opt.MaxFramesOption = 200,
           score: Annotated[bool, typer.Option("--score/--no-score", help="run the attackers and WER after")] = True,
+          attacker_voices: Annotated[str | None, typer.Option("--attacker-voices", help="the semi-informed "
+                                                                                       "attacker's own voices (disjoint "
+                                                                                       "from --voices), erased too")
+                                     ] = None,
+          verifiers: VerifiersOption = "resemblyzer",
           device: opt.DeviceOption = "auto", dtype: opt.DtypeOption = "float32",
           on_stale: opt.OnStaleOption = "recompute") -> None:
     """Generate plainly and erased (eraser x site x alpha x prompt), one run directory each; then score."""
@@ -91,34 +127,57 @@ def apply(model: opt.ModelOption, out: opt.OutOption,
 
     with status(f"loading {model}"):
         session = open_session(model, device, dtype)
-    runs = _runs(session, voices, text, manifest, label, instruct, language)
+    names = _verifiers(verifiers)
+    runs = _runs(session, voices, text, manifest, label, instruct, language, attacker_voices)
     settings = session.adapter.settings_of(seed, greedy, max_new_tokens)
     plan = plan_erase_sweep(session, eraser, runs, parse_names(alphas) or [], settings, parse_names(sites) or [],
                             parse_names(methods) or [], selection_of(segments, frames), device, dtype)
     with progress_bar(f"erasing: {len(runs)} plain + {len(plan.cells)} cells", plan.generations) as advance:
-        run_erase_sweep(session, plan, out, advance, say_stale, on_stale)
-    summary = {"cells": len(plan.cells), "plain runs": len(runs), "manifest": str(Path(out) / "manifest.jsonl")}
+        swept = run_erase_sweep(session, plan, out, advance, say_stale, on_stale)
+    summary = {"cells": len(plan.cells), "plain runs": len(runs), "manifest": str(Path(out) / "manifest.jsonl"),
+               "protocol": "; ".join(f"{m}: {e['protocol']}" for m, e in swept["erasers"].items())}
+    for method, eraser in swept["erasers"].items():
+        warning = warning_of(eraser, f"the {method} eraser")
+        if warning:
+            typer.echo(f"WARNING {warning}")
     if score:
-        summary |= _score(out, seed)
+        summary |= _score(out, seed, names)
     print_done(out, summary)
 
 
-def _score(out: Path, seed: int) -> dict[str, str]:
+def _ranks(value: str | None) -> tuple[int, ...]:
+    ranks = []
+    for part in parse_names(value) or []:
+        if not part.isdigit() or int(part) < 1:
+            raise BadInputError(f"--pca-ranks takes positive integers, comma-separated; got {part!r}")
+        ranks.append(int(part))
+    return tuple(ranks)
+
+
+def _score(out: Path, seed: int, verifiers: tuple[str, ...], prosody: bool = True) -> dict[str, str]:
     from tts_interp.evals.privacy_sweep import read_clips, score_erasure
     from tts_interp.evals.scoring import ScoreConfig
     from tts_interp.report.erase_plots import plot_frontier
 
+    scorers = ("asr", "attackers", *(("prosody",) if prosody else ()))
+    config = ScoreConfig(scorers=scorers, seed=seed, verifiers=verifiers).validated()
     with progress_bar("scoring clips (ASR)", len(read_clips(out))) as advance:
-        payload = score_erasure(out, ScoreConfig(scorers=("asr", "attackers"), seed=seed), advance)
+        payload = score_erasure(out, config, advance)
     plots = plot_frontier(Path(out) / "privacy", payload)
+    typer.echo(attackers_table(payload))
     return {"attackers": attackers_line(payload), "table": str(Path(out) / "privacy" / "privacy.csv"),
             "plots": ", ".join(plots) or "none"}
 
 
 def score(sweep: Annotated[Path, typer.Argument(help="the output directory of `erase apply`")],
-          seed: opt.SeedOption = 0) -> None:
-    """Ignorant / lazy-informed attacker EER, identification accuracy and WER per condition of a sweep."""
-    print_done(sweep / "privacy", _score(sweep, seed))
+          seed: opt.SeedOption = 0, verifiers: VerifiersOption = "resemblyzer",
+          prosody: Annotated[bool, typer.Option("--prosody/--no-prosody", help="also score how much prosody "
+                                                                             "survives (F0-contour correlation with "
+                                                                             "the original, speaking-rate change)")
+                             ] = True) -> None:
+    """Ignorant / lazy-informed / semi-informed attacker EER, identification accuracy and WER per condition of a
+    sweep, under each verifier, with the held-out protocol of each eraser (closed-set results are flagged)."""
+    print_done(sweep / "privacy", _score(sweep, seed, _verifiers(verifiers), prosody))
 
 
 app.command("fit")(fit)

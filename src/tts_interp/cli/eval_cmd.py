@@ -16,7 +16,8 @@ from tts_interp.evals.scorer_names import ALL_SCORERS, SCORERS
 def eval_command(
     manifest: Annotated[Path, typer.Option("--manifest", help="JSONL: id, audio, text, reference, source, target")],
     out: opt.OutOption,
-    speaker: Annotated[str, typer.Option("--speaker", help="resemblyzer | ecapa | wavlm-sv")] = "resemblyzer",
+    speaker: Annotated[str, typer.Option("--speaker", help="resemblyzer | dvector | ecapa | wavlm-sv")
+                       ] = "resemblyzer",
     speaker_model: Annotated[str | None, typer.Option("--speaker-model",
                                                       help="local dir or hub id (ecapa, wavlm-sv)")] = None,
     asr: Annotated[str, typer.Option("--asr", help="faster-whisper | whisper")] = "faster-whisper",
@@ -26,6 +27,8 @@ def eval_command(
                                                                 "(attackers: rows need `voice`, `text`, a `condition` "
                                                                 "and the original clip as `reference`)")]
     = ",".join(SCORERS),
+    verifiers: Annotated[str | None, typer.Option("--verifiers", help="the attackers' speaker verifiers, comma-"
+                                                                      "separated (default: --speaker)")] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", help="clips per embedding / ASR batch")] = 16,
     device: opt.DeviceOption = "auto",
     seed: opt.SeedOption = 0,
@@ -41,7 +44,8 @@ def eval_command(
 
     config = ScoreConfig(scorers=tuple(s.strip() for s in scorers.split(",") if s.strip()), speaker=speaker,
                          speaker_model=speaker_model, asr=asr, asr_model=asr_model, normalizer=normalizer,
-                         device=device, batch_size=batch_size, seed=seed).validated()
+                         device=device, batch_size=batch_size, seed=seed,
+                         verifiers=tuple(v.strip() for v in (verifiers or "").split(",") if v.strip())).validated()
     total = len(read_manifest(manifest))
     with progress_bar("scoring", total) as advance:
         payload = evaluate_manifest(manifest, config, out, advance, calibration)

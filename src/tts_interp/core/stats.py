@@ -5,6 +5,8 @@ statistic, and `percentile_interval` turns the resampled statistics into a two-s
 `level`. Pick the resampling unit that is independent:
 - `bootstrap_ci`: rows are independent (resample items; mean, or a ratio of sums such as a corpus WER);
 - `cluster_bootstrap`: rows come in clusters (frames of one utterance): resample whole clusters;
+- `nested_bootstrap`: clusters within clusters (trials of a clip, clips of a voice): resample the outer units,
+  then the inner units within each drawn outer unit;
 - `block_bootstrap_ci`: rows form a series (frames in time): resample moving blocks (`block_length` picks the
   block from the autocorrelation);
 - `stratified_bootstrap`: several samples each resampled within itself (target and non-target trials).
@@ -57,6 +59,28 @@ def cluster_bootstrap(clusters: np.ndarray, statistic: Callable[[np.ndarray], An
     for _ in range(n_boot):
         rows = np.concatenate([members[c] for c in rng.choice(names, size=len(names), replace=True)])
         value = statistic(rows)
+        if value is not None:
+            out.append(value)
+    return out
+
+
+def nested_bootstrap(outer: np.ndarray, inner: np.ndarray, statistic: Callable[[np.ndarray], Any], n_boot: int,
+                     rng: np.random.Generator) -> list[Any]:
+    """Two-stage bootstrap: draw outer units (voices) with replacement, then within each drawn unit draw its inner
+    units (clips) with replacement; every row of a drawn inner unit goes along. `statistic(rows)` of each resample
+    (None results are dropped). With one inner unit per outer unit it is `cluster_bootstrap` over the outer units."""
+    outer, inner = np.asarray(outer), np.asarray(inner)
+    units = {o: {i: np.flatnonzero((outer == o) & (inner == i)) for i in np.unique(inner[outer == o])}
+             for o in np.unique(outer)}
+    names = list(units)
+    out = []
+    for _ in range(n_boot):
+        parts = []
+        for o in rng.choice(len(names), size=len(names), replace=True):
+            members = units[names[o]]
+            keys = list(members)
+            parts += [members[keys[i]] for i in rng.choice(len(keys), size=len(keys), replace=True)]
+        value = statistic(np.concatenate(parts))
         if value is not None:
             out.append(value)
     return out

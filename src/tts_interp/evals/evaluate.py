@@ -65,8 +65,8 @@ def evaluate_manifest(manifest: Path, config: ScoreConfig, out_dir: Path,
               if calibration is not None else evaluator.calibrate(entries, scored))
     if "attackers" in config.scorers:
         items = [e for e in entries if isinstance(e, EvalItem)]
-        attacks = score_rows([item_clip(e) for e in items], [e.id for e in items], evaluator.embed_files,
-                             {Path(r["audio"]): r for r in rows}, config.seed)
+        attacks = score_rows([item_clip(e) for e in items], [e.id for e in items], evaluator.verifiers(),
+                             {Path(r["audio"]): r for r in rows}, config.seed, "prosody" in config.scorers)
         write_csv(out_dir / "attackers.csv", attacks["conditions"])
     payload = {"command": "eval", "manifest": str(manifest), "config": config.to_dict(),
                "backends": evaluator.describe(), "verifier_calibration": fitted,

@@ -6,13 +6,18 @@ cell) is split per voice into enrolment texts (the lower half of each voice's te
 
 - ignorant attacker: enrols on the voice's original (plain) enrolment clips, verifies the erased trial clips;
 - lazy-informed attacker: enrols on erased enrolment clips of the same condition (it owns the eraser);
+- semi-informed attacker (VoicePrivacy 2024's ranking attacker): it owns the eraser and speech of its own
+  voices (disjoint from the evaluated ones), erases that speech, and trains a verifier back-end on it (`Backend`:
+  LDA with Ledoit-Wolf shrinkage on the unit embeddings, to at most voices - 1 dimensions, then length
+  normalisation and cosine scoring); then it enrols and tries erased speech of the evaluated voices in that
+  space. On original speech it trains on the attacker voices' original speech;
 - closed-set identification: each erased trial clip is given the voice whose (ignorant) enrolment it is
   closest to; chance is 1 / number of voices;
 - utility: WER/CER of the erased clips (Whisper) against the text they should say.
 
-The unerased baseline (condition `plain`, trials on plain clips) comes with every table. EERs carry a 95%
-bootstrap CI over trial clips (each clip's target and non-target trials resampled together), accuracies a
-bootstrap CI over trial clips, every figure n.
+The unerased baseline (condition `plain`, trials on plain clips) comes with every table. EERs and accuracies
+carry a 95% two-stage bootstrap CI: voices resampled, then each drawn voice's trial clips (a clip's target and
+non-target trials go together: they share the clip), every figure n.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.core.stats import cluster_bootstrap, percentile_interval
+from tts_interp.core.stats import nested_bootstrap, percentile_interval
 from tts_interp.evals import metrics
 
 BOOTSTRAP = 500
@@ -64,9 +69,10 @@ def voice_models(enrol: Sequence[Clip]) -> dict[str, np.ndarray]:
 
 
 def eer_summary(scores: Sequence[float], is_target: Sequence[bool], trial_clip: Sequence[int], seed: int = 0,
-                samples: int = BOOTSTRAP) -> dict[str, Any]:
-    """EER of verification trials with a 95% bootstrap CI that resamples trial *clips* (every trial of one clip
-    goes together: its scores share the clip, so they are not independent), and the trial counts."""
+                samples: int = BOOTSTRAP, clip_voice: Sequence[str] | None = None) -> dict[str, Any]:
+    """EER of verification trials with a 95% bootstrap CI that resamples the trial clips' voices, then clips
+    within each (every trial of one clip goes together: its scores share the clip, so they are not independent;
+    without `clip_voice`, clips alone), and the trial counts."""
     scores_arr, target = np.asarray(scores, dtype=np.float64), np.asarray(is_target, dtype=bool)
     value, threshold = metrics.eer(scores_arr, target)
 
@@ -74,34 +80,79 @@ def eer_summary(scores: Sequence[float], is_target: Sequence[bool], trial_clip: 
         picked = target[rows]
         return metrics.eer(scores_arr[rows], picked)[0] if picked.any() and not picked.all() else None
 
-    boot = cluster_bootstrap(np.asarray(trial_clip), resampled, samples, np.random.default_rng(seed))
+    clips = np.asarray(trial_clip)
+    voices = np.asarray(clip_voice) if clip_voice is not None else clips
+    boot = nested_bootstrap(voices, clips, resampled, samples, np.random.default_rng(seed))
     low, high = percentile_interval(boot)
     return {"value": value, "ci95": [float(low), float(high)], "threshold": threshold,
             "n_target": int(target.sum()), "n_nontarget": int((~target).sum()),
-            "n_trial_clips": len(set(trial_clip)), "chance": 0.5}
+            "n_trial_clips": len(set(trial_clip)), "n_voices": len(set(voices.tolist())), "chance": 0.5,
+            "ci_resamples": "voices, then clips within each" if clip_voice is not None else "clips"}
 
 
 def verification(models: dict[str, np.ndarray], trials: Sequence[Clip], seed: int = 0) -> dict[str, Any]:
     """EER of verifying every trial clip against every enrolled voice (same voice = target trial)."""
-    scores, is_target, clip_of = [], [], []
+    scores, is_target, clip_of, voice_of = [], [], [], []
     for k, clip in enumerate(trials):
         for voice, model in models.items():
             scores.append(metrics.cosine(clip.embedding, model))
             is_target.append(voice == clip.voice)
             clip_of.append(k)
-    return eer_summary(scores, is_target, clip_of, seed)
+            voice_of.append(clip.voice)
+    return eer_summary(scores, is_target, clip_of, seed, clip_voice=voice_of)
 
 
 def identification(models: dict[str, np.ndarray], trials: Sequence[Clip], seed: int = 0) -> dict[str, Any]:
     """Closed-set identification accuracy of trial clips over the enrolled voices, with chance = 1 / voices."""
     voices = list(models)
     table = np.stack([models[v] for v in voices])
-    hits = [float(voices[int(np.argmax(table @ metrics.unit(c.embedding)))] == c.voice) for c in trials]
-    return {**metrics.summary(hits, seed=seed), "chance": 1.0 / len(voices), "n_voices": len(voices)}
+    hits = np.array([float(voices[int(np.argmax(table @ metrics.unit(c.embedding)))] == c.voice) for c in trials])
+    boot = nested_bootstrap(np.array([c.voice for c in trials]), np.arange(len(trials)),
+                            lambda rows: float(hits[rows].mean()), BOOTSTRAP, np.random.default_rng(seed))
+    low, high = percentile_interval(boot)
+    return {"value": float(hits.mean()), "ci95": [float(low), float(high)], "n": len(trials),
+            "chance": 1.0 / len(voices), "n_voices": len(voices), "ci_resamples": "voices, then clips within each"}
 
 
-def attackers(plain: Sequence[Clip], erased: Sequence[Clip], seed: int = 0) -> dict[str, Any]:
-    """Ignorant and lazy-informed verification EER and identification accuracy for one erased condition."""
+class Backend:
+    """The semi-informed attacker's verifier back-end: LDA (Ledoit-Wolf shrinkage) trained on the attacker's own
+    voices, to at most voices - 1 dimensions, then length normalisation; cosine scoring in that space."""
+
+    def __init__(self, clips: Sequence[Clip]):
+        from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+        voices = sorted({c.voice for c in clips})
+        if len(voices) < 2:
+            raise BadInputError(f"the semi-informed attacker needs speech of at least 2 voices of its own to train "
+                                f"on; it has {len(voices)} (give --attacker-voices)")
+        x = np.stack([metrics.unit(c.embedding) for c in clips]).astype(np.float64)
+        dims = min(len(voices) - 1, x.shape[1])
+        self.lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto", n_components=dims)
+        self.lda.fit(x, [c.voice for c in clips])
+        self.voices, self.dims = voices, dims
+
+    def __call__(self, clip: Clip) -> Clip:
+        projected = self.lda.transform(metrics.unit(clip.embedding)[None].astype(np.float64))[0]
+        return Clip(clip.voice, clip.text_index, metrics.unit(projected))
+
+
+def semi_informed(attacker: Sequence[Clip], erased: Sequence[Clip], seed: int = 0) -> dict[str, Any]:
+    """Semi-informed verification EER: a back-end trained on the attacker's own (erased) voices; enrolment and
+    trials are erased speech of the evaluated voices, which must be disjoint from the attacker's."""
+    shared = sorted({c.voice for c in attacker} & {c.voice for c in erased})
+    if shared:
+        raise BadInputError(f"the attacker's voices must be disjoint from the evaluated ones; both have {shared[0]!r}")
+    backend = Backend(attacker)
+    enrol, trials = enrolment_split(erased)
+    result = verification(voice_models([backend(c) for c in enrol]), [backend(c) for c in trials], seed)
+    return {**result, "backend": f"LDA ({backend.dims} dims, Ledoit-Wolf shrinkage) on {len(backend.voices)} "
+                                 f"attacker voices, {len(attacker)} clips"}
+
+
+def attackers(plain: Sequence[Clip], erased: Sequence[Clip], seed: int = 0,
+              attacker: Sequence[Clip] = ()) -> dict[str, Any]:
+    """Ignorant, lazy-informed and (with `attacker` clips: the attacker's own voices under the same condition)
+    semi-informed verification EER, and identification accuracy, for one erased condition."""
     plain_enrol, _ = enrolment_split(plain)
     erased_enrol, erased_trials = enrolment_split(erased)
     original = voice_models(plain_enrol)
@@ -110,12 +161,59 @@ def attackers(plain: Sequence[Clip], erased: Sequence[Clip], seed: int = 0) -> d
         raise BadInputError(f"voice {missing[0]!r} has erased clips but no plain clips to enrol on")
     return {"ignorant_eer": verification(original, erased_trials, seed),
             "lazy_informed_eer": verification(voice_models(erased_enrol), erased_trials, seed),
-            "identification": identification(original, erased_trials, seed)}
+            **_semi(attacker, erased, seed), "identification": identification(original, erased_trials, seed)}
 
 
-def baseline(plain: Sequence[Clip], seed: int = 0) -> dict[str, Any]:
-    """The unerased attacker: enrol on plain clips, try plain clips of the other texts."""
+def _semi(attacker: Sequence[Clip], erased: Sequence[Clip], seed: int) -> dict[str, Any]:
+    """{"semi_informed_eer": ...} when the attacker has speech of its own (or why it cannot attack), else {}."""
+    if not attacker:
+        return {}
+    try:
+        return {"semi_informed_eer": semi_informed(attacker, erased, seed)}
+    except BadInputError as exc:
+        return {"semi_informed_eer": {"reason": str(exc)}}
+
+
+def baseline(plain: Sequence[Clip], seed: int = 0, attacker: Sequence[Clip] = ()) -> dict[str, Any]:
+    """The unerased attacker: enrol on plain clips, try plain clips of the other texts (the semi-informed one
+    trains on the attacker voices' original speech)."""
     enrol, trials = enrolment_split(plain)
     models = voice_models(enrol)
     return {"ignorant_eer": verification(models, trials, seed), "lazy_informed_eer": verification(models, trials, seed),
-            "identification": identification(models, trials, seed)}
+            **_semi(attacker, plain, seed), "identification": identification(models, trials, seed)}
+
+
+def attribute_attack(train: Sequence[tuple[str, str, np.ndarray]], test: Sequence[tuple[str, str, np.ndarray]],
+                     seed: int = 0) -> dict[str, Any]:
+    """An attribute attacker (e.g. gender): logistic regression on unit embeddings of (voice, label, embedding)
+    `train` clips, scored on `test` clips of other voices. Accuracy with a CI resampling voices then clips, and an
+    exact permutation p-value over the test voices' labels (every relabelling that keeps the label counts; the
+    smallest attainable p is 1 / the number of relabellings)."""
+    from itertools import combinations
+
+    from sklearn.linear_model import LogisticRegression
+
+    shared = sorted({v for v, _, _ in train} & {v for v, _, _ in test})
+    if shared:
+        raise BadInputError(f"the attribute attacker must be trained on other voices; {shared[0]!r} is in both")
+    model = LogisticRegression(max_iter=2000).fit(np.stack([metrics.unit(e) for _, _, e in train]),
+                                                  [lab for _, lab, _ in train])
+    predicted = model.predict(np.stack([metrics.unit(e) for _, _, e in test]))
+    voices = np.array([v for v, _, _ in test])
+    label_of = {v: lab for v, lab, _ in test}
+    names = sorted(label_of)
+    hits = np.array([p == label_of[v] for p, v in zip(predicted, voices, strict=True)], dtype=float)
+    boot = nested_bootstrap(voices, np.arange(len(test)), lambda rows: float(hits[rows].mean()), BOOTSTRAP,
+                            np.random.default_rng(seed))
+    low, high = percentile_interval(boot)
+    first = sorted(set(label_of.values()))[0]
+    count = sum(label_of[v] == first for v in names)
+    null = []
+    for chosen in combinations(names, count):  # every relabelling of the test voices with the same counts
+        relabel = {v: (first if v in chosen else next(x for x in set(label_of.values()) if x != first)) for v in names}
+        null.append(float(np.mean([p == relabel[v] for p, v in zip(predicted, voices, strict=True)])))
+    observed = float(hits.mean())
+    p_value = float(np.mean(np.asarray(null) >= observed - 1e-12))
+    return {"value": observed, "ci95": [float(low), float(high)], "n_clips": len(test), "n_voices": len(names),
+            "p_value": p_value, "min_p": 1.0 / len(null), "chance": float(np.mean(null)),
+            "train_voices": sorted({v for v, _, _ in train}), "test_voices": names}

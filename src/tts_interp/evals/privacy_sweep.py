@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from tts_interp.core.errors import BadInputError
+from tts_interp.core.protocol import FitSet
 from tts_interp.core.results import write_csv, write_result
-from tts_interp.evals.attackers import AttackClip, score_attackers
+from tts_interp.evals.attackers import EVALUATED, AttackClip, score_attackers
 from tts_interp.evals.items import EvalItem
 from tts_interp.evals.scoring import Evaluator, ScoreConfig
 
@@ -32,24 +33,29 @@ def read_clips(out_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def attack_clips(out_dir: Path, clips: list[dict[str, Any]]) -> list[AttackClip]:
+def attack_clips(out_dir: Path, clips: list[dict[str, Any]], fits: dict[str, Any] | None = None
+                 ) -> list[AttackClip]:
     """The sweep's clips for the attackers: plain runs are original speech; an erased clip's original is the plain
-    run of the same voice and text; its condition is eraser, site (or `+` group) and alpha."""
+    run of the same voice and text; its condition is eraser, site (or `+` group) and alpha; its fit set is its
+    eraser's (`fits`: method -> {voices, texts}); attacker voices keep their role."""
     out_dir = Path(out_dir)
     plain = {(c["speaker"], c["text"]): out_dir / c["audio"] for c in clips if c["method"] == "plain"}
     out = []
     for c in clips:
         erased = c["method"] != "plain"
         condition = {"method": c["method"], "site": c["site"], "alpha": float(c["alpha"])} if erased else {}
+        fit = FitSet.from_json((fits or {}).get(c["method"])) if erased else None
         out.append(AttackClip(c["id"], c["speaker"], c["text"], out_dir / c["audio"], condition,
-                              plain.get((c["speaker"], c["text"])) if erased else None))
+                              plain.get((c["speaker"], c["text"])) if erased else None, c.get("role", EVALUATED),
+                              fit))
     return out
 
 
 def score_erasure(out_dir: Path, config: ScoreConfig | None = None,
                   advance: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Attackers and utility for every condition of a sweep; writes OUT/privacy/. The utility (WER/CER) needs
-    `asr` among the config's scorers (the default config has it and `attackers`)."""
+    `asr` among the config's scorers (the default config has it and `attackers`); with `prosody` too, each
+    condition reports the F0-contour correlation with the originals and the speaking-rate change."""
     out_dir = Path(out_dir)
     config = config or ScoreConfig(scorers=("asr", "attackers"))
     clips = read_clips(out_dir)
@@ -60,14 +66,16 @@ def score_erasure(out_dir: Path, config: ScoreConfig | None = None,
         asr_rows[Path(row["audio"])] = row
         if advance is not None:
             advance(1)
-    scored = score_attackers(attack_clips(out_dir, clips), evaluator.embed_files, asr_rows, config.seed)
+    sweep = json.loads((out_dir / "result.json").read_text()) if (out_dir / "result.json").is_file() else {}
+    fits = {m: e.get("fit") for m, e in (sweep.get("erasers") or {}).items()}
+    scored = score_attackers(attack_clips(out_dir, clips, fits), evaluator.verifiers(), asr_rows, config.seed,
+                             prosody="prosody" in config.scorers)
     target = out_dir / "privacy"
     write_csv(target / "privacy.csv", scored["conditions"])
     if asr_rows:
         write_csv(target / "items.csv", [{"id": c["id"], **{k: asr_rows[out_dir / c["audio"]][k]
                                                             for k in ("wer", "cer", "hypothesis", "error")}}
                                          for c in clips])
-    sweep = json.loads((out_dir / "result.json").read_text()) if (out_dir / "result.json").is_file() else {}
     payload = {"command": "erase score", "sweep": str(out_dir), "model": sweep.get("model"),
                "weights": sweep.get("weights"), "config": config.to_dict(), "backends": evaluator.describe(), **scored,
                "files": {"table": "privacy.csv", **({"items": "items.csv"} if asr_rows else {})}}

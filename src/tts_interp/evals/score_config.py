@@ -37,6 +37,7 @@ class ScoreConfig:
     scorers: tuple[str, ...] = SCORERS
     speaker: str = "resemblyzer"
     speaker_model: str | None = None
+    verifiers: tuple[str, ...] = ()  # the attackers' speaker verifiers (default: `speaker` alone)
     asr: str = "faster-whisper"
     asr_model: str | None = None
     normalizer: str = "whisper"
@@ -51,8 +52,9 @@ class ScoreConfig:
                 raise UnknownNameError("scorer", scorer, ALL_SCORERS)
         if not self.scorers:
             raise BadInputError(f"no scorers chosen; valid: {', '.join(ALL_SCORERS)}")
-        if self.speaker not in SPEAKER_BACKENDS:
-            raise UnknownNameError("speaker backend", self.speaker, SPEAKER_BACKENDS)
+        for name in (self.speaker, *self.verifiers):
+            if name not in SPEAKER_BACKENDS:
+                raise UnknownNameError("speaker backend", name, SPEAKER_BACKENDS)
         if self.asr not in ASR_BACKENDS:
             raise UnknownNameError("ASR backend", self.asr, ASR_BACKENDS)
         if self.normalizer not in NORMALIZERS:
@@ -67,8 +69,9 @@ class ScoreConfig:
         if unknown:
             raise BadInputError(f"unknown scoring option(s) {unknown}; valid: {', '.join(cls.__dataclass_fields__)}")
         values = dict(data)
-        if "scorers" in values:
-            values["scorers"] = tuple(values["scorers"])
+        for key in ("scorers", "verifiers"):
+            if key in values:
+                values[key] = tuple(values[key])
         return replace(cls(), **values).validated()
 
     def to_dict(self) -> dict[str, Any]:

@@ -58,16 +58,19 @@ class Evaluator:
         self._pitch = LRU(CENTROID_LRU)
         self._scales = LRU(CENTROID_LRU)
         self._transcripts = LRU(TRANSCRIPT_LRU)
-        self._embedding_cache: EmbeddingCache | None = None
+        self._embedding_caches: dict[str, EmbeddingCache] = {}
 
     # backends -------------------------------------------------------------------------------------------
     def _backend(self, kind: str) -> Any:
-        """The speaker or ASR backend, loaded once; a load failure is remembered and re-raised."""
+        """The speaker or ASR backend, or `speaker:NAME` (another verifier, with its built-in model), loaded once;
+        a load failure is remembered and re-raised."""
         if kind not in self._backends:
             try:
                 if kind == "speaker":
                     self._backends[kind] = load_speaker_backend(self.config.speaker, self.device,
                                                                 self.config.speaker_model)
+                elif kind.startswith("speaker:"):
+                    self._backends[kind] = load_speaker_backend(kind.split(":", 1)[1], self.device)
                 else:
                     self._backends[kind] = load_asr_backend(self.config.asr, self.device, self.config.asr_model)
             except TTSInterpError as exc:
@@ -81,24 +84,34 @@ class Evaluator:
         """Backends (or why they failed to load), normaliser and versions, for result.json."""
         out: dict[str, Any] = {"device": str(self.device), "normalizer": self.config.normalizer,
                                "normalizer_version": normalizer_version(self.config.normalizer)}
-        for kind in ("speaker", "asr"):
+        others = [f"speaker:{v}" for v in self.config.verifiers if v != self.config.speaker]
+        for kind in ("speaker", "asr", *others):
             backend = self._backends.get(kind)
             if backend is None:
-                out[kind] = {"name": getattr(self.config, kind), "loaded": False}
+                out[kind] = {"name": getattr(self.config, kind, kind.split(":")[-1]), "loaded": False}
             elif isinstance(backend, TTSInterpError):
-                out[kind] = {"name": getattr(self.config, kind), "loaded": False, "error": str(backend)}
+                out[kind] = {"name": getattr(self.config, kind, kind.split(":")[-1]), "loaded": False,
+                             "error": str(backend)}
             else:
                 out[kind] = {**backend.describe(), "loaded": True}
         return out
 
     # embeddings -----------------------------------------------------------------------------------------
-    def embed_files(self, paths: Iterable[Path], loaded: dict[Path, np.ndarray] | None = None
-                    ) -> dict[Path, np.ndarray | str]:
-        """Embedding (or the reason there is none) of each file, in input order; on-disk cache, batches."""
-        backend = self._backend("speaker")
-        if self._embedding_cache is None:
-            self._embedding_cache = EmbeddingCache(backend.key, self.cache_root)
-        cache = self._embedding_cache
+    def verifiers(self) -> dict[str, Callable[[list[Path]], dict[Path, np.ndarray | str]]]:
+        """The attackers' speaker verifiers by name (the config's `verifiers`, else its one speaker backend), each
+        as a function of paths to embeddings."""
+        names = self.config.verifiers or (self.config.speaker,)
+        return {name: (lambda paths, name=name: self.embed_files(paths, verifier=name)) for name in names}
+
+    def embed_files(self, paths: Iterable[Path], loaded: dict[Path, np.ndarray] | None = None,
+                    verifier: str | None = None) -> dict[Path, np.ndarray | str]:
+        """Embedding (or the reason there is none) of each file by the speaker backend (or the `verifier` named),
+        in input order; on-disk cache, batches."""
+        kind = "speaker" if verifier in (None, self.config.speaker) else f"speaker:{verifier}"
+        backend = self._backend(kind)
+        if backend.key not in self._embedding_caches:
+            self._embedding_caches[backend.key] = EmbeddingCache(backend.key, self.cache_root)
+        cache = self._embedding_caches[backend.key]
         order = list(dict.fromkeys(paths))
         out: dict[Path, np.ndarray | str] = {}
         pending: list[tuple[Path, str, np.ndarray]] = []

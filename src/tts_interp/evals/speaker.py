@@ -1,4 +1,4 @@
-"""Speaker-verification backends behind one interface: `resemblyzer` (offline), `ecapa`, `wavlm-sv`.
+"""Speaker-verification backends behind one interface: `resemblyzer` and `dvector` (offline), `ecapa`, `wavlm-sv`.
 
 Each backend takes 16 kHz mono clips, checks each is long enough to embed (`prepare`), and embeds a batch
 in one forward pass (`embed`), returning unit-length rows. `ecapa` and `wavlm-sv` load their weights from a
@@ -18,7 +18,7 @@ from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.evals.metrics import unit
 
 SAMPLE_RATE = 16_000
-SPEAKER_BACKENDS = ("resemblyzer", "ecapa", "wavlm-sv")
+SPEAKER_BACKENDS = ("resemblyzer", "dvector", "ecapa", "wavlm-sv")
 DEFAULT_MODELS = {"ecapa": "speechbrain/spkrec-ecapa-voxceleb", "wavlm-sv": "microsoft/wavlm-base-plus-sv"}
 OFFLINE_HINT = ["--speaker resemblyzer (its weights ship in its wheel)"]
 
@@ -175,6 +175,12 @@ def load_speaker_backend(name: str, device: torch.device, model: str | None = No
         if model is not None:
             raise BadInputError(f"the resemblyzer backend has one built-in model; got --speaker-model {model!r}")
         return ResemblyzerBackend(device)
+    if name == "dvector":
+        if model is not None:
+            raise BadInputError(f"the dvector backend has one built-in model; got --speaker-model {model!r}")
+        from tts_interp.evals.dvector import DVectorBackend
+
+        return DVectorBackend(device)
     if name == "ecapa":
         return EcapaBackend(device, model)
     if name == "wavlm-sv":

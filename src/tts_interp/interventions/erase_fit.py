@@ -23,6 +23,7 @@ import torch
 from tts_interp import __version__
 from tts_interp.core.errors import BadInputError
 from tts_interp.core.fingerprint import weights_provenance
+from tts_interp.core.protocol import FitSet
 from tts_interp.core.results import write_csv, write_result
 from tts_interp.interventions.codebooks import probing
 from tts_interp.interventions.erase_runs import (
@@ -32,7 +33,7 @@ from tts_interp.interventions.erase_runs import (
     voice_attributes,
     voice_name,
 )
-from tts_interp.interventions.erasure import ERASER_METHODS, Eraser, fit_erasers, save_eraser
+from tts_interp.interventions.erasure import Eraser, fit_erasers, save_eraser
 from tts_interp.interventions.reading import rows_from
 from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.sites import resolve_sites
@@ -49,9 +50,11 @@ class LabelledRun:
     request: Any
     label: str
     voice: str
+    role: str = "evaluated"  # or "attacker": the semi-informed attacker's own voice (erase apply --attacker-voices)
 
     def to_json(self) -> dict[str, Any]:
-        return {"request": self.request.to_json(), "label": self.label, "voice": self.voice}
+        return {"request": self.request.to_json(), "label": self.label, "voice": self.voice,
+                **({"role": self.role} if self.role != "evaluated" else {})}
 
 
 def voice_runs(session: Any, voices: Sequence[str], texts: Sequence[str], label: str,
@@ -171,7 +174,7 @@ def probe_table(rows: dict[str, SiteRows], unit_of_run: np.ndarray, train: np.nd
         variants = {"none": r.values} | {m: e.sites[site].apply(r.values) for m, e in erasers.items()}
         for method, features in variants.items():
             result = _probe(without_rounding_residue(features.numpy(), scale), r.target, unit_of_run[r.run], train[r.run], classes, seed)
-            table.append({"site": site, "eraser": method, "rank": erasers["leace"].sites[site].rank
+            table.append({"site": site, "eraser": method, "rank": erasers[method].sites[site].rank
                           if method != "none" else 0, "accuracy": result["accuracy"],
                           "accuracy_ci95": result["ci95"].get("accuracy"), "chance": result["chance"]["accuracy"],
                           "p_value": result["p_value"], "macro_f1": result["macro_f1"],
@@ -181,12 +184,14 @@ def probe_table(rows: dict[str, SiteRows], unit_of_run: np.ndarray, train: np.nd
 
 
 def fit_and_probe(rows: dict[str, SiteRows], runs: Sequence[LabelledRun], label: str, train: np.ndarray,
-                  classes: list[str], model: str, seed: int = 0, info: dict[str, Any] | None = None
-                  ) -> tuple[dict[str, Eraser], list[dict[str, Any]]]:
-    """Fit the three erasers on the train runs' rows at every site, then probe the held-out runs."""
+                  classes: list[str], model: str, seed: int = 0, info: dict[str, Any] | None = None,
+                  pca_ranks: Sequence[int] = ()) -> tuple[dict[str, Eraser], list[dict[str, Any]]]:
+    """Fit the erasers on the train runs' rows at every site, then probe the held-out runs."""
     train_part = {site: (r.values[torch.as_tensor(train[r.run])], torch.as_tensor(r.target[train[r.run]]))
                   for site, r in rows.items()}
-    erasers = fit_erasers(train_part, classes, model, label, seed, info)
+    fit = FitSet.of([r.voice for r, t in zip(runs, train, strict=True) if t],
+                    [r.request.text for r, t in zip(runs, train, strict=True) if t])
+    erasers = fit_erasers(train_part, classes, model, label, seed, {**(info or {}), "fit": fit.to_json()}, pca_ranks)
     voices = sorted({r.voice for r in runs})
     unit_of_run = np.array([voices.index(r.voice) for r in runs]) if hold_out_unit(label) == "voices" \
         else np.arange(len(runs))
@@ -195,8 +200,10 @@ def fit_and_probe(rows: dict[str, SiteRows], runs: Sequence[LabelledRun], label:
 
 def run_fit(session: Any, runs: Sequence[LabelledRun], label: str, sites: Sequence[str], selection: Selection,
             out_dir: Path, test_fraction: float = 0.34, seed: int = 0, codes: torch.Tensor | None = None,
-            max_new_tokens: int = 50, advance: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Collect rows, fit the three erasers on the train runs, probe the held-out runs; write OUT."""
+            max_new_tokens: int = 50, advance: Callable[[int], None] | None = None,
+            pca_ranks: Sequence[int] = ()) -> dict[str, Any]:
+    """Collect rows, fit the erasers on the train runs, probe the held-out runs; write OUT (the fit voices and
+    texts recorded in every eraser file and in result.json's `fit`)."""
     adapter = session.adapter
     classes = sorted({r.label for r in runs})
     if len(classes) < 2:
@@ -222,16 +229,18 @@ def run_fit(session: Any, runs: Sequence[LabelledRun], label: str, sites: Sequen
             "weights": weights_provenance(adapter.model_id, getattr(adapter, "checkpoint", None)),
             "rows_from": rows_from(adapter, codes, max_new_tokens),
             "runs": [dict(r.to_json(), train=bool(t)) for r, t in zip(runs, train, strict=True)]}
-    erasers, probes = fit_and_probe(rows, runs, label, train, classes, adapter.model_id, seed, info)
+    erasers, probes = fit_and_probe(rows, runs, label, train, classes, adapter.model_id, seed, info, pca_ranks)
     out_dir = Path(out_dir)
-    files = {m: f"{m}.safetensors" for m in ERASER_METHODS}
+    files = {m: f"{m}.safetensors" for m in erasers}
     for method, eraser in erasers.items():
         eraser.info["held_out_probe"] = [p for p in probes if p["eraser"] in ("none", method)]
         save_eraser(eraser, out_dir / files[method])
     write_csv(out_dir / "probe.csv", [{**p, "accuracy_ci95": json.dumps(p["accuracy_ci95"])} for p in probes])
     payload = {"command": "erase fit", "tts_interp_version": __version__, "model": adapter.describe(),
                "label": label, "classes": classes, "sites": names, **info,
-               "rank": erasers["leace"].info["rank"], "held_out_probe": probes,
+               "fit": erasers["leace"].info["fit"], "rank": erasers["leace"].info["rank"],
+               "ranks": {m: e.info["rank"] for m, e in erasers.items()},
+               "held_out_probe": probes,
                "probe": f"logistic regression on standardised rows, trained on the train runs' rows (erased by the "
                         f"eraser fitted on them), scored on the held-out runs; p from {PROBE_PERMUTATIONS} "
                         f"permutations of the labels of held-out {hold_out_unit(label)} (voices or runs: "

@@ -21,10 +21,11 @@ from typing import Any
 from tts_interp import __version__
 from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.core.fingerprint import check_policy, content_hash, finished_cell, stamp, weights_provenance
+from tts_interp.core.protocol import protocol_of
 from tts_interp.core.results import write_csv, write_jsonl, write_result
 from tts_interp.interventions.erase_fit import LabelledRun
 from tts_interp.interventions.erase_runs import check_prompt, render
-from tts_interp.interventions.erasure import ERASER_METHODS, Eraser, load_eraser
+from tts_interp.interventions.erasure import ERASER_METHODS, Eraser, check_method, load_eraser
 from tts_interp.interventions.generation import RunConfig
 from tts_interp.interventions.running import run_length
 from tts_interp.interventions.steering import parse_alphas
@@ -87,8 +88,7 @@ def eraser_files(path: Path, methods: Sequence[str]) -> dict[str, Path]:
     if path.is_file():
         return {load_eraser(path).method: path}
     for method in methods:
-        if method not in ERASER_METHODS:
-            raise UnknownNameError("eraser method", method, ERASER_METHODS)
+        check_method(method)
     files = {m: path / f"{m}.safetensors" for m in methods}
     missing = [str(f) for f in files.values() if not f.is_file()]
     if missing:
@@ -118,6 +118,10 @@ def plan_erase_sweep(session: Any, eraser_path: Path, runs: Sequence[LabelledRun
             eraser.site(site)
             if site not in adapter.sites():
                 raise UnknownNameError("site", site, list(adapter.sites()))
+    shared = sorted({r.voice for r in runs if r.role == "attacker"} & {r.voice for r in runs if r.role != "attacker"})
+    if shared:
+        raise BadInputError(f"attacker voice {shared[0]!r} is also an evaluated voice: the semi-informed attacker's "
+                            "voices must be disjoint from the voices under attack")
     for run in runs:
         check_prompt(session, run.request, selection)
     return ErasePlan(adapter.model_id, erasers, files, site_list, alpha_list, list(runs), settings, selection,
@@ -141,6 +145,26 @@ def _text_index(runs: Sequence[LabelledRun]) -> list[int]:
     return [sorted({x.request.text for x in runs if x.voice == r.voice}).index(r.request.text) for r in runs]
 
 
+def _payload(session: Any, plan: ErasePlan, digests: dict[str, str], weights: dict[str, Any]) -> dict[str, Any]:
+    """The sweep's result.json: model, erasers (with their fit set and the held-out protocol of the evaluated
+    voices against it), sites, alphas, runs, settings and weights."""
+    fits = {m: e.fit_set for m, e in plan.erasers.items()}
+    evaluated = [r for r in plan.runs if r.role == "evaluated"]
+    held_out = {m: protocol_of(fits[m], [r.voice for r in evaluated], [r.request.text for r in evaluated])
+                for m in plan.erasers}
+    return {"command": "erase apply", "tts_interp_version": __version__, "model": session.adapter.describe(),
+            "erasers": {m: {"path": str(f), "sha256": digests[m], "label": plan.erasers[m].label,
+                            "classes": plan.erasers[m].classes, "rank": plan.erasers[m].info.get("rank"),
+                            "fit": fits[m].to_json() if fits[m] else None, **held_out[m]}
+                        for m, f in plan.eraser_files.items()},
+            "protocol": sorted({h["protocol"] for h in held_out.values()}),
+            "attacker_voices": sorted({r.voice for r in plan.runs if r.role == "attacker"}),
+            "sites": plan.sites, "alphas": plan.alphas, "selection": plan.selection.to_json(),
+            "runs": [r.to_json() for r in plan.runs], "settings": plan.settings.to_json(), "weights": weights,
+            "alpha_unit": "x -> x - alpha * P (x - centre): 0 = no edit, 1 = the full eraser",
+            "files": {"cells": "cells.csv", "clips": "clips.jsonl", "manifest": "manifest.jsonl", "plain": "plain/"}}
+
+
 def run_erase_sweep(session: Any, plan: ErasePlan, out_dir: Path,
                     advance: Callable[[int], None] | None = None, on_stale: Callable[[str], None] | None = None,
                     policy: str = "recompute") -> dict[str, Any]:
@@ -160,14 +184,8 @@ def run_erase_sweep(session: Any, plan: ErasePlan, out_dir: Path,
         for rel, _, _, config in todo:
             finished_cell(out_dir / rel, config, (), policy)
     index = _text_index(plan.runs)
-    base = {"command": "erase apply", "tts_interp_version": __version__, "model": session.adapter.describe(),
-            "erasers": {m: {"path": str(f), "sha256": digests[m], "label": plan.erasers[m].label,
-                            "classes": plan.erasers[m].classes, "rank": plan.erasers[m].info.get("rank")}
-                        for m, f in plan.eraser_files.items()},
-            "sites": plan.sites, "alphas": plan.alphas, "selection": plan.selection.to_json(),
-            "runs": [r.to_json() for r in plan.runs], "settings": plan.settings.to_json(), "weights": weights,
-            "alpha_unit": "x -> x - alpha * P (x - centre): 0 = no edit, 1 = the full eraser",
-            "files": {"cells": "cells.csv", "clips": "clips.jsonl", "manifest": "manifest.jsonl", "plain": "plain/"}}
+    base = _payload(session, plan, digests, weights)
+    fits = {m: e["fit"] for m, e in base["erasers"].items()}
     clips: list[dict[str, Any]] = []
     manifest: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
@@ -176,10 +194,12 @@ def run_erase_sweep(session: Any, plan: ErasePlan, out_dir: Path,
         voice = plan.runs[run]
         clip_id, audio = rel.replace("/", ":"), f"{rel}/audio.wav"
         clips.append({"id": clip_id, "audio": audio, "text": voice.request.text, "speaker": voice.voice,
-                      "label": voice.label, "method": method, "site": site, "alpha": alpha, "text_index": index[run]})
+                      "label": voice.label, "method": method, "site": site, "alpha": alpha, "text_index": index[run],
+                      "role": voice.role})
         condition = {} if site is None else {"condition": {"method": method, "site": site, "alpha": alpha}}
+        fit = {"fit": fits[method]} if site is not None and fits[method] else {}
         manifest.append({"id": clip_id, "audio": audio, "text": voice.request.text, "voice": voice.voice,
-                         "reference": [f"plain/run{run:03d}/audio.wav"], **condition})
+                         "reference": [f"plain/run{run:03d}/audio.wav"], "role": voice.role, **condition, **fit})
         frames, seconds = run_length(result)
         rows.append({"id": rel, "method": method, "site": site, "alpha": alpha, "run": run, "voice": voice.voice,
                      "frames": frames, "audio_seconds": seconds})

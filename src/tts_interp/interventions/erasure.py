@@ -8,6 +8,9 @@
   alpha 1 is `--op project_out` of it about the pooled mean.
 - `random`: a random subspace of the same rank as LEACE's, seeded (the control: how much does removing any
   that many dimensions cost?).
+- `pca<k>`: the orthogonal projection onto the top k principal components of the class means (the k directions
+  along which the fit voices differ most), centred at the pooled mean; `random<k>` is its control of rank k.
+- `mean`: every row replaced by the pooled mean (P = identity): the upper bound, nothing of the site is left.
 
 Every eraser is P = left @ right (left (H, k), right (k, H)) and a centre per site, saved as safetensors with
 its metadata, and applied during generation as `affine` writes (tracing/ops.py): alpha 0 is no edit.
@@ -16,6 +19,7 @@ its metadata, and applied during generation as `affine` writes (tracing/ops.py):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,12 +30,21 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from tts_interp.core.errors import BadInputError, UnknownNameError
+from tts_interp.core.protocol import FitSet
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection
 
-ERASER_METHODS = ("leace", "mean_diff", "random")
+ERASER_METHODS = ("leace", "mean_diff", "random")  # what `erase fit` always writes
+EXTRA_METHODS = ("mean", "pca<k>", "random<k>")  # written on request (--pca-ranks; mean always with them)
 FORMAT = "tts-interp-eraser/1"
 RANK_TOLERANCE = 1e-6  # singular values below this fraction of the largest are not part of P
+
+
+def check_method(name: str) -> str:
+    """`name` if it is an eraser method (leace, mean_diff, random, mean, pca<k>, random<k>), else one clear error."""
+    if name in ERASER_METHODS or name == "mean" or re.fullmatch(r"(pca|random)[1-9][0-9]*", name):
+        return name
+    raise UnknownNameError("eraser method", name, (*ERASER_METHODS, *EXTRA_METHODS))
 
 
 @dataclass
@@ -64,6 +77,15 @@ class Eraser:
     classes: list[str]
     sites: dict[str, SiteEraser]
     info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fit_set(self) -> FitSet | None:
+        """The voices and texts it was fitted on (its train runs), or None when the file did not record them."""
+        recorded = FitSet.from_json(self.info.get("fit"))
+        if recorded is not None:
+            return recorded
+        runs = [r for r in self.info.get("runs") or [] if r.get("train")]  # files written before `fit` was recorded
+        return FitSet.of([r["voice"] for r in runs], [r["request"].get("text", "") for r in runs]) if runs else None
 
     def site(self, name: str) -> SiteEraser:
         if name not in self.sites:
@@ -136,16 +158,43 @@ def fit_random(x: torch.Tensor, rank: int, seed: int) -> SiteEraser:
     return SiteEraser(x.double().mean(0).float(), basis.float().contiguous(), basis.T.float().contiguous())
 
 
+def fit_pca(x: torch.Tensor, labels: torch.Tensor, n_classes: int, rank: int) -> SiteEraser:
+    """Orthogonal projection onto the top `rank` principal components of the class means (at most classes - 1:
+    the voice variation the fit set spans), centred at the pooled mean."""
+    _check(x, labels, n_classes)
+    x = x.double()
+    centre = x.mean(0)
+    means = torch.stack([x[labels == c].mean(0) for c in torch.unique(labels)])
+    _, s, vh = torch.linalg.svd(means - means.mean(0), full_matrices=False)
+    keep = int((s > RANK_TOLERANCE * max(float(s[0]), 1e-30)).sum())
+    basis = vh[: min(rank, keep)]
+    return SiteEraser(centre.float(), basis.T.float().contiguous(), basis.float().contiguous())
+
+
+def fit_mean(x: torch.Tensor) -> SiteEraser:
+    """Replace every row by the pooled mean: P = identity (the upper bound of any eraser at this site)."""
+    eye = torch.eye(x.shape[1])
+    return SiteEraser(x.double().mean(0).float(), eye.contiguous(), eye.clone())
+
+
 def fit_erasers(rows: dict[str, tuple[torch.Tensor, torch.Tensor]], classes: list[str], model: str,
-                label: str, seed: int = 0, info: dict[str, Any] | None = None) -> dict[str, Eraser]:
-    """LEACE, mean-difference and random-subspace erasers at every site from (rows (n, H), class ids (n,))."""
-    fitted: dict[str, Eraser] = {m: Eraser(model, m, label, list(classes), {}, dict(info or {}))
-                                 for m in ERASER_METHODS}
+                label: str, seed: int = 0, info: dict[str, Any] | None = None,
+                pca_ranks: Sequence[int] = ()) -> dict[str, Eraser]:
+    """LEACE, mean-difference and random-subspace erasers at every site from (rows (n, H), class ids (n,)); with
+    `pca_ranks`, also PCA subspaces of those ranks, their random controls and the mean replacement."""
+    methods = [*ERASER_METHODS, *([f"pca{k}" for k in pca_ranks] + [f"random{k}" for k in pca_ranks]
+                                  + ["mean"] if pca_ranks else [])]
+    fitted: dict[str, Eraser] = {m: Eraser(model, m, label, list(classes), {}, dict(info or {})) for m in methods}
     for k, (site, (x, labels)) in enumerate(rows.items()):
         leace = fit_leace(x, labels, len(classes))
         fitted["leace"].sites[site] = leace
         fitted["mean_diff"].sites[site] = fit_mean_diff(x, labels, len(classes))
         fitted["random"].sites[site] = fit_random(x, leace.rank, seed + k)
+        for rank in pca_ranks:
+            fitted[f"pca{rank}"].sites[site] = fit_pca(x, labels, len(classes), rank)
+            fitted[f"random{rank}"].sites[site] = fit_random(x, fitted[f"pca{rank}"].sites[site].rank, seed + k)
+        if pca_ranks:
+            fitted["mean"].sites[site] = fit_mean(x)
     for eraser in fitted.values():
         eraser.info["rank"] = {site: e.rank for site, e in eraser.sites.items()}
     fitted["random"].info["seed"] = seed
@@ -180,8 +229,7 @@ def load_eraser(path: Path, model: str | None = None, sites: Sequence[str] = ())
     if metadata.get("format") != FORMAT:
         raise BadInputError(f"{path} is not a tts-interp eraser file (format {metadata.get('format')!r}, expected "
                             f"{FORMAT!r})")
-    if metadata["method"] not in ERASER_METHODS:
-        raise UnknownNameError("eraser method", metadata["method"], ERASER_METHODS)
+    check_method(metadata["method"])
     if model is not None and metadata["model"] != model:
         raise BadInputError(f"eraser {path} was fitted on model {metadata['model']!r}, not {model!r}: erasers do "
                             "not carry across models")

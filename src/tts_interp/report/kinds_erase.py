@@ -37,13 +37,16 @@ def attackers_table(payload: Mapping[str, Any]) -> str:
 
     rows = []
     for c in payload.get("conditions") or []:
-        rows.append([c["condition"], _stat(c["ignorant_eer"], c["ignorant_eer_ci95"], trials(c, "ignorant_eer")),
+        rows.append([c["condition"], c.get("verifier") or "", c.get("protocol") or "",
+                     _stat(c["ignorant_eer"], c["ignorant_eer_ci95"], trials(c, "ignorant_eer")),
                      _stat(c["lazy_informed_eer"], c["lazy_informed_eer_ci95"], trials(c, "lazy_informed_eer")),
+                     _stat(c.get("semi_informed_eer"), c.get("semi_informed_eer_ci95"),
+                           trials(c, "semi_informed_eer")),
                      _stat(c["identification"], c["identification_ci95"], c["identification_n"]),
                      c["identification_chance"], _stat(c["wer"], c["wer_ci95"], c["wer_n"]),
                      _stat(c["cer"], c["cer_ci95"], c["cer_n"]), c.get("reason") or ""])
-    columns = ["condition", "ignorant EER (0.5 = chance)", "lazy-informed EER", "identification",
-               "identification chance", "WER", "CER", "not scored because"]
+    columns = ["condition", "verifier", "protocol", "ignorant EER (0.5 = chance)", "lazy-informed EER",
+               "semi-informed EER", "identification", "identification chance", "WER", "CER", "not scored because"]
     return html.table(columns, rows, caption="n: target + non-target trials (EER), trial clips (identification), "
                                              "clips (WER/CER); the first row is the original speech (the unerased "
                                              "control)")
@@ -95,7 +98,8 @@ def attackers_section(run: RunDir, attacks: Mapping[str, Any]) -> str:
     notes = [html.note(f"not scored: {attacks['reason']}", warn=True)] if attacks.get("reason") else []
     notes += [html.note(f"{len(left_out)} clip(s) left out, e.g. {left_out[0]['id']}: {left_out[0]['reason']}",
                         warn=True)] if left_out else []
-    return html.section("attackers and utility (VoicePrivacy-style)", html.note(attacks.get("protocol", "")),
+    warnings = [html.note(w, warn=True) for w in (attacks.get("protocol") or {}).get("warnings", [])]
+    return html.section("attackers and utility (VoicePrivacy-style)", *warnings, html.note(attacks.get("design", "")),
                         *notes, attackers_table(attacks), run.plots(["frontier.png"]),
                         html.details("frontier points", points) if attacks.get("frontier") else "")
 

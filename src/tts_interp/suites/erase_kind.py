@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tts_interp.core.errors import BadInputError
+from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.core.fingerprint import content_hash
+from tts_interp.core.protocol import protocol_of
 from tts_interp.evals.items import EvalItem
 from tts_interp.suites import fields
 from tts_interp.suites.cell import CellContext, ExperimentKind, Produced
@@ -32,20 +33,27 @@ from tts_interp.suites.voice_cells import (
 
 SITE_JOIN = "+"
 ERASE = {**COMMON, "eraser": REQUIRED, "method": "leace", "site": REQUIRED, "alpha": REQUIRED, "segments": None,
-         "frames": None}
+         "frames": None, "role": "evaluated"}
+ROLES = ("evaluated", "attacker")  # attacker: a voice of the semi-informed attacker's own (trains its back-end)
 
 
 def _check_erase(config: dict[str, Any], base: Path) -> dict[str, Any]:
-    from tts_interp.interventions.erasure import ERASER_METHODS
+    from tts_interp.interventions.erasure import check_method
 
     out = check_common(config, base)
-    fields.choice(config, "method", ERASER_METHODS)
+    try:
+        check_method(fields.string(config, "method"))
+    except UnknownNameError as exc:
+        raise BadInputError(f"field 'method': {exc}") from None
     fields.string(config, "eraser")
     fields.string(config, "site")
     out["alpha"] = fields.number(config, "alpha")
     if not 0.0 <= out["alpha"] <= 1.0:
         raise BadInputError(f"field 'alpha' is {out['alpha']:g}: erasure strength must be in [0, 1] (0 = no edit, "
                             "1 = the full eraser)")
+    fields.choice(config, "role", ROLES)
+    if out.get("role") == "evaluated":
+        out.pop("role")  # the default role leaves a cell's id as it was before roles existed
     return {**out, **check_selection(config)}
 
 
@@ -69,6 +77,7 @@ def _check_eraser(config: dict[str, Any], artefacts: dict[str, Any]) -> None:
 
 
 def _run_erase(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produced:
+    from tts_interp.interventions.erase_runs import voice_name
     from tts_interp.interventions.erasure import load_eraser
     from tts_interp.interventions.running import generate_to_dir, prepare_checked
     from tts_interp.tracing.selection import Selection, check_segments
@@ -82,7 +91,10 @@ def _run_erase(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
     plain_cfg = run_config(config, voice)
     check_segments(selection, prepare_checked(session.adapter, plain_cfg.prompt).segments)
     plain = voice_set(ctx, session, config, voice)
+    fit = eraser.fit_set
     erasure = {"method": eraser.method, "label": eraser.label, "sites": sites, "alpha": config["alpha"],
+               "fit": fit.to_json() if fit else None, "role": config.get("role", "evaluated"),
+               **protocol_of(fit, [voice_name(config)], [config["text"]]),
                "rank": {s: eraser.site(s).rank for s in sites}, "eraser": config["eraser"],
                "eraser_sha256": content_hash(ctx.inputs["eraser"]),
                "selection": selection.to_json()}

@@ -23,7 +23,7 @@ from tts_interp.suites.grid import grid_columns
 from tts_interp.suites.spec import WorkItem
 from tts_interp.suites.voice_cells import VOICE_FIELDS
 
-NOT_CONDITION = (*VOICE_FIELDS, "text", "seed", "target", "reference_seeds", "device", "dtype")
+NOT_CONDITION = (*VOICE_FIELDS, "text", "seed", "target", "reference_seeds", "device", "dtype", "role")
 
 
 def _original(scored: dict[str, Any], out_dir: Path) -> Path | None:
@@ -36,8 +36,9 @@ def _cell_clip(row: dict[str, Any], work: WorkItem, condition: dict[str, Any], a
     from tts_interp.interventions.erase_runs import voice_name
 
     config = work.spec["config"]
+    erasure = (row.get("cell") or {}).get("erasure") or {}
     return attack_clip(row["work_id"], audio, config.get("text"), voice_name(config), condition,
-                       _original(row.get("scored") or {}, out_dir))
+                       _original(row.get("scored") or {}, out_dir), config.get("role"), erasure.get("fit"))
 
 
 def attack_clips(rows: Sequence[dict[str, Any]], items: Sequence[WorkItem], out_dir: Path
@@ -66,7 +67,8 @@ def attack_clips(rows: Sequence[dict[str, Any]], items: Sequence[WorkItem], out_
             scored, fields = row.get("scored") or {}, row.get("fields") or {}
             clips = (scored.get("reference") or {}).get("clips") or []
             out.append(attack_clip(row["work_id"], audio, scored.get("text"), fields.get("voice"),
-                                   fields.get("condition"), out_dir / clips[0] if len(clips) == 1 else None))
+                                   fields.get("condition"), out_dir / clips[0] if len(clips) == 1 else None,
+                                   fields.get("role"), fields.get("fit")))
     return out
 
 
@@ -84,4 +86,5 @@ def suite_attackers(rows: Sequence[dict[str, Any]], items: Sequence[WorkItem], o
                      if isinstance(c, AttackClip) and c.original is not None and c.original not in asr}
         words = Evaluator(replace(config, scorers=("asr",)))
         asr |= {Path(r["audio"]): r for r in words.score(EvalItem(str(p), p, t) for p, t in originals.items())}
-    return score_rows(clips, [r["work_id"] for r in rows], evaluator.embed_files, asr, config.seed)
+    return score_rows(clips, [r["work_id"] for r in rows], evaluator.verifiers(), asr, config.seed,
+                      "prosody" in config.scorers)

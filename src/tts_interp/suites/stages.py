@@ -93,6 +93,11 @@ def _eraser_recipe(recipe: dict[str, Any], base: Path) -> dict[str, Any]:
     names = recipe.get("voices")
     if not isinstance(names, list) or len(names) < 2 or not all(isinstance(v, str) and v for v in names):
         raise BadInputError(f"'voices' must list at least two named voices, got {names!r}")
+    ranks = recipe.get("pca_ranks") or []
+    if not isinstance(ranks, list) or not all(isinstance(k, int) and not isinstance(k, bool) and k > 0 for k in ranks):
+        raise BadInputError(f"'pca_ranks' must list positive integers (PCA eraser ranks), got {ranks!r}")
+    if not ranks:
+        recipe.pop("pca_ranks", None)  # an entry without PCA erasers keeps the recipe hash it had before
     return recipe
 
 
@@ -130,7 +135,7 @@ def build_erasers(recipe: dict[str, Any], directory: Path) -> None:
     session = _session(recipe)
     runs = voice_runs(session, recipe["voices"], recipe["text"], recipe["label"])
     run_fit(session, runs, recipe["label"], [recipe["sites"]], Selection(), directory, recipe["test_fraction"],
-            recipe["seed"], max_new_tokens=recipe["max_new_tokens"])
+            recipe["seed"], max_new_tokens=recipe["max_new_tokens"], pca_ranks=recipe.get("pca_ranks") or ())
 
 
 def _eraser_file(root: Path, config: Mapping[str, Any]) -> Path:
@@ -140,9 +145,7 @@ def _eraser_file(root: Path, config: Mapping[str, Any]) -> Path:
 
 def _directory_digest(path: Path) -> str:
     """An `erase fit` directory by the content of its eraser files."""
-    from tts_interp.interventions.erasure import ERASER_METHODS
-
-    files = {m: content_hash(path / f"{m}.safetensors") for m in ERASER_METHODS if (path / f"{m}.safetensors").is_file()}
+    files = {f.stem: content_hash(f) for f in sorted(path.glob("*.safetensors"))}
     if not files:
         raise BadInputError(f"{path} holds no eraser file (leace/mean_diff/random.safetensors of `tts-interp erase "
                             "fit`)")
@@ -171,7 +174,7 @@ STAGES: dict[str, StageKind] = {
                            _direction_recipe, build_direction,
                            lambda root, config: root / "direction.safetensors" if root.is_dir() else root),
     "eraser": StageKind("erasers", ("model", "label", "sites", "voices", "text", "test_fraction", "seed",
-                                    "max_new_tokens", "device", "dtype"),
+                                    "max_new_tokens", "device", "dtype", "pca_ranks"),
                         {"label": "speaker", "test_fraction": 0.34, "seed": 0, "max_new_tokens": 50, "device": "auto",
                          "dtype": "float32"},
                         _eraser_recipe, build_erasers, _eraser_file, directories=True),

