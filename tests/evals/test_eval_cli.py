@@ -51,5 +51,28 @@ def test_unknown_backend_is_one_clear_line(tmp_path: Path) -> None:
                           capture_output=True, text=True, env={"PYTHONPATH": str(Path(__file__).parents[2] / "src"),
                                                                "PATH": "/usr/bin:/bin"})
     assert done.returncode == 2
-    assert "unknown speaker backend 'xvec'; valid: resemblyzer, ecapa, wavlm-sv" in done.stderr
+    assert "unknown speaker backend 'xvec'; valid: resemblyzer, dvector, ecapa, wavlm-sv" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_default_scorers_follow_each_rows_fields(tmp_path: Path) -> None:
+    """An ASR-only manifest (id, audio, text) with the default scorers: every row scored for WER, none failed, and
+    the summary says speaker similarity was not scored for want of a reference; asked for explicitly, the speaker
+    scorer still fails such rows (the user asked for something the rows cannot give)."""
+    rows = [{"id": f"r{k}", "audio": str(clip(name)), "text": text} for k, (name, text) in enumerate([
+        ("kokoro_jf_nezumi_s3.flac", "It is easy to tell the depth of a well."),
+        ("librivox_two_cities_1.flac", None)])]
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("\n".join(json.dumps({k: v for k, v in r.items() if v}) for r in rows) + "\n")
+    result = CliRunner().invoke(app, ["eval", "--manifest", str(manifest), "--out", str(tmp_path / "out"),
+                                      "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    with open(tmp_path / "out" / "items.csv") as handle:
+        items = {r["id"]: r for r in csv.DictReader(handle)}
+    assert {r["status"] for r in items.values()} == {"ok"} and items["r0"]["wer"] != ""
+    payload = json.loads((tmp_path / "out" / "result.json").read_text())
+    assert payload["not_scored"]["speaker"]["rows"] == 2 and payload["not_scored"]["asr"]["rows"] == 1
+    assert payload["config"]["per_row"] is True
+    strict = CliRunner().invoke(app, ["eval", "--manifest", str(manifest), "--out", str(tmp_path / "strict"),
+                                      "--device", "cpu", "--scorers", "speaker,asr"])
+    assert strict.exit_code != 0 and "needs field 'reference'" in str(strict.exception)

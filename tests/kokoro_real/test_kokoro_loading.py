@@ -66,3 +66,19 @@ def test_cli_trace_writes_a_replayable_run_with_word_rows(kokoro, cli, tmp_path)
     code, _, err = cli("replay", str(out / "result.json"), "--out", str(tmp_path / "again"))
     assert code == 0, err
     assert json.loads((tmp_path / "again" / "result.json").read_text())["identical_audio"] is True
+
+
+def test_a_non_english_voice_reads_english_text_in_its_own_voice(kokoro, cli, tmp_path):
+    """`generate --voice jf_alpha -t "Good morning."` speaks English (en-us phonemes) in the Japanese voice, and
+    says so; text in a language this build cannot phonemize is one line naming what it can read."""
+    import json
+
+    code, _, err = cli("generate", "--model", "kokoro-82m", "--voice", "jf_alpha", "--text", "Good morning.",
+                       "--out", str(tmp_path / "jf"))
+    assert code == 0, err
+    result = json.loads((tmp_path / "jf" / "result.json").read_text())
+    assert result["chunks"][0]["language"] == "en-us"
+    assert any("Japanese voice" in n and "accent is kept" in n for n in result["notes"])
+    code, _, err = cli("generate", "--model", "kokoro-82m", "--voice", "jf_alpha", "--text", "おはようございます",
+                       "--out", str(tmp_path / "ja"))
+    assert code == 2 and "reads only English (en-us, en-gb)" in err and "Traceback" not in err

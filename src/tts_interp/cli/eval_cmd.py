@@ -23,10 +23,12 @@ def eval_command(
     asr: Annotated[str, typer.Option("--asr", help="faster-whisper | whisper")] = "faster-whisper",
     asr_model: Annotated[str | None, typer.Option("--asr-model", help="local model dir or hub id")] = None,
     normalizer: Annotated[str, typer.Option("--normalizer", help="whisper | seed-tts")] = "whisper",
-    scorers: Annotated[str, typer.Option("--scorers", help=f"comma-separated: {','.join(ALL_SCORERS)} "
+    scorers: Annotated[str | None, typer.Option("--scorers", help=f"comma-separated: {','.join(ALL_SCORERS)} "
                                                                 "(attackers: rows need `voice`, `text`, a `condition` "
-                                                                "and the original clip as `reference`)")]
-    = ",".join(SCORERS),
+                                                                "and the original clip as `reference`); default: "
+                                                                f"{','.join(SCORERS)}, each row getting those its "
+                                                                "fields allow")]
+    = None,
     verifiers: Annotated[str | None, typer.Option("--verifiers", help="the attackers' speaker verifiers, comma-"
                                                                       "separated (default: --speaker)")] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", help="clips per embedding / ASR batch")] = 16,
@@ -42,7 +44,8 @@ def eval_command(
     from tts_interp.evals.items import read_manifest
     from tts_interp.evals.score_config import ScoreConfig
 
-    config = ScoreConfig(scorers=tuple(s.strip() for s in scorers.split(",") if s.strip()), speaker=speaker,
+    chosen = tuple(s.strip() for s in (scorers or ",".join(SCORERS)).split(",") if s.strip())
+    config = ScoreConfig(scorers=chosen, per_row=scorers is None, speaker=speaker,
                          speaker_model=speaker_model, asr=asr, asr_model=asr_model, normalizer=normalizer,
                          device=device, batch_size=batch_size, seed=seed,
                          verifiers=tuple(v.strip() for v in (verifiers or "").split(",") if v.strip())).validated()
@@ -66,7 +69,9 @@ def eval_command(
                      "similarity": show(agg["similarity_mean"]), "identity shift": show(agg["identity_shift_mean"]),
                      "verifier EER": f"{fitted['eer']:.3f}" if fitted.get("available")
                      else f"n/a ({fitted.get('reason')})",
-                     **({"attackers": attackers_line(payload["attackers"])} if "attackers" in payload else {})})
+                     **({"attackers": attackers_line(payload["attackers"])} if "attackers" in payload else {}),
+                     **{f"not scored for {scorer}": f"{s['rows']} row(s): {s['reason']}"
+                        for scorer, s in payload["not_scored"].items()}})
     if agg["n_items"] and agg["n_failed"] == agg["n_items"]:
         reason, count = max(payload["failed_reasons"].items(), key=lambda kv: kv[1])
         raise BadInputError(f"every item failed ({agg['n_items']}); most common reason ({count}x): {reason}")

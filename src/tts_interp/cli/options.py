@@ -42,11 +42,15 @@ RefAudioOption = Annotated[Path | None, typer.Option("--ref-audio", help="refere
                                                                           "F5-TTS)")]
 RefTextOption = Annotated[str | None, typer.Option("--ref-text", help="transcript of --ref-audio (Qwen3-TTS Base: "
                                                                       "in-context cloning, omit for x-vector only)")]
-LanguageOption = Annotated[str, typer.Option("--language", help="auto, english, chinese, ...; Kokoro: en-us, en-gb")]
+LanguageOption = Annotated[str, typer.Option("--language", help="auto, english, chinese, ...; Kokoro: auto (the "
+                                                                "voice's own; English text in a voice of another "
+                                                                "language: en-us, accent kept), en-us, en-gb")]
 
 # decoding
 GreedyOption = Annotated[bool, typer.Option("--greedy", help="no sampling in talker and code predictor")]
-MaxFramesOption = Annotated[int, typer.Option("--max-new-tokens", help="most frames to generate (12.5 per s)")]
+MaxFramesOption = Annotated[int, typer.Option("--max-new-tokens", help="most frames to generate (Qwen3-TTS: codec "
+                                                                       "frames, 12.5 per s; Kokoro: not used, its "
+                                                                       "length comes from the predicted durations)")]
 
 # selection
 CodesOption = Annotated[Path | None, typer.Option("--codes", help="codes.npy to teacher-force (default: greedy "
@@ -54,7 +58,10 @@ CodesOption = Annotated[Path | None, typer.Option("--codes", help="codes.npy to 
 LayersOption = Annotated[str | None, typer.Option("--layers", help="talker layers: 0,2,5 or 0:4 (default: all)")]
 SegmentsOption = Annotated[str | None, typer.Option("--segments", help="prompt segments, comma-separated "
                                                                        "(instruct, role, text, frames, ...)")]
-FramesOption = Annotated[str | None, typer.Option("--frames", help="frames a:b (the positions predicting them)")]
+FramesOption = Annotated[str | None, typer.Option("--frames", help="frames a:b (Qwen3-TTS: codec frames, 12.5 per "
+                                                                   "s, at the positions predicting them; Kokoro: "
+                                                                   "acoustic frames, 40 per s, after duration "
+                                                                   "expansion)")]
 
 # denoisers
 TextsOption = Annotated[list[str] | None, typer.Option("--text", "-t", help="words to speak (repeat for several)")]

@@ -73,6 +73,7 @@ def evaluate_manifest(manifest: Path, config: ScoreConfig, out_dir: Path,
                "aggregates": summarise(rows, fitted, config.seed), "items_csv": "items.csv",
                **({"attackers": attacks, "attackers_csv": "attackers.csv"} if "attackers" in config.scorers else {}),
                "failed_reasons": dict(Counter(str(r["error"]) for r in rows if r["status"] == "failed")),
+               "not_scored": evaluator.skipped,
                "seconds": round(time.time() - started, 2)}
     write_result(out_dir, payload)
     return payload

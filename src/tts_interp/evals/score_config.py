@@ -38,6 +38,7 @@ class ScoreConfig:
     speaker: str = "resemblyzer"
     speaker_model: str | None = None
     verifiers: tuple[str, ...] = ()  # the attackers' speaker verifiers (default: `speaker` alone)
+    per_row: bool = False  # True: each row gets the scorers its fields allow (the default scorers of `eval`)
     asr: str = "faster-whisper"
     asr_model: str | None = None
     normalizer: str = "whisper"
@@ -88,10 +89,22 @@ def load_clip(path: Path) -> np.ndarray:
     return samples
 
 
-def missing_fields(item: EvalItem, scorers: Iterable[str]) -> list[str]:
-    """Why a requested scorer cannot run on this item (fields it needs that the row lacks)."""
+def absent_scorers(item: EvalItem) -> dict[str, str]:
+    """Scorers this row gives nothing to score, and why: `speaker` without a reference clip or a source/target
+    pair, `asr` without text (with per-row scorers they are skipped, not failed)."""
+    out = {}
+    if item.reference is None and item.source is None and item.target is None:
+        out["speaker"] = "no reference clip (nor source and target)"
+    if not item.text:
+        out["asr"] = "no text"
+    return out
+
+
+def missing_fields(item: EvalItem, scorers: Iterable[str], per_row: bool = False) -> list[str]:
+    """Why a requested scorer cannot run on this item (fields it needs that the row lacks); with `per_row`, a
+    scorer the row gives nothing to is not a failure (absent_scorers), only a half-given pair is."""
     reasons = []
-    if "speaker" in scorers:
+    if "speaker" in scorers and not (per_row and "speaker" in absent_scorers(item)):
         if (item.source is None) != (item.target is None):
             have, lack = ("source", "target") if item.target is None else ("target", "source")
             reasons.append(f"field {lack!r} is missing: an identity shift needs both source and target "

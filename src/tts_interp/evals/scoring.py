@@ -26,7 +26,14 @@ from tts_interp.evals.cache import EmbeddingCache
 from tts_interp.evals.calibration import acceptance_score, verifier_calibration
 from tts_interp.evals.items import BadRow, EvalItem, SpeakerSet
 from tts_interp.evals.normalize import get_normalizer, normalizer_version, seed_tts_normalize
-from tts_interp.evals.score_config import ROW_COLUMNS, SAMPLE_RATE, ScoreConfig, load_clip, missing_fields
+from tts_interp.evals.score_config import (
+    ROW_COLUMNS,
+    SAMPLE_RATE,
+    ScoreConfig,
+    absent_scorers,
+    load_clip,
+    missing_fields,
+)
 from tts_interp.evals.speaker import load_speaker_backend
 
 CENTROID_LRU = 256  # speaker models kept in memory at once
@@ -59,6 +66,7 @@ class Evaluator:
         self._scales = LRU(CENTROID_LRU)
         self._transcripts = LRU(TRANSCRIPT_LRU)
         self._embedding_caches: dict[str, EmbeddingCache] = {}
+        self.skipped: dict[str, dict[str, Any]] = {}  # per-row scorers a row gave nothing to: rows, why
 
     # backends -------------------------------------------------------------------------------------------
     def _backend(self, kind: str) -> Any:
@@ -203,8 +211,12 @@ class Evaluator:
             if isinstance(entry, BadRow):
                 row.fail(entry.reason)
                 continue
-            for reason in missing_fields(entry, self.config.scorers):
+            for reason in missing_fields(entry, self.config.scorers, self.config.per_row):
                 row.fail(reason)
+            if self.config.per_row:
+                for scorer, why in absent_scorers(entry).items():
+                    if scorer in self.config.scorers:
+                        self.skipped.setdefault(scorer, {"rows": 0, "reason": why})["rows"] += 1
             try:
                 audio[entry.audio] = load_clip(entry.audio)
             except BadInputError as exc:

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from tts_interp.core.errors import TTSInterpError, UnknownNameError
+from tts_interp.core.errors import BadInputError, TTSInterpError, UnknownNameError
 from tts_interp.models.kokoro import phonemes as g2p
 from tts_interp.models.kokoro import upstream, voices
 from tts_interp.models.kokoro.clocks import clocks_for
@@ -100,6 +100,28 @@ SITES = _sites()
 CLOCK_NAMES = sorted({spec.clock for spec in SITES.values()})
 
 
+def language_for(text: str, voice: str, language: str | None) -> tuple[str, tuple[str, ...]]:
+    """The G2P language of `text` spoken by `voice`, and a note when it is not the voice's own.
+
+    Given: it must be one this build phonemizes (en-us, en-gb). Not given: the voice's own language if it is one
+    of those; else English text (Latin letters) is read as en-us in the voice, whose accent is kept (the note
+    says so); other text in a voice of another language is refused, naming the languages that can be read.
+    """
+    if language is not None:
+        if language not in g2p.LANGUAGES:
+            raise UnknownNameError("language", language, g2p.LANGUAGES)
+        return language, ()
+    info = voices.voice_info(voice)
+    if info.language in g2p.LANGUAGES:
+        return info.language, ()
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(c.isascii() for c in letters) / len(letters) >= 0.9:
+        return "en-us", (f"{voice} is a {info.accent} voice: the English text is read with en-us phonemes in its "
+                         f"voice, whose accent is kept",)
+    raise BadInputError(f"voice {voice!r} speaks {info.accent} ({info.language}), and this build reads only "
+                        f"English ({', '.join(g2p.LANGUAGES)}): give English text, or a --language of those")
+
+
 class KokoroAdapter(KokoroRunHook):
     """A loaded Kokoro-82M (int8 build or original) with its voices."""
 
@@ -148,16 +170,14 @@ class KokoroAdapter(KokoroRunHook):
         if not speed > 0:
             raise TTSInterpError(f"speed must be positive, got {speed}")
         parts = voices.parse_mix(voice, sorted(self.tables))
-        language = language or voices.voice_info(parts[0][0]).language
-        if language not in g2p.LANGUAGES:
-            raise UnknownNameError("language", language, g2p.LANGUAGES)
+        language, said = language_for(text, parts[0][0], language)
         style = voices.mix_table(self.tables, parts)
         prompts = []
         for chunk in g2p.chunk_text(text, language, self.vocab):
             ids = torch.tensor([[0, *chunk.ids, 0]], dtype=torch.long, device=self.device)
             ref_s = style[len(chunk.ids) - 1].reshape(1, -1).float().to(self.device)
             notes = (f"symbols outside Kokoro's vocabulary dropped: {' '.join(chunk.dropped)}",) if chunk.dropped else ()
-            prompts.append(KokoroPrompt(chunk, ids, ref_s, voice, language, speed, notes))
+            prompts.append(KokoroPrompt(chunk, ids, ref_s, voice, language, speed, said + notes))
         return prompts
 
     def prepare(self, request: Any) -> KokoroUtterance:
