@@ -77,3 +77,12 @@ def test_bootstrap_contract_and_resampling_units() -> None:
 def test_permutation_p_value_and_bh() -> None:
     assert permutation_p_value(5.0, [1.0, 2.0, 6.0]) == pytest.approx(2 / 4)
     assert benjamini_hochberg([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.04, 0.04])
+
+
+def test_smallest_attainable_p_counts_distinct_relabellings() -> None:
+    from tts_interp.core.stats import distinct_relabellings, smallest_p
+
+    assert distinct_relabellings(["a", "b", "c"]) == pytest.approx(6)
+    assert smallest_p(200, distinct_relabellings(["a", "b", "c"])) == pytest.approx(1 / 6)  # 3 units: never < 0.05
+    assert smallest_p(1000, distinct_relabellings(["f"] * 5 + ["m"] * 5)) == pytest.approx(1 / 252)
+    assert smallest_p(99, float("inf")) == pytest.approx(0.01)  # many units: the draws limit it

@@ -91,7 +91,8 @@ def fit(model: opt.ModelOption, out: opt.OutOption,
     probes = {(p["site"], p["eraser"]): p for p in payload["held_out_probe"]}
     first = payload["sites"][0]
     show = {m: f"{probes[(first, m)]['accuracy']:.3f} (chance {probes[(first, m)]['chance']:.3f}, "
-               f"p={probes[(first, m)]['p_value']:.3f})" for m in ("none", "leace", "mean_diff", "random")}
+               f"p={probes[(first, m)]['p_value']:.3f}, smallest attainable p {probes[(first, m)]['min_p']:.3f})"
+            for m in ("none", "leace", "mean_diff", "random")}
     print_done(out, {"classes": ", ".join(payload["classes"]), "runs": payload["counts"]["runs"],
                      f"held-out probe at {first}": "; ".join(f"{k}: {v}" for k, v in show.items()),
                      "fit set": f"{len(payload['fit']['voices'])} voices, {len(payload['fit']['texts'])} texts "

@@ -143,6 +143,21 @@ def permutation_p_value(observed: float, null: Sequence[float]) -> float:
     return float((1 + np.sum(null_array >= observed)) / (1 + len(null_array)))
 
 
+def smallest_p(n_permutations: int, distinct: float) -> float:
+    """The smallest p-value a permutation test can give: 1 / (permutations + 1), and never below 1 / the number
+    of distinct relabellings of the units (3 units of 3 labels: 6, so p >= 1/6 however many draws)."""
+    return float(max(1.0 / (n_permutations + 1), 1.0 / max(distinct, 1.0)))
+
+
+def distinct_relabellings(labels: Sequence[Any]) -> float:
+    """How many distinct assignments of these labels to their units exist: n! / prod(count!) (the multinomial)."""
+    from math import lgamma
+
+    counts = np.unique(np.asarray(labels, dtype=object).astype(str), return_counts=True)[1]
+    log = lgamma(len(labels) + 1) - sum(lgamma(c + 1) for c in counts)
+    return float(np.exp(min(log, 700.0)))
+
+
 def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
     """False-discovery-rate adjusted p-values (q-values) for a family of tests, e.g. all feature sets of one
     task: probing 2 x n_codebooks feature sets at once makes some p < 0.05 by chance alone."""

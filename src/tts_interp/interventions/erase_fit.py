@@ -177,7 +177,7 @@ def probe_table(rows: dict[str, SiteRows], unit_of_run: np.ndarray, train: np.nd
             table.append({"site": site, "eraser": method, "rank": erasers[method].sites[site].rank
                           if method != "none" else 0, "accuracy": result["accuracy"],
                           "accuracy_ci95": result["ci95"].get("accuracy"), "chance": result["chance"]["accuracy"],
-                          "p_value": result["p_value"], "macro_f1": result["macro_f1"],
+                          "p_value": result["p_value"], "min_p": result["min_p"], "macro_f1": result["macro_f1"],
                           "n_train_rows": result["n_train_frames"], "n_test_rows": result["n_test_frames"],
                           "n_test_units": result["n_test_utterances"]})
     return table

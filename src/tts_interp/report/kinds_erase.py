@@ -19,9 +19,9 @@ def _stat(value: Any, ci: Any, n: Any) -> html.Cell:
 def probe_section(fit: Mapping[str, Any], title: str = "held-out probe for the erased label") -> str:
     """Per site and eraser: the held-out probe's accuracy [CI] n, its chance level and permutation p."""
     rows = [[p["site"], p["eraser"], p["rank"], _stat(p["accuracy"], p.get("accuracy_ci95"), p.get("n_test_units")),
-             p["chance"], p["p_value"], p.get("n_test_rows")] for p in fit.get("held_out_probe") or []]
+             p["chance"], p["p_value"], p.get("min_p"), p.get("n_test_rows")] for p in fit.get("held_out_probe") or []]
     table = html.table(["site", "eraser", "rank", "held-out accuracy [95% CI] n units", "chance", "p",
-                        "test rows"], rows)
+                        "smallest attainable p", "test rows"], rows)
     return html.section(title, html.note(fit.get("probe") or ""), table)
 
 

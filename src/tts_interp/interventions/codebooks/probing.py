@@ -23,7 +23,13 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from tts_interp.core.stats import cluster_bootstrap, percentile_interval, permutation_p_value
+from tts_interp.core.stats import (
+    cluster_bootstrap,
+    distinct_relabellings,
+    percentile_interval,
+    permutation_p_value,
+    smallest_p,
+)
 
 Kind = Literal["classification", "regression"]
 NullScheme = Literal["utterance", "rotation"]
@@ -191,6 +197,8 @@ def evaluate(
 
     null = [_scores(task.kind, _null_labels(task, y_test, groups, rng), pred) for _ in range(n_permutations)]
     p_value = permutation_p_value(scores[primary], [n[primary] for n in null])
+    unit_labels = [y_test[groups == g][0] for g in np.unique(groups)]
+    min_p = smallest_p(n_permutations, distinct_relabellings(unit_labels) if task.null == "utterance" else np.inf)
     chance = {metric: float(np.mean([n[metric] for n in null])) for metric in scores}
 
     utterances = np.unique(groups)
@@ -215,6 +223,8 @@ def evaluate(
         **scores,
         "chance": chance,
         "p_value": p_value,
+        "min_p": min_p,
+        "significance_attainable": min_p < 0.05,
         "ci95": ci,
         "control": control,
         "selectivity": {metric: scores[metric] - control[metric] for metric in scores if metric != "mae"},
