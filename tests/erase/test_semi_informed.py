@@ -159,3 +159,23 @@ def test_semi_informed_back_end_learns_which_directions_still_carry_the_voice():
     result = privacy.attackers(plain, voices(EVALUATED), attacker=voices(OWN))
     assert result["lazy_informed_eer"]["value"] > 0.2
     assert result["semi_informed_eer"]["value"] < 0.05
+
+
+def test_prosody_kept_per_condition_and_the_table_writes(tmp_path: Path):
+    """With prosody, each edited condition reports the F0-contour correlation with its originals and the rate
+    change (a replay keeps all of it: 1 and 0); the table, whose original row has no such columns, still writes."""
+    from tts_interp.core.results import write_csv
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "speech"
+    clips = []
+    for voice in ("jf_alpha", "jf_nezumi"):
+        for s in ("s1", "s2"):
+            original = fixtures / f"kokoro_{voice}_{s}.flac"
+            clips += [AttackClip(f"{voice}{s}", voice, s, original),
+                      AttackClip(f"{voice}{s}r", voice, s, original, {"condition": "replay"}, original)]
+    scored = score_attackers(clips, _embed, prosody=True)
+    replay = next(r for r in scored["conditions"] if r["condition"] == "replay")
+    assert replay["f0_correlation"] == pytest.approx(1.0) and replay["rate_change"] == pytest.approx(0.0)
+    assert replay["f0_correlation_n"] == 4 and "f0_correlation" not in scored["conditions"][0]
+    text = write_csv(tmp_path / "t.csv", scored["conditions"]).read_text().splitlines()
+    assert "f0_correlation" in text[0] and len(text) == 3

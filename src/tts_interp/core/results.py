@@ -46,14 +46,16 @@ def write_result(out_dir: Path, payload: dict[str, Any]) -> Path:
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
-    """Write rows (dicts sharing their keys) as a CSV table with a header, atomically."""
+    """Write rows as a CSV table with a header, atomically; the columns are every row's keys in first-seen order (a
+    row without one of them leaves it empty)."""
     import csv
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
+    columns = list(dict.fromkeys(key for row in rows for key in row))
     with tmp.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else [])
+        writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows([to_jsonable(row) for row in rows])
     os.replace(tmp, path)
