@@ -126,7 +126,7 @@ def test_embeddings_are_cached_by_file_hash(evaluator: Evaluator, tmp_path) -> N
     path = tmp_path / "copy.flac"
     path.write_bytes(clip("kokoro_jm_kumo_s2.flac").read_bytes())
     first = evaluator.embed_files([path])[path]
-    cache = evaluator._embedding_cache
+    cache = evaluator.embedding_cache()
     stored = cache.get(file_sha256(path))
     np.testing.assert_allclose(stored, first, atol=1e-6)
     assert cache.root.parent == cache_dir() / "embeddings" and "resemblyzer" in cache.root.name

@@ -111,15 +111,23 @@ class Evaluator:
         names = self.config.verifiers or (self.config.speaker,)
         return {name: (lambda paths, name=name: self.embed_files(paths, verifier=name)) for name in names}
 
+    def _speaker(self, verifier: str | None) -> Any:
+        """The speaker backend, or the `verifier` named when it is another one."""
+        return self._backend("speaker" if verifier in (None, self.config.speaker) else f"speaker:{verifier}")
+
+    def embedding_cache(self, verifier: str | None = None) -> EmbeddingCache:
+        """The on-disk embedding cache of the speaker backend (or of the `verifier` named)."""
+        backend = self._speaker(verifier)
+        if backend.key not in self._embedding_caches:
+            self._embedding_caches[backend.key] = EmbeddingCache(backend.key, self.cache_root)
+        return self._embedding_caches[backend.key]
+
     def embed_files(self, paths: Iterable[Path], loaded: dict[Path, np.ndarray] | None = None,
                     verifier: str | None = None) -> dict[Path, np.ndarray | str]:
         """Embedding (or the reason there is none) of each file by the speaker backend (or the `verifier` named),
         in input order; on-disk cache, batches."""
-        kind = "speaker" if verifier in (None, self.config.speaker) else f"speaker:{verifier}"
-        backend = self._backend(kind)
-        if backend.key not in self._embedding_caches:
-            self._embedding_caches[backend.key] = EmbeddingCache(backend.key, self.cache_root)
-        cache = self._embedding_caches[backend.key]
+        backend = self._speaker(verifier)
+        cache = self.embedding_cache(verifier)
         order = list(dict.fromkeys(paths))
         out: dict[Path, np.ndarray | str] = {}
         pending: list[tuple[Path, str, np.ndarray]] = []
