@@ -20,9 +20,10 @@ def stat(row: dict, key: str) -> str:
     return f"{value:.3f} [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else f"{value:.3f}"
 
 
-def rank(sweep: dict, method: str | None) -> str:
+def rank(sweep: dict, method: str | None, site: str | None) -> str:
+    """The eraser's rank at each site the condition erased (`a+b`: one rank per site)."""
     ranks = ((sweep.get("erasers") or {}).get(method) or {}).get("rank") or {}
-    return "+".join(str(v) for v in ranks.values()) or "-"
+    return "+".join(str(ranks.get(s, "?")) for s in (site or "").split("+") if s) or "-"
 
 
 def main() -> None:
@@ -39,7 +40,7 @@ def main() -> None:
         sweep = json.loads((out / name / "result.json").read_text())
         for row in scored["conditions"]:
             label = row.get("method") or "original"
-            print(f"| {name.removeprefix('sweep-')} | {label} {row.get('site') or ''} | {rank(sweep, row.get('method'))} "
+            print(f"| {name.removeprefix('sweep-')} | {label} {row.get('site') or ''} | {rank(sweep, row.get('method'), row.get('site'))} "
                   f"| {row.get('protocol')} | {row.get('verifier')} | {stat(row, 'ignorant_eer')} | "
                   f"{stat(row, 'lazy_informed_eer')} | {stat(row, 'semi_informed_eer')} | {stat(row, 'identification')} "
                   f"| {stat(row, 'wer')} | {stat(row, 'f0_correlation')} | {stat(row, 'rate_change')} |")
