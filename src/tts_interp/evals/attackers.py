@@ -230,9 +230,9 @@ def score_attackers(clips: Sequence[AttackClip], embed: Embed | Mapping[str, Emb
                 for c in target.clips if c.condition and (c.voice, c.text) not in target.index]
     names = list(dict.fromkeys(k for members in target.groups.values() for k in members[0].condition))
     keys = sorted(target.groups)
+    paths = list(dict.fromkeys(target.original_paths + own.original_paths + [c.audio for c in clips]))
     table = []
     for verifier, embed_one in _verifiers(embed).items():
-        paths = list(dict.fromkeys(target.original_paths + own.original_paths + [c.audio for c in clips]))
         embeddings = embed_one(paths)
         unusable += [{"id": str(p), "reason": f"{verifier}: {e}"} for p, e in embeddings.items() if isinstance(e, str)]
         plain = target.plain(embeddings)

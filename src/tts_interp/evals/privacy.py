@@ -107,11 +107,17 @@ def identification(models: dict[str, np.ndarray], trials: Sequence[Clip], seed: 
     voices = list(models)
     table = np.stack([models[v] for v in voices])
     hits = np.array([float(voices[int(np.argmax(table @ metrics.unit(c.embedding)))] == c.voice) for c in trials])
-    boot = nested_bootstrap(np.array([c.voice for c in trials]), np.arange(len(trials)),
-                            lambda rows: float(hits[rows].mean()), BOOTSTRAP, np.random.default_rng(seed))
+    return {"value": float(hits.mean()), "ci95": _accuracy_ci(np.array([c.voice for c in trials]), hits, seed),
+            "n": len(trials), "chance": 1.0 / len(voices), "n_voices": len(voices),
+            "ci_resamples": "voices, then clips within each"}
+
+
+def _accuracy_ci(voices: np.ndarray, hits: np.ndarray, seed: int) -> list[float]:
+    """95% CI of a hit rate over clips, resampling their voices, then the clips within each."""
+    boot = nested_bootstrap(voices, np.arange(len(hits)), lambda rows: float(hits[rows].mean()), BOOTSTRAP,
+                            np.random.default_rng(seed))
     low, high = percentile_interval(boot)
-    return {"value": float(hits.mean()), "ci95": [float(low), float(high)], "n": len(trials),
-            "chance": 1.0 / len(voices), "n_voices": len(voices), "ci_resamples": "voices, then clips within each"}
+    return [float(low), float(high)]
 
 
 class Backend:
@@ -202,18 +208,18 @@ def attribute_attack(train: Sequence[tuple[str, str, np.ndarray]], test: Sequenc
     voices = np.array([v for v, _, _ in test])
     label_of = {v: lab for v, lab, _ in test}
     names = sorted(label_of)
+    labels = sorted(set(label_of.values()))
+    if len(labels) != 2:
+        raise BadInputError(f"the attribute attacker's exact test needs test voices of two labels; they have "
+                            f"{len(labels)} ({', '.join(map(str, labels))})")
     hits = np.array([p == label_of[v] for p, v in zip(predicted, voices, strict=True)], dtype=float)
-    boot = nested_bootstrap(voices, np.arange(len(test)), lambda rows: float(hits[rows].mean()), BOOTSTRAP,
-                            np.random.default_rng(seed))
-    low, high = percentile_interval(boot)
-    first = sorted(set(label_of.values()))[0]
-    count = sum(label_of[v] == first for v in names)
+    count = sum(label_of[v] == labels[0] for v in names)
     null = []
     for chosen in combinations(names, count):  # every relabelling of the test voices with the same counts
-        relabel = {v: (first if v in chosen else next(x for x in set(label_of.values()) if x != first)) for v in names}
+        relabel = {v: labels[0] if v in chosen else labels[1] for v in names}
         null.append(float(np.mean([p == relabel[v] for p, v in zip(predicted, voices, strict=True)])))
     observed = float(hits.mean())
     p_value = float(np.mean(np.asarray(null) >= observed - 1e-12))
-    return {"value": observed, "ci95": [float(low), float(high)], "n_clips": len(test), "n_voices": len(names),
+    return {"value": observed, "ci95": _accuracy_ci(voices, hits, seed), "n_clips": len(test), "n_voices": len(names),
             "p_value": p_value, "min_p": 1.0 / len(null), "chance": float(np.mean(null)),
             "train_voices": sorted({v for v, _, _ in train}), "test_voices": names}
