@@ -51,13 +51,12 @@ def _runs(session: Any, voices: str | None, texts: list[str] | None, manifest: P
 
 
 def _verifiers(value: str) -> tuple[str, ...]:
-    from tts_interp.evals.speaker import SPEAKER_BACKENDS
+    """The verifiers named (checked by the scoring config, before any generation), default resemblyzer."""
+    from tts_interp.evals.scoring import ScoreConfig
 
-    names = tuple(parse_names(value) or [])
-    for name in names:
-        if name not in SPEAKER_BACKENDS:
-            raise BadInputError(f"unknown verifier {name!r}; valid: {', '.join(SPEAKER_BACKENDS)}")
-    return names or ("resemblyzer",)
+    names = tuple(parse_names(value) or []) or ("resemblyzer",)
+    ScoreConfig(verifiers=names).validated()
+    return names
 
 
 def fit(model: opt.ModelOption, out: opt.OutOption,
