@@ -12,8 +12,8 @@ echo "== Kokoro-82M: generate one utterance (real speech)"
 "$cli" generate --model kokoro-82m --voice af_heart --text "Hello! This is Kokoro, speaking through tts-interp." \
     --seed 0 --device "$device" --out "$out/generate"
 
-echo "== the mission: female->male at decoder.generator.conv_post vs the style vector"
-"$cli" mission --model kokoro-82m --site decoder.generator.conv_post --alphas 0.25,0.5,1,2 --voices-per-set 4 --seed 0 \
+echo "== the mission: female->male at decoder.decode.3 (where the voice moves and the words survive) vs the style vector"
+"$cli" mission --model kokoro-82m --site decoder.decode.3 --alphas 0.5,1,2,4 --voices-per-set 4 --seed 0 \
     --device "$device" --out "$out/mission"
 
 echo "== report: one static HTML page of both runs"

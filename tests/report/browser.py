@@ -79,3 +79,12 @@ def screenshot(driver: Any, name: str) -> Path:
     path = ARTIFACTS / name
     driver.save_screenshot(str(path))
     return path
+
+
+def first_screen(driver: Any, name: str) -> Path:
+    """A PNG of what the window shows now (the first screen, at the window's size) under the test artifacts."""
+    driver.execute_script("window.scrollTo(0, 0)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    driver.save_screenshot(str(path))
+    return path

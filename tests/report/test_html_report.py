@@ -35,9 +35,10 @@ def test_eval_of_a_steer_sweep_has_an_alpha_by_layer_grid_of_identity_shift_and_
     expected = [by_cell[f"alpha+{a}_L{layer}"] for layer in (1, 2) for a in (0, 4)]
     assert shown == pytest.approx(expected, rel=1e-3)
     assert "n=1" in grid
-    # every cell plays beside its source (the plain run) and target (the real voice's clips)
+    # every cell has its player; the reference clips it was scored against (source: the plain run, target: the
+    # real voice's two clips) are one set shared by the four items, listed once
     sources = _audio_sources(page)
-    assert len(sources) == 4 * (1 + 1 + 2)
+    assert len(sources) == 4 + (1 + 2) and text.count(">refs 1</td>") == 4
     for src in sources:
         assert not src.startswith("data:") and (page.parent / src).resolve().is_file()
     assert "random weights" in text  # the audio came from a tiny built-in: flagged on the page
@@ -80,7 +81,8 @@ def test_suite_page_lists_every_scored_row_with_its_reference_clip(suite_dir: Pa
     for row in rows:
         assert f">{row['work_id']}<" in text
         assert f"{row['similarity']:.4g}" in text
-    assert len(_audio_sources(suite_dir / "report.html")) == 4 * 2
+    # each row plays its own clip; the two reference clips (each shared by two rows) are listed once each
+    assert len(_audio_sources(suite_dir / "report.html")) == 4 + 2 and text.count("</td><td data-v=\"refs ") == 4
 
 
 def test_a_folder_of_runs_becomes_one_page_and_bad_input_is_one_clear_line(steer_dir: Path, lens_dir: Path,

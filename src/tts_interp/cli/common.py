@@ -86,25 +86,27 @@ def attack_text(row: dict[str, Any]) -> str:
             f"{row['ignorant_eer_n_nontarget']} trials; chance 0.5), WER {wer}")
 
 
-def _stat(row: dict[str, Any], key: str) -> str:
-    value, ci = row.get(key), row.get(f"{key}_ci95")
-    if value is None:
-        return "-"
-    return f"{value:.2f} [{ci[0]:.2f},{ci[1]:.2f}]" if ci else f"{value:.2f}"
+ATTACKER_COLUMNS = (("  verifier", 13), ("ignorant EER", 19), ("lazy-informed EER", 19), ("semi-informed EER", 19),
+                    ("ident.", 6), ("WER", 6))
 
 
 def attackers_table(attacks: dict[str, Any]) -> str:
-    """The attackers' table as text (a line per condition and verifier: the held-out protocol, the three
-    attackers' EER [95% CI], identification and WER), then one warning line per condition that is not open-set."""
-    lines = [f"{'condition':<38} {'verifier':<11} {'protocol':<15} {'ignorant':<16} {'lazy-informed':<16} "
-             f"{'semi-informed':<16} {'ident.':<5} {'WER':<5}"]
+    """The attackers' table as text for 100 columns: per condition a line with its held-out protocol, then a
+    line per verifier (the three attackers' EER [95% CI], identification, WER), then one warning line per
+    condition that is not open-set."""
+    from tts_interp.report.text_tables import row_line, shorten, value_ci
+
+    lines = [row_line(ATTACKER_COLUMNS, [name for name, _ in ATTACKER_COLUMNS])]
+    shown = None
     for row in attacks.get("conditions") or []:
-        name = row["condition"] if len(row["condition"]) <= 38 else row["condition"][:35] + "..."
-        wer = "-" if row.get("wer") is None else f"{row['wer']:.3f}"
+        if row["condition"] != shown:
+            shown = row["condition"]
+            lines.append(f"{shorten(row['condition'], 85)} [{row.get('protocol')}]")
         ident = "-" if row.get("identification") is None else f"{row['identification']:.2f}"
-        lines.append(f"{name:<38} {str(row.get('verifier')):<11} {str(row.get('protocol')):<15} "
-                     f"{_stat(row, 'ignorant_eer'):<16} {_stat(row, 'lazy_informed_eer'):<16} "
-                     f"{_stat(row, 'semi_informed_eer'):<16} {ident:<5} {wer:<5}")
+        wer = "-" if row.get("wer") is None else f"{row['wer']:.3f}"
+        eers = [value_ci(row.get(k), row.get(f"{k}_ci95")) for k in
+                ("ignorant_eer", "lazy_informed_eer", "semi_informed_eer")]
+        lines.append(row_line(ATTACKER_COLUMNS, [f"  {row.get('verifier')}", *eers, ident, wer]))
     chance = next((r.get("identification_chance") for r in attacks.get("conditions") or []), None)
     lines.append(f"chance: EER 0.5, identification {chance:.3f}" if chance else "chance: EER 0.5")
     lines += [f"WARNING {w}" for w in (attacks.get("protocol") or {}).get("warnings", [])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -154,7 +155,8 @@ def _ranks(value: str | None) -> tuple[int, ...]:
     return tuple(ranks)
 
 
-def _score(out: Path, seed: int, verifiers: tuple[str, ...], prosody: bool = True) -> dict[str, str]:
+def _score(out: Path, seed: int, verifiers: tuple[str, ...], prosody: bool = True,
+           as_json: bool = False) -> dict[str, str]:
     from tts_interp.evals.privacy_sweep import read_clips, score_erasure
     from tts_interp.evals.scoring import ScoreConfig
     from tts_interp.report.erase_plots import plot_frontier
@@ -164,7 +166,8 @@ def _score(out: Path, seed: int, verifiers: tuple[str, ...], prosody: bool = Tru
     with progress_bar("scoring clips (ASR)", len(read_clips(out))) as advance:
         payload = score_erasure(out, config, advance)
     plots = plot_frontier(Path(out) / "privacy", payload)
-    typer.echo(attackers_table(payload))
+    typer.echo(json.dumps({k: payload.get(k) for k in ("conditions", "protocol", "frontier")}, indent=1) if as_json
+               else attackers_table(payload))
     return {"attackers": attackers_line(payload), "table": str(Path(out) / "privacy" / "privacy.csv"),
             "plots": ", ".join(plots) or "none"}
 
@@ -174,10 +177,10 @@ def score(sweep: Annotated[Path, typer.Argument(help="the output directory of `e
           prosody: Annotated[bool, typer.Option("--prosody/--no-prosody", help="also score how much prosody "
                                                                              "survives (F0-contour correlation with "
                                                                              "the original, speaking-rate change)")
-                             ] = True) -> None:
+                             ] = True, as_json: opt.JsonOption = False) -> None:
     """Ignorant / lazy-informed / semi-informed attacker EER, identification accuracy and WER per condition of a
     sweep, under each verifier, with the held-out protocol of each eraser (closed-set results are flagged)."""
-    print_done(sweep / "privacy", _score(sweep, seed, _verifiers(verifiers), prosody))
+    print_done(sweep / "privacy", _score(sweep, seed, _verifiers(verifiers), prosody, as_json))
 
 
 app.command("fit")(fit)

@@ -4,6 +4,7 @@ fail in one line."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from rich.table import Table
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import console, print_done, progress_bar, status
 from tts_interp.core.errors import BadInputError
+from tts_interp.interventions.kokoro.defaults import MISSION_ALPHAS, MISSION_SITE
 from tts_interp.tracing.selection import Selection, parse_frames
 
 KokoroModelOption = Annotated[str, typer.Option("--model", "-m", help="kokoro-82m (offline int8 build), "
@@ -61,9 +63,14 @@ def parse_positions(text: str | None) -> tuple[int, int | None] | None:
                             "boundary token)") from None
 
 
-def voices(model: KokoroModelOption = "kokoro-82m", device: opt.DeviceOption = "cpu") -> None:
+def voices(model: KokoroModelOption = "kokoro-82m", device: opt.DeviceOption = "cpu",
+           as_json: opt.JsonOption = False) -> None:
     """List a Kokoro model's voices with their labels (language/accent, gender)."""
     session = _session(model, device)
+    if as_json:
+        typer.echo(json.dumps([{"voice": v.name, "language": v.language, "accent": v.accent, "gender": v.gender}
+                               for v in session.adapter.voices()], indent=1))
+        return
     table = Table(title=f"{model} voices ({session.adapter.provenance.get('weights')})")
     for column in ("voice", "language", "accent", "gender"):
         table.add_column(column)
@@ -168,13 +175,14 @@ def patch(model: str, text: str, out: Path, source_voice: str | None, voice: str
 
 
 def mission(out: opt.OutOption, model: KokoroModelOption = "kokoro-82m",
-            site: Annotated[str, typer.Option("--site", help="the decoder site to steer")] = "decoder.generator.conv_post",
-            alphas: Annotated[str, typer.Option("--alphas", help="strengths (x the site's mean row norm)")] = "0.25,0.5,1,2",
+            site: Annotated[str, typer.Option("--site", help="the decoder site to steer")] = MISSION_SITE,
+            alphas: Annotated[str, typer.Option("--alphas", help="strengths (x the site's mean row norm)")] =
+            ",".join(f"{a:g}" for a in MISSION_ALPHAS),
             voices_per_set: Annotated[int, typer.Option("--voices-per-set", help="voices per set (0: all)")] = 4,
-            seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu") -> None:
+            seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu", as_json: opt.JsonOption = False) -> None:
     """Female->male direction at one decoder site, af_heart steered vs the style vector, scored and compared."""
     from tts_interp.interventions.kokoro.mission import MissionConfig, run_mission
-    from tts_interp.report.kokoro_table import print_mission
+    from tts_interp.report.kokoro_table import mission_text
 
     values = tuple(parse_alphas(alphas))
     config = MissionConfig(model=model, site=site, alphas=values, voices_per_set=voices_per_set, seed=seed,
@@ -183,7 +191,10 @@ def mission(out: opt.OutOption, model: KokoroModelOption = "kokoro-82m",
         (1 + 2 * len(values)) * len(config.eval_texts)
     with progress_bar("mission: direction runs, then steered cells", runs) as advance:
         result = run_mission(config, out, advance)
-    print_mission(result)
+    if as_json:
+        typer.echo(json.dumps({k: result.payload[k] for k in ("config", "cells", "equal_shift", "units")}, indent=1))
+    else:
+        typer.echo(mission_text(result.payload))
     print_done(out, {"cells": len(result.cells), "table": "cells.csv"})
 
 

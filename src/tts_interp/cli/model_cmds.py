@@ -65,8 +65,12 @@ def print_notes(notes: list[str]) -> None:
         console.print(f"[yellow]warning:[/yellow] {note}", soft_wrap=True)
 
 
-def models() -> None:
+def models(as_json: opt.JsonOption = False) -> None:
     """List the built-in models (tiny, random weights: they prove the machinery, their audio is noise)."""
+    if as_json:
+        typer.echo(json.dumps([{"id": e.model_id, "family": e.family, "description": e.description}
+                               for e in builtin_models()], indent=1))
+        return
     table = Table(title="built-in models (any local checkpoint dir or hub id also works)")
     for column in ("id", "family", "description"):
         table.add_column(column)
@@ -75,7 +79,7 @@ def models() -> None:
     console.print(table)
 
 
-def sites(model: opt.ModelOption, as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+def sites(model: opt.ModelOption, as_json: opt.JsonOption = False,
           device: opt.DeviceOption = "cpu", dtype: opt.DtypeOption = "float32") -> None:
     """List a model's named sites (patterns, or every site with --json)."""
     from tts_interp.core.device import resolve_device, resolve_dtype

@@ -4,7 +4,7 @@ Commands import this module as `opt` and annotate parameters with `opt.ModelOpti
 the groups below are what a command takes together. Nothing heavy is imported here, so `--help` stays fast.
 
 - model:   ModelOption, DeviceOption, DtypeOption
-- output:  OutOption, SeedOption, OnStaleOption
+- output:  OutOption, SeedOption, OnStaleOption, JsonOption
 - prompt (Qwen3-TTS): TextOption, InstructOption, SpeakerOption, RefAudioOption, RefTextOption, LanguageOption
 - decoding: GreedyOption, MaxFramesOption
 - selection: LayersOption, SegmentsOption, FramesOption, CodesOption
@@ -29,6 +29,8 @@ DtypeOption = Annotated[str, typer.Option("--dtype", help="float32 | bfloat16")]
 # output
 OutOption = Annotated[Path, typer.Option("--out", help="output directory (result.json is written there)")]
 SeedOption = Annotated[int, typer.Option("--seed", help="random seed (same seed + inputs = same codes)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="print the table as JSON on stdout (what result.json "
+                                                            "holds for it) instead of text")]
 OnStaleOption = Annotated[str, typer.Option("--on-stale", help="a finished cell in --out made under another "
                                                                "configuration: recompute (and say so) | refuse")]
 

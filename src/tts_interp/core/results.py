@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -40,9 +41,34 @@ def write_json(path: Path, payload: dict[str, Any]) -> Path:
     return path
 
 
+PACKAGES = ("tts-interp", "torch", "transformers", "accelerate", "nnsight", "qwen-tts", "numpy", "onnxruntime",
+            "faster-whisper", "resemblyzer")
+
+
+@functools.cache
+def environment() -> dict[str, Any]:
+    """What produced a result besides its inputs: the command line, Python, platform and the versions of the
+    packages that compute it (strings only, so no number of a result depends on the machine's versions)."""
+    import platform
+    import shlex
+    import sys
+    from importlib.metadata import PackageNotFoundError, version
+
+    packages: dict[str, str] = {}
+    for name in PACKAGES:
+        try:
+            packages[name] = version(name)
+        except PackageNotFoundError:
+            packages[name] = "not installed"
+    argv = [Path(sys.argv[0]).name, *sys.argv[1:]] if sys.argv and sys.argv[0] else []
+    return {"command_line": shlex.join(argv), "python": platform.python_version(), "platform": platform.platform(),
+            "packages": packages}
+
+
 def write_result(out_dir: Path, payload: dict[str, Any]) -> Path:
-    """Write `out_dir/result.json`, the file every command leaves behind."""
-    return write_json(Path(out_dir) / "result.json", payload)
+    """Write `out_dir/result.json`, the file every command leaves behind, with the `environment` that made it."""
+    made_by = payload.get("environment") or json.loads(json.dumps(environment()))  # a copy of the cached one
+    return write_json(Path(out_dir) / "result.json", {**payload, "environment": made_by})
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:

@@ -18,7 +18,8 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5re
  padding:0 1rem;color:#1d2330;background:#fbfbfd}
 h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #d9dce3;padding-bottom:.2rem;margin-top:2rem}
 h3{font-size:1rem;margin-top:1.2rem}
-table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.85rem}
+table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.85rem;display:block;overflow-x:auto;max-width:100%}
+td{overflow-wrap:anywhere}
 th,td{border:1px solid #d9dce3;padding:.25rem .5rem;text-align:left;vertical-align:middle}
 th{background:#eef0f5}table.sortable th{cursor:pointer;user-select:none}
 table.sortable th[data-dir=asc]::after{content:" \\25B2"}table.sortable th[data-dir=desc]::after{content:" \\25BC"}
@@ -28,6 +29,10 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:.5rem 0 1rem}figure img{max-width:100%;border:1px solid #d9dce3;background:white}
 figcaption{font-size:.8rem;color:#556}audio{height:2rem;width:12rem;vertical-align:middle}
 .clips{display:flex;gap:.4rem;flex-wrap:wrap;align-items:center;min-width:25rem}.clip{font-size:.75rem;color:#556}
+figure.key img{width:100%;max-width:52rem}.scroll{overflow-x:auto;max-width:100%}
+audio.small{width:10rem;height:1.9rem}.cell .score{font-size:.72rem;color:#445;font-variant-numeric:tabular-nums}
+.answer{background:#fff;border:1px solid #d9dce3;border-radius:6px;padding:.2rem 1rem .6rem}
+@media (max-width:700px){.clips{min-width:0}body{margin:.5rem auto;padding:0 .4rem}h1{font-size:1.15rem}table{font-size:.75rem}}
 details{margin:.5rem 0}summary{cursor:pointer;color:#335}pre{font-size:.75rem;overflow-x:auto;background:#f1f2f6;
  padding:.5rem}
 """
@@ -130,9 +135,15 @@ def _compact(value: Any) -> str:
 
 
 def figure(png: Path, caption: str) -> str:
-    """A PNG embedded as base64 (the page stays one file)."""
-    data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
-    return (f"<figure><img alt=\"{esc(caption)}\" src=\"data:image/png;base64,{data}\">"
+    """A PNG file embedded as base64 (the page stays one file)."""
+    return figure_png(Path(png).read_bytes(), caption)
+
+
+def figure_png(png: bytes, caption: str, key: bool = False) -> str:
+    """PNG bytes embedded as base64; `key` marks the figure that answers the page's question."""
+    data = base64.b64encode(png).decode("ascii")
+    cls = " class=key" if key else ""
+    return (f"<figure{cls}><img alt=\"{esc(caption)}\" src=\"data:image/png;base64,{data}\">"
             f"<figcaption>{esc(caption)}</figcaption></figure>")
 
 
@@ -157,8 +168,21 @@ def audio(src: str, label: str) -> str:
             f"src=\"{esc(src)}\"></audio></span>")
 
 
-def section(title: str, *parts: str) -> str:
-    return f"<section><h2>{esc(title)}</h2>{''.join(parts)}</section>"
+def small_audio(src: str, caption: str) -> str:
+    """A compact player with its score line under it (one cell of a listening grid)."""
+    return (f"<div class=cell><audio class=small controls preload=metadata src=\"{esc(src)}\"></audio>"
+            f"<div class=score>{esc(caption)}</div></div>")
+
+
+def scroll(body: str) -> str:
+    """A wide table in a box that scrolls sideways on a narrow screen instead of widening the page."""
+    return f"<div class=scroll>{body}</div>"
+
+
+def section(title: str, *parts: str, answer: bool = False) -> str:
+    """A titled part of the page; `answer` styles the one that answers the experiment's question."""
+    cls = " class=answer" if answer else ""
+    return f"<section{cls}><h2>{esc(title)}</h2>{''.join(parts)}</section>"
 
 
 def note(text: str, warn: bool = False) -> str:

@@ -1,8 +1,8 @@
 """`tts-interp report DIR`: any run or suite directory -> one self-contained static HTML page.
 
 A table maps each `command` a result.json records to the function that renders its sections; adding a kind
-of run is one function and one row. Every page starts with the weights' provenance and the settings, and
-embeds plots as base64 PNG; audio is referenced relative to the page, or embedded when smaller than
+of run is one function and one row. Each part opens with the kind's answer (its key figure and table), and ends
+with the settings and provenance as tables. The page embeds plots as base64 PNG; audio is referenced relative to the page, or embedded when smaller than
 `embed_audio_below` bytes. A directory without result.json whose sub-directories have one (the demo's
 `runs/demo`) becomes one page with a part per run.
 """
@@ -35,7 +35,7 @@ from tts_interp.report.kinds_talker import (
     render_steer,
 )
 from tts_interp.report.run_dir import RunDir, load_result
-from tts_interp.report.sections import provenance
+from tts_interp.report.sections import RANDOM_WEIGHTS, has_random_weights, provenance
 
 Renderer = Callable[[RunDir], list[str]]
 
@@ -63,6 +63,7 @@ RENDERERS: dict[str, Renderer] = {
     "kokoro mission": render_kokoro_mission,
 }
 PAGE_NAME = "report.html"
+PLAIN_RUNS = ("generate", "trace", "replay")  # on a page of several runs, experiments (with an answer) come first
 
 
 def render_other(run: RunDir) -> list[str]:
@@ -74,16 +75,20 @@ def render_other(run: RunDir) -> list[str]:
 
 
 def render_run(run: RunDir) -> str:
-    """Provenance + settings, then the kind's own sections."""
+    """The kind's own sections (the answer first), then its settings and provenance; a random-weight model is
+    flagged above everything."""
     renderer = RENDERERS.get(run.command, render_other)
-    return provenance(run) + "".join(renderer(run))
+    flag = html.note(RANDOM_WEIGHTS, warn=True) if has_random_weights(run.result) else ""
+    return flag + "".join(renderer(run)) + provenance(run)
 
 
 def _runs_in(directory: Path) -> list[Path]:
-    """The directory itself if it is a run (or suite), else its sub-directories that are."""
+    """The directory itself if it is a run (or suite), else its sub-directories that are, experiments before
+    plain generations."""
     if (directory / "result.json").is_file() or (directory / "suite.json").is_file():
         return [directory]
-    return sorted(p for p in directory.iterdir() if p.is_dir() and (p / "result.json").is_file())
+    runs = [p for p in directory.iterdir() if p.is_dir() and (p / "result.json").is_file()]
+    return sorted(runs, key=lambda p: (load_result(p).get("command") in PLAIN_RUNS, p.name))
 
 
 def _load(directory: Path) -> dict:

@@ -54,21 +54,43 @@ def _grids(rows: Sequence[Mapping[str, Any]]) -> str:
                    for metric in (shift, "wer"))
 
 
+def reference_sets(run: RunDir, refs: Mapping[str, Mapping[str, list[str]]]) -> tuple[dict[str, str], str]:
+    """Each distinct set of reference clips (source, target, reference) shown once: the label of each item's set,
+    and the players of every set (items share their references, so a row needs only its own clip)."""
+    labels: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    blocks = []
+    for item, roles in refs.items():
+        key = json.dumps(roles, sort_keys=True)
+        if roles and key not in seen:
+            seen[key] = f"refs {len(seen) + 1}"
+            players = "".join(run.player(path, f"{role} {i + 1}") for role, paths in roles.items()
+                              for i, path in enumerate(paths))
+            blocks.append(f"<h3>{html.esc(seen[key])}</h3><div class=clips>{players}</div>")
+        if roles:
+            labels[item] = seen[key]
+    body = html.details(f"reference clips ({len(seen)} set{'s' if len(seen) != 1 else ''}, shared by the items)",
+                        "".join(blocks)) if blocks else ""
+    return labels, body
+
+
 def items_table(run: RunDir, rows: Sequence[Mapping[str, Any]], refs: Mapping[str, Mapping[str, list[str]]]) -> str:
-    """One row per scored item: status, its settings that vary, every metric it has, its audio and refs."""
+    """One row per scored item: status, its settings that vary, every metric it has, its audio and which set of
+    reference clips it was scored against (each set is listed once, above the table)."""
     metrics = [m for m in ITEM_METRICS if any(r.get(m) is not None for r in rows)]
     varying = [a for a in X_AXES + Y_AXES + OTHER_SETTINGS if axes_of(rows, [a])]
-    columns = ["id", "status"] + varying + metrics + ["audio (cell beside its reference clips)"]
+    labels, ref_players = reference_sets(run, refs)
+    columns = ["id", "status"] + varying + metrics + ["audio", "scored against"]
     body = []
     for row in rows:
         line = [row.get("id"), row.get("status")] + [html.fmt(row.get(a)) if isinstance(row.get(a), list)
                                                       else row.get(a) for a in varying]
         line += [number(row.get(m)) for m in metrics]
-        line.append(run.clips(row.get("audio"), refs.get(str(row.get("id")), {})))
+        line += [run.clips(row.get("audio")), labels.get(str(row.get("id")), "")]
         body.append(line)
     failed = [r for r in rows if r.get("status") == "failed"]
     notes = "".join(html.note(f"failed: {r.get('id')}: {r.get('error')}", warn=True) for r in failed[:20])
-    return html.table(columns, body, caption="click a header to sort") + notes
+    return ref_players + html.table(columns, body, caption="click a header to sort") + notes
 
 
 def render_eval(run: RunDir) -> list[str]:

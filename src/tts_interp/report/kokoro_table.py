@@ -1,39 +1,39 @@
-"""The mission's table on the console: one row per cell (n, mean and 95% CI), then the equal-shift comparison."""
+"""The mission's table for a terminal (fits 100 columns): the key comparison first (each edit's WER and
+similarity to the source voice at equal identity shift), then one row per cell (n, mean [95% CI]), then why any
+cell's clips were refused."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
+from tts_interp.report.text_tables import fixed_table, shorten, stat_text, value_ci
+
+CELL_COLUMNS = (("edit", 5), ("alpha", 5), ("n", 2), ("identity shift", 21), ("sim. to source", 18),
+                ("sim. to target", 18), ("WER", 18))
+COMPARE_COLUMNS = (("edit", 5), ("identity shift", 14), ("alpha", 11), ("WER", 6), ("sim. to source", 14))
 
 
-def _cell(stat: dict[str, Any]) -> str:
-    if stat["value"] is None:
-        return "n/a"
-    ci = stat["ci95"]
-    return f"{stat['value']:.3f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
+def _edit_name(edit: str) -> str:
+    return {"none": "none", "style": "style"}.get(edit, "site")
 
 
-def print_mission(result: Any, console: Console | None = None) -> None:
-    """Print the cells (the `plain` row is the control) and WER / similarity at equal identity shift."""
-    console = console or Console()
-    provenance = result.payload.get("provenance", {})
-    table = Table(title=f"female->male on {result.payload['config']['source_voice']} "
-                        f"({provenance.get('weights')} weights); mean [95% CI] over n texts")
-    for column in ("cell", "edit", "alpha", "n", "identity shift", "sim. to source", "sim. to target", "WER"):
-        table.add_column(column)
-    for c in result.cells:
-        table.add_row(c["cell"], c["edit"], f"{c['alpha']:g}", str(c["n"]), _cell(c["identity_shift"]),
-                      _cell(c["similarity_to_source"]), _cell(c["similarity_to_target"]), _cell(c["wer"]))
-    console.print(table)
-    compare = Table(title="at equal identity shift (linear in alpha between cells)")
-    for column in ("edit", "identity shift", "alpha", "WER", "sim. to source"):
-        compare.add_column(column)
-    for row in result.comparison:
-        if row["reached"]:
-            compare.add_row(row["edit"], f"{row['identity_shift']:g}", f"{row['alpha']:.2f}",
-                            f"{row['wer']:.3f}", f"{row['similarity_to_source']:.3f}")
-        else:
-            compare.add_row(row["edit"], f"{row['identity_shift']:g}", "not reached", "", "")
-    console.print(compare)
+def mission_text(payload: dict[str, Any]) -> str:
+    """The whole terminal summary of a mission's result.json payload."""
+    config, cells = payload["config"], payload["cells"]
+    weights = (payload.get("provenance") or {}).get("weights")
+    compare = []
+    for row in payload["equal_shift"]:
+        reached = row["reached"]
+        compare.append([_edit_name(row["edit"]), f"{row['identity_shift']:g}",
+                        f"{row['alpha']:.2f}" if reached else "not reached", value_ci(row.get("wer")) if reached
+                        else "", value_ci(row.get("similarity_to_source")) if reached else ""])
+    lines = [f"female->male on {config['source_voice']} ({weights} weights), steered at a site or the style vector",
+             f"  site: {shorten(config['site'], 90)}",
+             fixed_table(COMPARE_COLUMNS, compare, "at equal identity shift (linear in alpha between cells):"), ""]
+    rows = [[_edit_name(c["edit"]), f"{c['alpha']:g}", c["n"], stat_text(c["identity_shift"]),
+             stat_text(c["similarity_to_source"], 2), stat_text(c["similarity_to_target"], 2), stat_text(c["wer"])]
+            for c in cells]
+    lines.append(fixed_table(CELL_COLUMNS, rows, "cells: mean [95% CI] over n texts; 'none' is the control"))
+    lines.append(f"  alpha unit: {payload.get('units', 'the site')}")
+    lines += [f"  {c['cell']}: {c['reason']}" for c in cells if c.get("reason")]
+    return "\n".join(lines)

@@ -34,18 +34,36 @@ def has_random_weights(result: Mapping[str, Any]) -> bool:
     return isinstance(model, str) and model.startswith("tiny-")
 
 
+def _rows(value: Any, prefix: str = "") -> list[list[str]]:
+    """A nested settings block as (dotted key, value) rows; a list of scalars stays one value."""
+    if isinstance(value, Mapping):
+        return [row for key, item in value.items() for row in _rows(item, f"{prefix}.{key}" if prefix else str(key))
+                if item not in (None, [], {})]
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (Mapping, list)) for v in value):
+        return [[prefix, f"{len(value)} entries (see result.json)"]]
+    text = ", ".join(html.fmt(v) for v in value) if isinstance(value, (list, tuple)) else html.fmt(value)
+    return [[prefix, text]]
+
+
 def provenance(run: RunDir) -> str:
-    """Where the weights and scorers came from, then the run's settings (scalars and the settings blocks)."""
+    """The run's provenance and settings as tables: the model, where its weights came from (with their hash), the
+    scorers, the settings, and the command line and package versions that made it; then the raw result.json."""
     result = run.result
     parts = [html.note(RANDOM_WEIGHTS, warn=True)] if has_random_weights(result) else []
-    blocks = {k: result[k] for k in PROVENANCE_KEYS if isinstance(result.get(k), (Mapping, str))}
-    if blocks:
-        parts.append("<h3>Weights and scorers</h3>" + html.key_values(blocks))
-    scalars = {k: v for k, v in result.items()
-               if k not in PROVENANCE_KEYS and not isinstance(v, (Mapping, list)) and k != "command"}
-    scalars.update({k: result[k] for k in SETTINGS_KEYS if k in result and k not in blocks})
-    if scalars:
-        parts.append("<h3>Settings</h3>" + html.key_values(scalars))
+    model = result.get("model") if isinstance(result.get("model"), Mapping) else {"model": result.get("model")}
+    weights = result.get("provenance") or result.get("weights") or model.get("provenance") or {}
+    tables = {"model": model, "weights": weights if isinstance(weights, Mapping) else {"weights": weights}}
+    tables |= {key: result[key] for key in PROVENANCE_KEYS[2:] if isinstance(result.get(key), Mapping)}
+    settings = {k: v for k, v in result.items() if k not in (*PROVENANCE_KEYS, "provenance", "environment", "command")
+                and not isinstance(v, (Mapping, list))}
+    settings |= {k: result[k] for k in SETTINGS_KEYS if isinstance(result.get(k), Mapping)}
+    tables["settings"] = settings
+    tables["environment"] = result.get("environment") or {"note": "not recorded (a result from before 0.1.1)"}
+    for title, block in tables.items():
+        rows = _rows({k: v for k, v in block.items() if not (title == "model" and k == "provenance")}) \
+            if isinstance(block, Mapping) else []
+        if rows:
+            parts.append(f"<h3>{html.esc(title)}</h3>" + html.table(["", ""], rows, sortable=False))
     parts.append(html.details("full result.json", f"<pre>{html.esc(json.dumps(result, indent=1))}</pre>"))
     return html.section(f"{run.command or 'run'}: settings and provenance", *parts)
 

@@ -22,6 +22,7 @@ from tts_interp.evals.metrics import summary
 from tts_interp.evals.score_config import ScoreConfig
 from tts_interp.interventions.directions import save_direction
 from tts_interp.interventions.kokoro import experiments as ex
+from tts_interp.interventions.kokoro.defaults import MISSION_ALPHAS, MISSION_SITE
 from tts_interp.interventions.kokoro.session import KokoroSession, write_run
 
 DIRECTION_TEXTS = ("The weather was calm, so we walked along the river.",
@@ -40,8 +41,8 @@ class MissionConfig:
     positive: str = "@en-us/male"  # set A: the direction points from B towards A
     negative: str = "@en-us/female"
     voices_per_set: int = 4
-    site: str = "decoder.generator.conv_post"
-    alphas: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)
+    site: str = MISSION_SITE
+    alphas: tuple[float, ...] = MISSION_ALPHAS
     direction_texts: tuple[str, ...] = DIRECTION_TEXTS
     eval_texts: tuple[str, ...] = EVAL_TEXTS
     seed: int = 0
@@ -115,7 +116,8 @@ def _cells(rows: list[dict[str, str]], cells: list[tuple[str, str, float]], seed
     """Per cell: n, mean and 95% CI of identity shift, similarity to source and to target, and corpus WER."""
     table = []
     for cell_id, edit, alpha in cells:
-        mine = [r for r in rows if r["id"].rsplit("-", 1)[0] == cell_id and r["status"] == "ok"]
+        rows_of_cell = [r for r in rows if r["id"].rsplit("-", 1)[0] == cell_id]
+        mine = [r for r in rows_of_cell if r["status"] == "ok"]
 
         def values(key: str, rows_: list[dict[str, str]] = mine) -> list[float]:
             return [float(r[key]) for r in rows_ if r[key] != ""]
@@ -124,8 +126,20 @@ def _cells(rows: list[dict[str, str]], cells: list[tuple[str, str, float]], seed
                       "identity_shift": summary(values("identity_shift"), seed=seed),
                       "similarity_to_source": summary(values("similarity"), seed=seed),
                       "similarity_to_target": summary(values("target_score"), seed=seed),
-                      "wer": summary(values("word_errors"), values("ref_words"), seed=seed)})
+                      "wer": summary(values("word_errors"), values("ref_words"), seed=seed),
+                      "refused": len(rows_of_cell) - len(mine), "reason": refusal_reason(rows_of_cell)})
     return table
+
+
+def refusal_reason(rows: list[dict[str, str]]) -> str:
+    """Why a cell's clips were not scored: the eval harness's most frequent error, with the clip path cut out
+    (e.g. 'clipped: 6.6% of samples at full scale'), and how many clips it refused; '' when none was."""
+    errors = [r.get("error") or "" for r in rows if r["status"] != "ok"]
+    if not errors:
+        return ""
+    shortened = [e.split(" is ", 1)[1] if e.startswith("audio ") and " is " in e else e for e in errors]
+    common = max(set(shortened), key=shortened.count)
+    return f"{len(errors)} of {len(rows)} clips refused: {common}"
 
 
 def equal_shift(table: list[dict[str, Any]], levels: tuple[float, ...]) -> list[dict[str, Any]]:
@@ -154,7 +168,7 @@ def _lerp(a: float | None, b: float | None, w: float) -> float | None:
 
 
 def _flat(cell: dict[str, Any]) -> dict[str, Any]:
-    flat = {k: cell[k] for k in ("cell", "edit", "alpha", "n")}
+    flat = {k: cell[k] for k in ("cell", "edit", "alpha", "n", "refused", "reason")}
     for key in ("identity_shift", "similarity_to_source", "similarity_to_target", "wer"):
         flat[key] = cell[key]["value"]
         ci = cell[key]["ci95"]
