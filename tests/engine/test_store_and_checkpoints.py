@@ -46,3 +46,26 @@ def test_builtin_is_a_real_checkpoint_loadable_as_a_directory(voicedesign):
     state = voicedesign.adapter.model.state_dict()
     for key, value in by_path.adapter.model.state_dict().items():
         assert torch.equal(value, state[key]), key
+
+
+def test_whole_activation_labels_are_a_template_and_count_and_read_back_as_rows(tmp_path):
+    """A whole-activation read is stored as one template label and a count (format /2), written by the writer
+    thread in small shards, and reads back as exactly the rows one label each would give; /1 rows still load."""
+    from tts_interp.tracing.clock import Positions, Row
+    from tts_interp.tracing.store import FORMAT, MemoryStore
+
+    template = Row(None, 3, None, step=2, t=0.5)
+    values = torch.arange(40.0).reshape(8, 5)
+    strided = values.t().contiguous().t()  # same values, another layout: the store copies it contiguous
+    disk, memory = DiskStore(tmp_path / "acts", shard_mb=1e-4), MemoryStore()
+    for store in (disk, memory):
+        store.add("decoder.x", strided, Positions(template, 8))
+        store.add("decoder.x", values[:2], (Row(9, 1, None), Row(10, 1, None)))
+        store.close()
+    index = json.loads((tmp_path / "acts" / "index.json").read_text())
+    assert index["format"] == FORMAT and index["shards"] == 2
+    assert index["sites"]["decoder.x"][0]["count"] == 8 and "rows" not in index["sites"]["decoder.x"][0]
+    expected = [Row(i, 3, None, 2, 0.5) for i in range(8)] + [Row(9, 1, None), Row(10, 1, None)]
+    for read in (load_site(tmp_path / "acts", "decoder.x"), memory.get("decoder.x")):
+        assert read.rows == expected and torch.equal(read.values, torch.cat([values, values[:2]]))
+    assert list(Positions(template, 3))[::2] == Positions(template, 3)[::2] and Positions(template, 3)[-1].position == 2

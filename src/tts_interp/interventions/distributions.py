@@ -33,17 +33,38 @@ def rank_of(logits: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
 
 
 class DistributionSummary:
-    """One softmax of a batch of logits (..., V), kept for several statistics without recomputing exp/log.
+    """One softmax of a batch of logits (..., V), kept to compare many other logits with (a lens compares every
+    layer with one final distribution), with its entropy and top entry.
 
-    A lens compares many layers with one final distribution, so each softmax is computed once.
+    The passes over the vocabulary are what a lens costs on a CPU, so each is made once: with p = softmax(x) and
+    lse = logsumexp(x), H(p) = lse - p . x and lse = max(x) - log(max(p)) (the largest entry of p is
+    exp(max(x) - lse)); `max` gives the top entry too (faster than argmax on a CPU).
     """
 
     def __init__(self, logits: torch.Tensor):
-        self.logp = log_probs(logits)
-        self.p = self.logp.exp()
-        self.top = logits.argmax(-1)
-        self.entropy = -(self.p * self.logp).sum(-1)
+        x = logits.float()
+        self.p = torch.softmax(x, dim=-1)
+        top = x.max(-1)
+        self.top = top.indices
+        self.entropy = _entropy(self.p, x, top.values)
 
-    def kl_to(self, other: DistributionSummary) -> torch.Tensor:
-        """KL(self || other) in nats."""
-        return (-self.entropy - (self.p * other.logp).sum(-1)).clamp_min(0.0)
+    def compare(self, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """KL(self || softmax(logits)) in nats, whether `logits` has this distribution's top entry as its maximum,
+        and the entropy of softmax(logits).
+
+        log softmax(x) = x - lse, so KL = -H(self) - self.p . x + lse; the top entries agree when x at self.top
+        reaches max(x) (no argmax over x).
+        """
+        x = logits.float()
+        p = torch.softmax(x, dim=-1)
+        x_max = x.amax(-1)
+        lse = x_max - p.amax(-1).log()
+        entropy = lse - torch.linalg.vecdot(p, x)
+        kl = (-self.entropy - torch.linalg.vecdot(self.p, x) + lse).clamp_min(0.0)
+        agrees = x.gather(-1, self.top.unsqueeze(-1)).squeeze(-1) >= x_max
+        return kl, agrees, entropy
+
+
+def _entropy(p: torch.Tensor, x: torch.Tensor, x_max: torch.Tensor) -> torch.Tensor:
+    """H(softmax(x)) = lse - p . x, with lse = max(x) - log(max(p))."""
+    return x_max - p.amax(-1).log() - torch.linalg.vecdot(p, x)

@@ -8,8 +8,9 @@ with the phase order of their clocks within one tick.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from tts_interp.core.errors import UnknownNameError
 from tts_interp.tracing.selection import Selection
@@ -25,6 +26,36 @@ class Row:
     codebook: int | None
     step: int | None = None  # denoiser sites: the solver step
     t: float | None = None  # denoiser sites: the model's time at that step
+
+
+@dataclass(frozen=True)
+class Positions(Sequence[Row]):
+    """The labels of every row of an activation read whole: `template` with positions 0..count-1, made only when
+    asked for (a whole vocoder read can have ~10^5 rows; labelling them one object each cost more than the read)."""
+
+    template: Row
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
+    def _row(self, position: int) -> Row:
+        t = self.template
+        return Row(position, t.frame, t.codebook, t.step, t.t)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Row]: ...
+    def __getitem__(self, index: int | slice) -> Row | Sequence[Row]:
+        if isinstance(index, slice):
+            return [self._row(i) for i in range(self.count)[index]]
+        if not -self.count <= index < self.count:
+            raise IndexError(index)
+        return self._row(index % self.count)
+
+    def __iter__(self) -> Iterator[Row]:
+        return (self._row(i) for i in range(self.count))
 
 
 @dataclass(frozen=True)

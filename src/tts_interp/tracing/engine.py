@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import torch
 from nnsight import NNsight
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.tracing.clock import RunShape, Target, targets_for
+from tts_interp.tracing.clock import Positions, Row, RunShape, Target, targets_for
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.sites import resolve_site
@@ -33,7 +33,8 @@ class Read:
 
 
 class Store(Protocol):
-    def add(self, site: str, values: torch.Tensor, rows: tuple) -> None: ...
+    def add(self, site: str, values: torch.Tensor, rows: Sequence[Row]) -> None:
+        """Keep a copy of `values` (the live activation: the store must copy it) with one label per row."""
 
 
 @dataclass
@@ -83,10 +84,9 @@ def _serve(event: _Event, output: Any, store: Store | None) -> None:
                 rows = _all_rows(act, event.spec, target.batch[0])
                 _set_all_rows(act, event.spec, target.batch[0], action.write.apply(rows, action.cursor[0]))
                 action.cursor[0] += rows.shape[0]
-            if action.read and store is not None:
-                rows = _all_rows(act, event.spec, target.batch[0]).detach().clone()
-                labels = tuple(replace(target.rows[0], position=i) for i in range(rows.shape[0]))
-                store.add(event.spec.name, rows, labels)
+            if action.read and store is not None:  # the store copies what it keeps
+                rows = _all_rows(act, event.spec, target.batch[0]).detach()
+                store.add(event.spec.name, rows, Positions(target.rows[0], rows.shape[0]))
             continue
         batch = torch.tensor(target.batch, device=act.device)
         seq = torch.tensor(target.seq, device=act.device)
@@ -96,7 +96,7 @@ def _serve(event: _Event, output: Any, store: Store | None) -> None:
             act[index] = action.write.apply(rows, action.cursor[0])
             action.cursor[0] += rows.shape[0]
         if action.read and store is not None:
-            store.add(event.spec.name, act[index].detach().clone(), target.rows)
+            store.add(event.spec.name, act[index].detach(), target.rows)
 
 
 class Engine:

@@ -1,12 +1,17 @@
 """Activation stores: where reads go. In memory, or streamed to disk as safetensors shards plus an index.
 
 The disk store flushes a shard whenever its buffer passes `shard_mb`, so reading every layer at every frame
-never holds the whole run in RAM. Each site's rows come with their labels (position, frame, codebook).
+never holds the whole run in RAM; a writer thread saves each shard while the model runs on. Each site's rows
+come with their labels (position, frame, codebook); a whole-activation read is labelled by its template row and
+count (format /2), not one label per row.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +19,9 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from tts_interp.tracing.clock import Row
+from tts_interp.tracing.clock import Positions, Row
+
+FORMAT = "tts-interp-activations/2"  # /1 listed every row's label; /2 may give a template and a count
 
 
 @dataclass
@@ -33,11 +40,11 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._values: dict[str, list[torch.Tensor]] = {}
-        self._rows: dict[str, list[Row]] = {}
+        self._rows: dict[str, list[Sequence[Row]]] = {}
 
-    def add(self, site: str, values: torch.Tensor, rows: tuple[Row, ...]) -> None:
-        self._values.setdefault(site, []).append(values.detach().to("cpu").clone())
-        self._rows.setdefault(site, []).extend(rows)
+    def add(self, site: str, values: torch.Tensor, rows: Sequence[Row]) -> None:
+        self._values.setdefault(site, []).append(_copy(values, None))
+        self._rows.setdefault(site, []).append(rows)
 
     def sites(self) -> list[str]:
         return list(self._values)
@@ -45,7 +52,7 @@ class MemoryStore:
     def get(self, site: str) -> SiteRows:
         if site not in self._values:
             raise KeyError(f"nothing was read at {site}; read sites: {', '.join(self._values) or 'none'}")
-        return SiteRows(torch.cat(self._values[site]), list(self._rows[site]))
+        return SiteRows(torch.cat(self._values[site]), list(itertools.chain.from_iterable(self._rows[site])))
 
     def close(self) -> None:
         """Nothing to flush in memory."""
@@ -69,42 +76,66 @@ class DiskStore:
         self._n_shards = 0
         self._chunks: dict[str, list[dict[str, Any]]] = {}
         self._counter = 0
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts-interp-store")
+        self._pending: list[Future] = []
 
-    def add(self, site: str, values: torch.Tensor, rows: tuple[Row, ...]) -> None:
-        tensor = values.detach().to("cpu", self.dtype or values.dtype).contiguous().clone()
+    def add(self, site: str, values: torch.Tensor, rows: Sequence[Row]) -> None:
+        tensor = _copy(values, self.dtype)
         key = f"{site}#{self._counter}"
         self._counter += 1
         self._shard.tensors[key] = tensor
         self._shard.nbytes += tensor.numel() * tensor.element_size()
-        self._chunks.setdefault(site, []).append(
-            {"shard": self._n_shards, "key": key, "rows": [_row_json(r) for r in rows]})
+        labels = ({"template": _row_json(rows.template), "count": rows.count} if isinstance(rows, Positions)
+                  else {"rows": [_row_json(r) for r in rows]})
+        self._chunks.setdefault(site, []).append({"shard": self._n_shards, "key": key, **labels})
         if self._shard.nbytes >= self.shard_bytes:
             self._flush()
 
     def _flush(self) -> None:
+        """Hand the shard (and the index as it stands) to the writer thread; the run goes on meanwhile."""
         if not self._shard.tensors:
             return
-        save_file(self._shard.tensors, str(self.directory / f"shard-{self._n_shards:05d}.safetensors"))
+        shard, path = self._shard.tensors, self.directory / f"shard-{self._n_shards:05d}.safetensors"
         self._n_shards += 1
         self._shard = _Shard()
-        self._write_index()
+        self._pending.append(self._writer.submit(_save_shard, shard, path, self._index_text()))
 
-    def _write_index(self) -> None:
-        index = {"format": "tts-interp-activations/1", "shards": self._n_shards, "sites": self._chunks}
-        tmp = self.directory / "index.json.tmp"
-        tmp.write_text(json.dumps(index))
-        tmp.replace(self.directory / "index.json")
+    def _index_text(self) -> str:
+        return json.dumps({"format": FORMAT, "shards": self._n_shards, "sites": self._chunks})
 
     def close(self) -> None:
-        """Flush the last shard and the index."""
+        """Flush the last shard, wait for the writer (raising what it raised), then write the index."""
         self._flush()
-        self._write_index()
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+        self._writer.shutdown(wait=True)
+        _write_index(self.directory, self._index_text())
 
     def sites(self) -> list[str]:
         return list(self._chunks)
 
     def get(self, site: str) -> SiteRows:
         return load_site(self.directory, site)
+
+
+def _copy(values: torch.Tensor, dtype: torch.dtype | None) -> torch.Tensor:
+    """One contiguous CPU copy of a live activation (in `dtype` if given): a single copy, whatever its layout."""
+    out = torch.empty(values.shape, dtype=dtype or values.dtype, device="cpu")
+    return out.copy_(values.detach())
+
+
+def _save_shard(tensors: dict[str, torch.Tensor], path: Path, index: str) -> None:
+    """The writer thread's job: the shard, then the index that covers it (so the index never names a shard that
+    is not on disk)."""
+    save_file(tensors, str(path))
+    _write_index(path.parent, index)
+
+
+def _write_index(directory: Path, text: str) -> None:
+    tmp = directory / "index.json.tmp"
+    tmp.write_text(text)
+    tmp.replace(directory / "index.json")
 
 
 def _row_json(row: Row) -> list[Any]:
@@ -124,5 +155,6 @@ def load_site(directory: Path, site: str) -> SiteRows:
         if chunk["shard"] not in loaded:
             loaded[chunk["shard"]] = load_file(str(directory / f"shard-{chunk['shard']:05d}.safetensors"))
         values.append(loaded[chunk["shard"]][chunk["key"]])
-        rows += [Row(*r) for r in chunk["rows"]]
+        rows += Positions(Row(*chunk["template"]), chunk["count"]) if "template" in chunk else \
+            [Row(*r) for r in chunk["rows"]]
     return SiteRows(torch.cat(values), rows)

@@ -131,21 +131,40 @@ class LensStats:
         return rows
 
 
+CHUNK_ELEMENTS = 2**18  # logits per chunk (1 MB of float32): the softmax passes over a chunk stay in cache
+
+
 def lens_stats(layer_logits: Iterable[torch.Tensor], final_logits: torch.Tensor, chosen: torch.Tensor) -> LensStats:
     """Compare the lens logits of every layer but the last (each shaped like `final_logits`, vocabulary last)
     with the final ones, and append the last layer's row.
 
     The last layer's lens is the model's own computation (final norm + head of the last layer's output; tests
-    assert the two agree), so its row is the final distribution compared with itself, not recomputed.
+    assert the two agree), so its row is the final distribution compared with itself, not recomputed. Frames are
+    taken in chunks of about CHUNK_ELEMENTS logits (the code predictor's 15 x 2048 per frame would otherwise
+    stream every pass through memory: 1.6x slower); each frame's statistics do not depend on the chunking.
     """
-    final = DistributionSummary(final_logits)
-    kls, tops, ents, ranks = [], [], [], []
-    for logits, layer in [(lg, DistributionSummary(lg)) for lg in layer_logits] + [(final_logits, final)]:
-        kls.append(final.kl_to(layer))
-        tops.append((layer.top == final.top).numpy())
-        ents.append(layer.entropy.numpy())
-        ranks.append(rank_of(logits, chosen).numpy())
+    step = max(1, CHUNK_ELEMENTS // max(1, final_logits[0].numel()))
+    spans = [slice(i, i + step) for i in range(0, final_logits.shape[0], step)]
+    finals = [DistributionSummary(final_logits[span]) for span in spans]
+    rows = [_layer_row(logits, finals, spans, chosen) for logits in layer_logits]
+    rows.append(_layer_row(final_logits, finals, spans, chosen, final=True))
+    kls, tops, ents, ranks = zip(*rows, strict=True)
     return LensStats(np.stack(kls), np.stack(tops).astype(np.float64), np.stack(ents), np.stack(ranks))
+
+
+def _layer_row(logits: torch.Tensor, finals: list[DistributionSummary], spans: list[slice], chosen: torch.Tensor,
+               final: bool = False) -> tuple[np.ndarray, ...]:
+    """KL to the final distribution, top-1 agreement, entropy and the chosen code's rank of one layer, per frame
+    (`final`: these are the final logits themselves: KL 0 and agreement 1 by definition)."""
+    parts = []
+    for summary, span in zip(finals, spans, strict=True):
+        if final:
+            kl, agrees, entropy = torch.zeros_like(summary.entropy), torch.ones_like(summary.top, dtype=torch.bool), \
+                summary.entropy
+        else:
+            kl, agrees, entropy = summary.compare(logits[span])
+        parts.append((kl.numpy(), agrees.numpy(), entropy.numpy(), rank_of(logits[span], chosen[span]).numpy()))
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
 
 
 @dataclass
