@@ -22,16 +22,7 @@ demo-tiny: setup
 	bash scripts/demo.sh $(CLI) runs/demo-tiny
 
 bench: setup
-	$(PY) benchmarks/trace_overhead.py
-	$(PY) benchmarks/lens_patch.py
-	$(PY) benchmarks/cli_startup.py
-	$(PY) benchmarks/hspace.py
-	$(PY) benchmarks/codes.py
-	$(PY) benchmarks/eval_throughput.py
-	$(PY) benchmarks/erase.py
-	$(PY) benchmarks/attackers.py
-	$(PY) benchmarks/kokoro.py
-	$(PY) benchmarks/features.py
+	bash benchmarks/run_all.sh $(PY) runs/bench
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks scripts

@@ -15,7 +15,7 @@ import argparse
 import json
 
 import numpy as np
-from side_by_side import interleaved, ratio_line, ratio_report
+from side_by_side import interleaved, print_ratio, ratio_line, ratio_report
 
 from tts_interp.evals import privacy
 
@@ -49,7 +49,7 @@ def main() -> None:
     for name, report in reports.items():
         print(f"{name}: " + ratio_line(report, {"semi_informed": "scoring with the semi-informed attacker"})
               + f"; its own voices add {report['extra_audio_share']}x the evaluated clips to generate and embed")
-        print(f"ratio semi_informed_scoring_{name} {report['ratios']['semi_informed']['median_ratio']}")
+        print_ratio(f"semi_informed_scoring_{name}", report["ratios"]["semi_informed"]["median_ratio"])
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ import sys
 import time
 from typing import Any
 
+from side_by_side import print_ratio
+
 ENTRY = "from tts_interp.cli.app import main; main()"
 TARGET_S = 1.0
 
@@ -75,6 +77,7 @@ def main() -> None:
         flag = "ok" if wall[name] <= TARGET_S else "OVER"
         print(f"  {name:36s} {wall[name]:6.3f} s wall  ratio {wall[name] / base_wall:5.1f}x   {cpu[name]:6.3f} s CPU  "
               f"ratio {cpu[name] / max(base_cpu, 1e-3):5.1f}x   {flag} (target <= {TARGET_S} s)")
+        print_ratio(f"cli_{name.replace(' ', '_').replace('-', '')}_vs_python", wall[name] / base_wall)
     worst = max(wall, key=wall.get)
     print(f"slowest: {worst}: {wall[worst]:.3f} s wall = {wall[worst] / base_wall:.1f}x python -c pass; "
           f"{sum(s > TARGET_S for s in wall.values())} of {len(wall)} over {TARGET_S} s wall; CPU at most "

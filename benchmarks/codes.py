@@ -12,6 +12,7 @@ import tempfile
 import time
 
 import numpy as np
+from side_by_side import print_ratio
 
 
 def encode_throughput(codec_id: str, clips: list[np.ndarray], batch_size: int) -> tuple[float, float]:
@@ -75,6 +76,7 @@ def main() -> None:
             f"  {codec_id:14s} one at a time {single:7.1f}   batched {batched:7.1f}   "
             f"batched/one-at-a-time {batched / single:5.2f}x"
         )
+        print_ratio(f"codes_batched_vs_single_{codec_id}", batched / single, lower_is_better=False)
 
     print(
         "probe evaluation time vs frames (dim 256, 10 classes, 100 permutations + 100 bootstraps + control)"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from side_by_side import interleaved, ratio_line, ratio_report
+from side_by_side import interleaved, print_ratios, ratio_line, ratio_report
 
 from tts_interp.interventions.erase_runs import open_session, render, request_of
 from tts_interp.interventions.erasure import fit_erasers, fit_leace
@@ -97,6 +97,7 @@ def main() -> None:
               "threads": torch.get_num_threads(), "fit_scaling": scaling,
               **ratio_report(times, {"erased": 1.05})}
     print(json.dumps(report, indent=2))
+    print_ratios(report)
     print(f"fitting 3 erasers at width {dim}: time ~ rows^{scaling['scaling_exponent']} over {scaling['rows'][0]}-"
           f"{scaling['rows'][-1]} rows (^{scaling['scaling_exponent_largest_3']} over the largest 3: the O(n H^2) "
           "covariance takes over from the O(H^3) eigendecomposition); " + ratio_line(report, {"erased": f"generation with a rank-{eraser.rank} "

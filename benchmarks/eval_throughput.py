@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import torch
+from side_by_side import print_ratio
 
 from tts_interp.evals.asr import load_asr_backend
 from tts_interp.evals.speaker import load_speaker_backend
@@ -105,6 +106,7 @@ def main() -> None:
         single, batched = rate(fn, items, False), rate(fn, items, True)
         print(f"{name}: one at a time {single:.1f} clips/s, batched {batched:.1f} clips/s, "
               f"ratio batched/single {batched / single:.2f}x")
+        print_ratio(f"batched_vs_single_{name.split()[0]}", batched / single, lower_is_better=False)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import torch
+from side_by_side import print_ratio
 
 
 def peak_rss_mb() -> float:
@@ -104,8 +105,10 @@ def main() -> None:
         print(f"  collection {key}: {value}")
     for key, value in sae_throughput(adapter.model.config.d_model).items():
         print(f"  sae {key}: {value:.0f}")
-    for key, value in streaming_rss(args.stream_frames, adapter.model.config.encoder_ffn_dim).items():
+    streaming = streaming_rss(args.stream_frames, adapter.model.config.encoder_ffn_dim)
+    for key, value in streaming.items():
         print(f"  streaming {key}: {value}")
+    print_ratio("features_streaming_rss_growth", streaming["growth_ratio"])
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from side_by_side import interleaved, ratio_line, ratio_report
+from side_by_side import interleaved, print_ratios, ratio_line, ratio_report
 
 from tts_interp.interventions.hspace.directions import Direction
 from tts_interp.interventions.session import Session
@@ -73,6 +73,7 @@ def main() -> None:
               "hspace_rows_per_run": rows, "hspace_dim": dim,
               **ratio_report(times, {"edited": 1.05, "collect_memory": None, "collect_disk": None})}
     print(json.dumps(report, indent=2))
+    print_ratios(report)
     print(ratio_line(report, {"edited": "edited sampling", "collect_memory": f"collecting h-space over {args.steps} "
                                                                              "steps (memory)",
                               "collect_disk": "(disk)"}))

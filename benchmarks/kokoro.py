@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from side_by_side import interleaved, ratio_line, ratio_report
+from side_by_side import interleaved, print_ratios, ratio_line, ratio_report
 
 # This file is named kokoro.py: with its folder first on sys.path, `import kokoro` (the upstream package, imported
 # when the model loads) would find this script instead. Take the folder off once side_by_side is imported.
@@ -68,6 +68,7 @@ def main() -> None:
               "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     report["real_time_factor"] = {k: round(v / audio_seconds, 3) for k, v in report["median_seconds"].items()}
     print(json.dumps(report, indent=2))
+    print_ratios(report)
     print(ratio_line(report, {"read_all_disk": "read every decoder site to disk", "steer": "steer one site"})
           + f"; RTF plain {report['real_time_factor']['plain']}; peak RSS {report['peak_rss_mb']} MB")
 

@@ -1,5 +1,8 @@
 """Timing variants side by side: one warm-up each, then interleaved repeats so machine load hits all alike, and
-their ratios to a baseline (the one summary every benchmark prints)."""
+their ratios to a baseline (the one summary every benchmark prints).
+
+Every benchmark also prints each ratio as one line `ratio NAME VALUE [target T meets|misses]`, so that
+`make bench` (benchmarks/run_all.sh) can collect them into one summary."""
 
 from __future__ import annotations
 
@@ -55,3 +58,18 @@ def ratio_line(report: dict[str, object], labels: dict[str, str]) -> str:
         parts.append(f"{label}: {r['median_ratio']}x of {report['baseline']} (paired {r['paired_median']}x "
                      f"[{low}, {high}], n={r['n_repeats']}; min {r['min_ratio']}x{verdict})")
     return "; ".join(parts)
+
+
+def print_ratio(name: str, value: float, target: float | None = None, lower_is_better: bool = True) -> None:
+    """One collectable line: `ratio NAME VALUE`, then the target and whether it is met when there is one."""
+    verdict = ""
+    if target is not None:
+        meets = value <= target if lower_is_better else value >= target
+        verdict = f" target {'<=' if lower_is_better else '>='}{target} {'meets' if meets else 'misses'}"
+    print(f"ratio {name} {value:.3f}{verdict}")
+
+
+def print_ratios(report: dict[str, object], prefix: str = "") -> None:
+    """The `ratio` line of every ratio in a `ratio_report` (the ratio of medians, judged against its target)."""
+    for name, r in report["ratios"].items():  # type: ignore[attr-defined]
+        print_ratio(prefix + name, r["median_ratio"], r["target"])

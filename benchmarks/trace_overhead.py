@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import torch
+from side_by_side import print_ratio
 from transformers.utils import logging as transformers_logging
 
 from tts_interp.interventions.session import Session
@@ -78,6 +79,8 @@ def main() -> None:
     for name, times in per_frame.items():
         median = statistics.median(times)
         print(f"  {name:32s} {1000 * median:8.2f} ms/frame   ratio to plain {median / base:5.3f}x")
+        if name != "plain":
+            print_ratio(f"trace_{name.replace(' ', '_')}", median / base)
 
 
 if __name__ == "__main__":

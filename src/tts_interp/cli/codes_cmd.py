@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tts_interp.cli import options as opt
-from tts_interp.cli.common import console, print_done, progress_bar
+from tts_interp.cli.common import console, print_done, progress_bar, say_notes
 from tts_interp.core.errors import BadInputError, UnknownNameError
 
 app = typer.Typer(no_args_is_help=True, help="RVQ codebook lab: encode, ablate, swap, probe, stats.")
@@ -78,6 +78,7 @@ def _encode(codec, data: Path, alignments: Path | None, cache_root: Path | None)
     from tts_interp.data.datasets import load_dataset
 
     dataset = load_dataset(data, alignments)
+    say_notes(dataset.notes)
     cache = CodesCache(codec, cache_root)
     with progress_bar(f"encoding with {codec.codec_id}", len(dataset.utterances)) as advance:
         encoded = encode_dataset(codec, dataset, cache, progress=advance)

@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 console = Console(stderr=True)
 
 
+def say_notes(notes: list[str | None]) -> None:
+    """Print each note (e.g. a manifest's old column names) as one line on stderr."""
+    for note in notes:
+        if note:
+            console.print(note, highlight=False, soft_wrap=True)
+
+
 def say_stale(message: str) -> None:
     """Tell the user a stale result is being recomputed (one yellow line on stderr)."""
     console.print(f"[yellow]stale:[/yellow] {message}", highlight=False, soft_wrap=True)

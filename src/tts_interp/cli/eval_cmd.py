@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tts_interp.cli import options as opt
-from tts_interp.cli.common import attackers_line, print_done, progress_bar
+from tts_interp.cli.common import attackers_line, print_done, progress_bar, say_notes
 from tts_interp.core.errors import BadInputError
 from tts_interp.evals.scorer_names import ALL_SCORERS, SCORERS
 
@@ -49,6 +49,9 @@ def eval_command(
                          speaker_model=speaker_model, asr=asr, asr_model=asr_model, normalizer=normalizer,
                          device=device, batch_size=batch_size, seed=seed,
                          verifiers=tuple(v.strip() for v in (verifiers or "").split(",") if v.strip())).validated()
+    from tts_interp.data.manifest import manifest_note
+
+    say_notes([manifest_note(manifest)])
     total = len(read_manifest(manifest))
     with progress_bar("scoring", total) as advance:
         payload = evaluate_manifest(manifest, config, out, advance, calibration)

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from tts_interp.cli import options as opt
-from tts_interp.cli.common import print_done, progress_bar, status
+from tts_interp.cli.common import print_done, progress_bar, say_notes, status
 
 app = typer.Typer(no_args_is_help=True, help="Neurons and SAE features of Whisper's encoder: top-activating "
                                              "audio, phoneme purity, ablation and steering during transcription.")
@@ -31,9 +31,11 @@ def _loaded(model: str, device: str):  # noqa: ANN202
 
 
 def _corpus(data: str, seed: int):  # noqa: ANN202
+    from tts_interp.data.manifest import manifest_note
     from tts_interp.interventions.features.corpus import iter_corpus
 
     parts = [p for p in data.split("+") if p]
+    say_notes([manifest_note(p) for p in parts])
     return lambda: itertools.chain.from_iterable(iter_corpus(p, seed) for p in parts)
 
 

@@ -1,8 +1,9 @@
 """Reading a speech dataset: a manifest (CSV or JSONL) or the LibriSpeech folder layout, read directly.
 
-A manifest row has `path` (relative to the manifest), `speaker`, and optionally `id`, `text` and `alignment`
-(a TextGrid or HTS .lab file); a JSON manifest holds the rows as {"clips": [...]} (`file` may stand for
-`path`), as in tests/fixtures/speech. LibriSpeech is `speaker/chapter/speaker-chapter-utt.flac` with one
+A manifest is the one clip-list schema (data/manifest.py): here a row needs `audio` (relative to the manifest)
+and `speaker`, and may have `id`, `text` and `alignment` (a TextGrid or HTS .lab file); the old names `path`
+and `file` still read as `audio`, with a note. A JSON manifest holds the rows as {"clips": [...]}, as in
+tests/fixtures/speech. LibriSpeech is `speaker/chapter/speaker-chapter-utt.flac` with one
 `speaker-chapter.trans.txt` per chapter; alignments are looked for next to each audio file (same stem,
 .TextGrid or .lab) or under an `alignments_dir` that mirrors the layout (the Montreal Forced Aligner's).
 Rows that point nowhere are skipped and listed, never fatal.
@@ -10,12 +11,12 @@ Rows that point nowhere are skipped and listed, never fatal.
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tts_interp.core.errors import BadInputError
+from tts_interp.data.manifest import canonical, old_names_note, raw_rows
 
 MANIFEST_NAMES = ("manifest.csv", "manifest.jsonl", "manifest.json")
 ALIGNMENT_SUFFIXES = (".TextGrid", ".textgrid", ".lab")
@@ -39,6 +40,7 @@ class Dataset:
     source: str
     utterances: list[Utterance]
     skipped: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. old column names read as the schema's
 
     @property
     def speakers(self) -> list[str]:
@@ -55,40 +57,28 @@ def _find_alignment(audio: Path, root: Path, alignments_dir: Path | None) -> Pat
 
 
 def _manifest_rows(path: Path) -> list[dict[str, str]]:
-    if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8") as handle:
-            return [
-                {k.strip(): (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(handle)
-            ]
-    if path.suffix.lower() == ".jsonl":
-        rows = []
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                try:
-                    rows.append({k: str(v) for k, v in json.loads(line).items() if v is not None})
-                except json.JSONDecodeError as exc:
-                    raise BadInputError(f"manifest {path} line {number} is not JSON: {exc}") from None
-        return rows
-    if path.suffix.lower() == ".json":  # {"clips": [{"file" or "path", "speaker", ...}]}, as tests/fixtures/speech
-        try:
-            clips = json.loads(path.read_text(encoding="utf-8")).get("clips", [])
-        except (json.JSONDecodeError, AttributeError) as exc:
-            raise BadInputError(f"manifest {path} is not a JSON object with a clips list: {exc}") from None
-        return [{k: str(v) for k, v in ({"path": c.get("file", "")} | c).items() if v is not None} for c in clips]
-    raise BadInputError(f"manifest {path} has an unknown format; valid: .csv, .jsonl, .json")
+    """The rows of a clip-list manifest (data/manifest.py) as strings, old column names read as the schema's; a
+    row that does not parse stops the read (a dataset is read before any work starts)."""
+    rows = []
+    for number, row in raw_rows(path):
+        if not isinstance(row, dict):
+            raise BadInputError(f"manifest {path} line {number}: {row if isinstance(row, str) else 'not an object'}")
+        rows.append({k: v if isinstance(v, str) else json.dumps(v) for k, v in canonical(row).items()
+                     if v is not None})
+    return rows
 
 
 def read_manifest(path: Path, alignments_dir: Path | None = None) -> Dataset:
     """Read a CSV/JSONL manifest; rows with a missing file, speaker or alignment are skipped and listed."""
     path = Path(path)
     rows = _manifest_rows(path)
-    if rows and not {"path", "speaker"} <= set(rows[0]):
-        raise BadInputError(f"manifest {path} needs columns path and speaker; it has {', '.join(rows[0])}")
+    if rows and not {"audio", "speaker"} <= set(rows[0]):
+        raise BadInputError(f"manifest {path} needs columns audio and speaker; it has {', '.join(rows[0])}")
     root = path.parent
     utterances, skipped, seen = [], [], set()
     for number, row in enumerate(rows, 1):
-        item = f"{path.name} row {number} ({row.get('path', '')})"
-        audio = (root / row.get("path", "")).resolve() if row.get("path") else None
+        item = f"{path.name} row {number} ({row.get('audio', '')})"
+        audio = (root / row.get("audio", "")).resolve() if row.get("audio") else None
         if audio is None or not audio.is_file():
             skipped.append({"item": item, "reason": f"audio file {audio or '(empty path)'} does not exist"})
             continue
@@ -103,13 +93,14 @@ def read_manifest(path: Path, alignments_dir: Path | None = None) -> Dataset:
                 continue
         else:
             alignment = _find_alignment(audio, root, alignments_dir)
-        utt_id = row.get("id") or str(Path(row["path"]).with_suffix("")).replace("/", "_")
+        utt_id = row.get("id") or str(Path(row["audio"]).with_suffix("")).replace("/", "_")
         if utt_id in seen:
             skipped.append({"item": item, "reason": f"duplicate utterance id {utt_id!r}"})
             continue
         seen.add(utt_id)
         utterances.append(Utterance(utt_id, audio, row["speaker"], row.get("text") or None, alignment))
-    return Dataset(str(path), utterances, skipped)
+    note = old_names_note(path, (r for _, r in raw_rows(path)))
+    return Dataset(str(path), utterances, skipped, [note] if note else [])
 
 
 def read_librispeech(root: Path, alignments_dir: Path | None = None) -> Dataset:

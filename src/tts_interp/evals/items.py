@@ -1,6 +1,7 @@
 """What gets scored: an item (audio + optional text and speaker clips) and the JSONL manifest that lists them.
 
-Manifest rows: `id`, `audio`, optional `text`, `reference`, `source`, `target`; any other field is the
+Manifest rows (the one clip-list schema, data/manifest.py): `id`, `audio`, optional `text`, `reference`,
+`source`, `target`; any other field is the
 user's own (a label, a pair id, a weight), carried through to items.csv unchanged. A speaker field is a
 path, a list of paths, or `{"speaker": NAME, "clips": [...]}`; paths are relative to the manifest. Speakers are
 told apart by NAME where given, else by their set of clips (name them for an exact verifier EER).
@@ -8,16 +9,14 @@ told apart by NAME where given, else by their set of clips (name them for an exa
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tts_interp.core.errors import BadInputError
+from tts_interp.data.manifest import canonical, raw_rows
 
 SPEAKER_FIELDS = ("reference", "source", "target")
 KNOWN_FIELDS = ("id", "audio", "text") + SPEAKER_FIELDS
@@ -84,6 +83,7 @@ def parse_item(row: Any, base: Path) -> EvalItem:
     """One manifest row (a dict) as an EvalItem; BadInputError names what is wrong with it."""
     if not isinstance(row, dict):
         raise BadInputError(f"a manifest row must be a JSON object, got {type(row).__name__}")
+    row = canonical(row)
     item_id = row.get("id")
     if not isinstance(item_id, (str, int)) or isinstance(item_id, bool) or str(item_id).strip() == "":
         raise BadInputError(f"field 'id' is missing or not a string/number: {item_id!r}")
@@ -105,38 +105,6 @@ def user_columns(fields: Iterable[dict[str, Any]], taken: tuple[str, ...]) -> di
     return {name: f"manifest_{name}" if name in taken else name for name in names}
 
 
-def _csv_value(text: str) -> Any:
-    """A CSV cell: JSON lists/objects (speaker fields, labels) are parsed, anything else stays a string."""
-    if text[:1] in "[{":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            return text
-    return text
-
-
-def _raw_rows(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line number, row) of a JSONL manifest, or of a .csv one (header row; empty cells are absent); a row
-    that does not parse comes as the message saying why."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadInputError(f"manifest {path} is not UTF-8 text: {exc.reason}") from None
-    if path.suffix.lower() == ".csv":
-        for number, row in enumerate(csv.DictReader(io.StringIO(text)), 2):
-            if None in row:
-                yield number, f"line {number} has more cells than the header"
-            else:
-                yield number, {k: _csv_value(v) for k, v in row.items() if k and v not in (None, "")}
-        return
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, f"line {number} is not JSON: {exc.msg}"
-
-
 def read_manifest(path: Path) -> list[EvalItem | BadRow]:
     """Read a JSONL (or .csv) manifest; rows that cannot be parsed come back as BadRow (the run goes on)."""
     path = Path(path)
@@ -144,7 +112,7 @@ def read_manifest(path: Path) -> list[EvalItem | BadRow]:
         raise BadInputError(f"manifest {path} does not exist")
     entries: list[EvalItem | BadRow] = []
     seen: set[str] = set()
-    for number, row in _raw_rows(path):
+    for number, row in raw_rows(path):
         fallback = f"line-{number}"
         if isinstance(row, str):
             entries.append(BadRow(fallback, "", row))
