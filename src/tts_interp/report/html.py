@@ -19,7 +19,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5re
 h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #d9dce3;padding-bottom:.2rem;margin-top:2rem}
 h3{font-size:1rem;margin-top:1.2rem}
 table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.85rem;display:block;overflow-x:auto;max-width:100%}
-td{overflow-wrap:anywhere}
+td{overflow-wrap:break-word}
 th,td{border:1px solid #d9dce3;padding:.25rem .5rem;text-align:left;vertical-align:middle}
 th{background:#eef0f5}table.sortable th{cursor:pointer;user-select:none}
 table.sortable th[data-dir=asc]::after{content:" \\25B2"}table.sortable th[data-dir=desc]::after{content:" \\25BC"}

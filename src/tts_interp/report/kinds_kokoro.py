@@ -20,8 +20,8 @@ STATS = ("identity_shift", "similarity_to_source", "similarity_to_target", "wer"
 
 def _answer(result: Mapping[str, Any]) -> str:
     config = result["config"]
-    shifts = [[e.get("edit"), e.get("identity_shift"), e.get("alpha") if e.get("reached") else "not reached",
-               e.get("wer"), e.get("similarity_to_source")] for e in result.get("equal_shift") or []]
+    shifts = [[e.get("edit"), e.get("identity_shift"), round(e["alpha"], 2) if e.get("reached") else "not reached",
+               _round(e.get("wer")), _round(e.get("similarity_to_source"))] for e in result.get("equal_shift") or []]
     question = (f"Does steering {config['source_voice']} along a female->male direction at {config['site']} move "
                 "the voice as far as editing the style vector does, and do the words survive?")
     return html.section(
@@ -30,6 +30,10 @@ def _answer(result: Mapping[str, Any]) -> str:
                         key=True),
         html.table(["edit", "identity shift", "alpha", "WER", "similarity to source"], shifts,
                    caption="at equal identity shift (linear in alpha between cells)"), answer=True)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
 
 
 def _listening_grid(run: RunDir, cells: list[Mapping[str, Any]], texts: list[str]) -> str:
