@@ -99,9 +99,9 @@ def attackers_section(run: RunDir, attacks: Mapping[str, Any]) -> str:
     notes += [html.note(f"{len(left_out)} clip(s) left out, e.g. {left_out[0]['id']}: {left_out[0]['reason']}",
                         warn=True)] if left_out else []
     warnings = [html.note(w, warn=True) for w in (attacks.get("protocol") or {}).get("warnings", [])]
-    return html.section("attackers and utility (VoicePrivacy-style)", *warnings, html.note(attacks.get("design", "")),
-                        *notes, attackers_table(attacks), run.plots(["frontier.png"]),
-                        html.details("frontier points", points) if attacks.get("frontier") else "")
+    return html.section("attackers and utility (VoicePrivacy-style)", *warnings, run.plots(["frontier.png"]),
+                        attackers_table(attacks), html.note(attacks.get("design", "")), *notes,
+                        html.details("frontier points", points) if attacks.get("frontier") else "", answer=True)
 
 
 def render_erase_apply(run: RunDir) -> list[str]:
