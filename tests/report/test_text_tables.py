@@ -44,7 +44,7 @@ def test_mission_text_fits_100_columns_with_the_comparison_first_and_refusals_ex
 
 
 def test_attackers_table_fits_100_columns_and_keeps_each_ci_on_its_line() -> None:
-    row = {"condition": "leace@style.timbre+style.prosody alpha=1 fitted on fourteen voices", "protocol":
+    row = {"condition": "leace@style.timbre+style.prosody alpha=1 fitted on fourteen voices " * 2, "protocol":
            "partial-overlap", "identification": 0.875, "wer": 0.0625, "identification_chance": 0.125}
     rows = [{**row, "verifier": v, "ignorant_eer": 0.054 if v == "dvector" else 0.5,
              "ignorant_eer_ci95": [0.0, 0.09], "lazy_informed_eer": 0.0, "lazy_informed_eer_ci95": [0.0, 0.0],

@@ -108,7 +108,8 @@ def attackers_table(attacks: dict[str, Any]) -> str:
     for row in attacks.get("conditions") or []:
         if row["condition"] != shown:
             shown = row["condition"]
-            lines.append(f"{shorten(row['condition'], 85)} [{row.get('protocol')}]")
+            protocol = f" [{row.get('protocol')}]"
+            lines.append(shorten(row["condition"], 100 - len(protocol)) + protocol)
         ident = "-" if row.get("identification") is None else f"{row['identification']:.2f}"
         wer = "-" if row.get("wer") is None else f"{row['wer']:.3f}"
         eers = [value_ci(row.get(k), row.get(f"{k}_ci95")) for k in
