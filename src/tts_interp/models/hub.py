@@ -40,15 +40,16 @@ def resolve_checkpoint(reference: str, known_ids: list[str], allow_patterns: lis
         raise UnknownNameError("model", reference, known_ids + ["<a local checkpoint directory>",
                                                                  "<a hub id such as Qwen/Qwen3-TTS-12Hz-0.6B-Base>"])
     from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError
 
     try:
         return Path(snapshot_download(reference, local_files_only=True, allow_patterns=allow_patterns))
-    except Exception:  # not in the cache (LocalEntryNotFoundError and friends)
+    except OSError:  # not in the cache: LocalEntryNotFoundError (an OSError, as every hub and network error is)
         pass
     if not is_offline():
         try:
             return Path(snapshot_download(reference, allow_patterns=allow_patterns))
-        except Exception as exc:  # network, auth or missing repo
+        except (OSError, HFValidationError) as exc:  # network, auth, missing repo; a name the hub refuses
             reason = f"downloading it failed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
         else:  # pragma: no cover - returned above
             raise AssertionError
