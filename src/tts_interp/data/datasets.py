@@ -56,22 +56,24 @@ def _find_alignment(audio: Path, root: Path, alignments_dir: Path | None) -> Pat
     return next((c for c in candidates if c.is_file()), None)
 
 
-def _manifest_rows(path: Path) -> list[dict[str, str]]:
-    """The rows of a clip-list manifest (data/manifest.py) as strings, old column names read as the schema's; a
-    row that does not parse stops the read (a dataset is read before any work starts)."""
-    rows = []
+def _manifest_rows(path: Path) -> tuple[list[dict[str, str]], str | None]:
+    """The rows of a clip-list manifest (data/manifest.py) as strings, old column names read as the schema's, and
+    the note saying so (None if none were used); a row that does not parse stops the read (a dataset is read
+    before any work starts)."""
+    raw = []
     for number, row in raw_rows(path):
         if not isinstance(row, dict):
             raise BadInputError(f"manifest {path} line {number}: {row if isinstance(row, str) else 'not an object'}")
-        rows.append({k: v if isinstance(v, str) else json.dumps(v) for k, v in canonical(row).items()
-                     if v is not None})
-    return rows
+        raw.append(row)
+    rows = [{k: v if isinstance(v, str) else json.dumps(v) for k, v in canonical(row).items() if v is not None}
+            for row in raw]
+    return rows, old_names_note(path, raw)
 
 
 def read_manifest(path: Path, alignments_dir: Path | None = None) -> Dataset:
     """Read a CSV/JSONL manifest; rows with a missing file, speaker or alignment are skipped and listed."""
     path = Path(path)
-    rows = _manifest_rows(path)
+    rows, note = _manifest_rows(path)
     if rows and not {"audio", "speaker"} <= set(rows[0]):
         raise BadInputError(f"manifest {path} needs columns audio and speaker; it has {', '.join(rows[0])}")
     root = path.parent
@@ -99,7 +101,6 @@ def read_manifest(path: Path, alignments_dir: Path | None = None) -> Dataset:
             continue
         seen.add(utt_id)
         utterances.append(Utterance(utt_id, audio, row["speaker"], row.get("text") or None, alignment))
-    note = old_names_note(path, (r for _, r in raw_rows(path)))
     return Dataset(str(path), utterances, skipped, [note] if note else [])
 
 

@@ -46,7 +46,7 @@ class DistributionSummary:
         self.p = torch.softmax(x, dim=-1)
         top = x.max(-1)
         self.top = top.indices
-        self.entropy = _entropy(self.p, x, top.values)
+        self.entropy = _log_partition(self.p, top.values) - torch.linalg.vecdot(self.p, x)
 
     def compare(self, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """KL(self || softmax(logits)) in nats, whether `logits` has this distribution's top entry as its maximum,
@@ -58,13 +58,13 @@ class DistributionSummary:
         x = logits.float()
         p = torch.softmax(x, dim=-1)
         x_max = x.amax(-1)
-        lse = x_max - p.amax(-1).log()
+        lse = _log_partition(p, x_max)
         entropy = lse - torch.linalg.vecdot(p, x)
         kl = (-self.entropy - torch.linalg.vecdot(self.p, x) + lse).clamp_min(0.0)
         agrees = x.gather(-1, self.top.unsqueeze(-1)).squeeze(-1) >= x_max
         return kl, agrees, entropy
 
 
-def _entropy(p: torch.Tensor, x: torch.Tensor, x_max: torch.Tensor) -> torch.Tensor:
-    """H(softmax(x)) = lse - p . x, with lse = max(x) - log(max(p))."""
-    return x_max - p.amax(-1).log() - torch.linalg.vecdot(p, x)
+def _log_partition(p: torch.Tensor, x_max: torch.Tensor) -> torch.Tensor:
+    """logsumexp(x) from p = softmax(x) and max(x): the largest entry of p is exp(max(x) - lse)."""
+    return x_max - p.amax(-1).log()

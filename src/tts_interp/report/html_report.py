@@ -82,13 +82,13 @@ def render_run(run: RunDir) -> str:
     return flag + "".join(renderer(run)) + provenance(run)
 
 
-def _runs_in(directory: Path) -> list[Path]:
+def _runs_in(directory: Path) -> list[tuple[Path, dict]]:
     """The directory itself if it is a run (or suite), else its sub-directories that are, experiments before
-    plain generations."""
+    plain generations; each with its result."""
     if (directory / "result.json").is_file() or (directory / "suite.json").is_file():
-        return [directory]
-    runs = [p for p in directory.iterdir() if p.is_dir() and (p / "result.json").is_file()]
-    return sorted(runs, key=lambda p: (load_result(p).get("command") in PLAIN_RUNS, p.name))
+        return [(directory, _load(directory))]
+    runs = [(p, _load(p)) for p in sorted(directory.iterdir()) if p.is_dir() and (p / "result.json").is_file()]
+    return sorted(runs, key=lambda run: run[1].get("command") in PLAIN_RUNS)  # stable: by name within each group
 
 
 def _load(directory: Path) -> dict:
@@ -111,8 +111,8 @@ def build_report(directory: Path, out: Path | None = None, embed_audio_below: in
     page_path = Path(out) if out is not None else directory / PAGE_NAME
     page_path.parent.mkdir(parents=True, exist_ok=True)
     parts = []
-    for path in runs:
-        run = RunDir(path, _load(path), page_path.parent, embed_audio_below)
+    for path, result in runs:
+        run = RunDir(path, result, page_path.parent, embed_audio_below)
         body = render_run(run)
         parts.append(body if len(runs) == 1 else f"<article><h1>{html.esc(path.name)}</h1>{body}</article>")
     title = f"tts-interp report: {directory.resolve().name}"

@@ -49,7 +49,7 @@ def provenance(run: RunDir) -> str:
     """The run's provenance and settings as tables: the model, where its weights came from (with their hash), the
     scorers, the settings, and the command line and package versions that made it; then the raw result.json."""
     result = run.result
-    parts = [html.note(RANDOM_WEIGHTS, warn=True)] if has_random_weights(result) else []
+    parts = []  # a random-weight model is flagged at the top of its part (html_report.render_run), not again here
     model = result.get("model") if isinstance(result.get("model"), Mapping) else {"model": result.get("model")}
     weights = result.get("provenance") or result.get("weights") or model.get("provenance") or {}
     tables = {"model": model, "weights": weights if isinstance(weights, Mapping) else {"weights": weights}}
