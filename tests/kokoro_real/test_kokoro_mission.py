@@ -29,7 +29,8 @@ def mission(private_cache: None, tmp_path_factory: pytest.TempPathFactory):
     os.chdir(root)
     try:
         config = MissionConfig(voices_per_set=1, alphas=(0.5,), direction_texts=("Please bring the green folder.",),
-                               eval_texts=("She sells fresh bread at the market.",))
+                               eval_texts=("She sells fresh bread at the market.",),
+                               anchor_texts=("Turn left at the bakery.",))
         result = run_mission(config, Path("runs/mission"))
     finally:
         os.chdir(here)
@@ -46,6 +47,10 @@ def test_the_mission_scores_every_cell_from_a_relative_output_folder(mission) ->
     assert [cell["n"] for cell in result.cells] == [1, 1, 1] and not any(c["reason"] for c in result.cells)
     plain = next(r for r in rows if r["id"] == "plain-0")
     assert float(plain["word_errors"]) <= 1  # real speech: the words survive the plain run
+    anchor = result.payload["anchor"]["source"]  # the shift's 0: the source voice on direction + anchor texts
+    assert anchor == ["collect/af_heart-0/audio.wav", "anchor/af_heart-0/audio.wav"]
+    assert result.payload["protocol"]["protocol"] == "open-set" and result.payload["protocol"]["text_protocol"] == \
+        "open-set"  # af_heart and the eval text were not in the direction's fit set
 
     page = build_report(root / "runs/mission").read_text()
     assert "<h2>answer</h2>" in page and page.index("class=key") < page.index("settings and provenance")
@@ -72,3 +77,20 @@ def test_the_mission_report_shows_its_answer_first_in_chromium(mission) -> None:
             assert first_screen(driver, name).stat().st_size > 10_000
     finally:
         driver.quit()
+
+
+def test_the_mission_refuses_an_evaluation_text_it_was_fitted_or_anchored_on(tmp_path: Path) -> None:
+    from tts_interp.core.errors import BadInputError
+    from tts_interp.interventions.kokoro.mission import (
+        ANCHOR_TEXTS,
+        DIRECTION_TEXTS,
+        EVAL_TEXTS,
+        MissionConfig,
+        run_mission,
+    )
+
+    assert not set(EVAL_TEXTS) & (set(DIRECTION_TEXTS) | set(ANCHOR_TEXTS))  # the defaults score held-out texts
+    for seen in (DIRECTION_TEXTS[0], ANCHOR_TEXTS[1]):
+        with pytest.raises(BadInputError, match="also a direction or anchor text"):
+            run_mission(MissionConfig(eval_texts=(EVAL_TEXTS[0], seen)), tmp_path / "refused")
+    assert not (tmp_path / "refused").exists()  # refused before any model loads or file is written

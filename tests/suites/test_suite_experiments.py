@@ -85,18 +85,19 @@ def test_local_run_steers_scores_and_resumes(local_run, steer_suite_path: Path) 
              for r in rows}
     for row in rows:
         assert (out / row["audio"]).is_file()
-        plain, target = row["scored"]["source"]["clips"][0], row["scored"]["target"]["clips"][0]
-        assert (out / plain).is_file() and (out / target).is_file() and plain != target
+        plain, target = row["scored"]["reference"]["clips"][0], row["scored"]["target"]["clips"][0]
+        anchor = row["scored"]["source"]["clips"]  # the identity shift's 0: plain runs at seeds after the cell's
+        assert (out / plain).is_file() and (out / target).is_file() and plain != target and plain not in anchor
         if alpha[row["work_id"]] == 0.0:  # alpha 0 is the plain run bit for bit: no move toward the target
             assert row["cell"]["code0_agreement_with_plain"] == 1.0
             assert (out / row["audio"]).read_bytes() == (out / plain).read_bytes()
-            assert row["identity_shift_raw"] == pytest.approx(0.0, abs=1e-6)
+            assert all((out / row["audio"]).read_bytes() != (out / clip).read_bytes() for clip in anchor)
             assert row["similarity"] == pytest.approx(1.0, abs=1e-6)
         else:  # a strong push changes the codes, and the shift toward the target is measured
             assert row["cell"]["code0_agreement_with_plain"] < 1.0 and row["identity_shift_raw"] is not None
     assert sorted(alpha.values()) == [0.0, 0.0, 4.0, 4.0]
-    assert len({r["scored"]["source"]["clips"][0] for r in rows}) == 1  # one shared plain run under refs/
-    assert len(list((out / "refs").iterdir())) == 2  # the plain run and the target voice's run
+    assert len({r["scored"]["source"]["clips"][0] for r in rows}) == 1  # one shared anchor run under refs/
+    assert len(list((out / "refs").iterdir())) == 3  # the plain run, the source anchor's and the target voice's
 
     again = run_suite(steer_suite_path, out)
     assert again["n_scored_now"] == 0 and again["n_already_done"] == 4

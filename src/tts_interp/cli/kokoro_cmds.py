@@ -181,15 +181,13 @@ def mission(out: opt.OutOption, model: KokoroModelOption = "kokoro-82m",
             voices_per_set: Annotated[int, typer.Option("--voices-per-set", help="voices per set (0: all)")] = 4,
             seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu", as_json: opt.JsonOption = False) -> None:
     """Female->male direction at one decoder site, af_heart steered vs the style vector, scored and compared."""
-    from tts_interp.interventions.kokoro.mission import MissionConfig, run_mission
+    from tts_interp.interventions.kokoro.mission import MissionConfig, mission_runs, run_mission
     from tts_interp.report.kokoro_table import mission_text
 
     values = tuple(parse_alphas(alphas))
     config = MissionConfig(model=model, site=site, alphas=values, voices_per_set=voices_per_set, seed=seed,
                            device="cpu" if device == "auto" else device)
-    runs = 2 * voices_per_set * len(config.direction_texts) + len(config.direction_texts) + \
-        (1 + 2 * len(values)) * len(config.eval_texts)
-    with progress_bar("mission: direction runs, then steered cells", runs) as advance:
+    with progress_bar("mission: direction runs, then steered cells", mission_runs(config)) as advance:
         result = run_mission(config, out, advance)
     if as_json:
         typer.echo(json.dumps({k: result.payload[k] for k in ("config", "cells", "equal_shift", "units")}, indent=1))

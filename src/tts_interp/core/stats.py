@@ -3,7 +3,9 @@
 One contract for every bootstrap: a seeded `numpy.random.Generator` draws the resamples, each resample gives a
 statistic, and `percentile_interval` turns the resampled statistics into a two-sided percentile interval at
 `level`. Pick the resampling unit that is independent:
-- `bootstrap_ci`: rows are independent (resample items; mean, or a ratio of sums such as a corpus WER);
+- `mean_ci`: the mean of independent items, with a Student t interval (a percentile bootstrap of a mean over 3
+  items cannot reach past their min and max, so its "95%" interval covers at most 75%);
+- `bootstrap_ci`: rows are independent (resample items; a ratio of sums such as a corpus WER, or a mean);
 - `cluster_bootstrap`: rows come in clusters (frames of one utterance): resample whole clusters;
 - `nested_bootstrap`: clusters within clusters (trials of a clip, clips of a voice): resample the outer units,
   then the inner units within each drawn outer unit;
@@ -49,6 +51,27 @@ def bootstrap_ci(values: Any, n_boot: int = N_BOOT, level: float = LEVEL, seed: 
         den[picks].sum(-1), 1e-12)
     low, high = percentile_interval(boots, level)
     return estimate, low, high
+
+
+def t_half_width(values: Any, level: float = LEVEL) -> float:
+    """Half the width of the Student t interval of the mean of independent `values` (n - 1 degrees of freedom)."""
+    from scipy import stats
+
+    values = np.asarray(values, dtype=np.float64)
+    n = len(values)
+    return float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
+
+
+def mean_ci(values: Any, level: float = LEVEL) -> tuple[float, float, float]:
+    """(mean, low, high): the t interval of a mean of independent items, exact for normal items at any n and
+    close to the bootstrap's at large n (tests/core/test_stats.py measures its coverage at n = 3); with fewer
+    than 2 items low = high = mean."""
+    values = np.asarray(values, dtype=np.float64)
+    estimate = float(values.mean())
+    if len(values) < 2:
+        return estimate, estimate, estimate
+    half = t_half_width(values, level)
+    return estimate, estimate - half, estimate + half
 
 
 def cluster_bootstrap(clusters: np.ndarray, statistic: Callable[[np.ndarray], Any], n_boot: int,
@@ -118,16 +141,13 @@ def batch_means_ci(values: Any, batches: int, level: float = LEVEL) -> tuple[flo
     close to independent, and the t quantile with batches - 1 degrees of freedom pays for having few of them.
     Measured coverage of the 95% interval on AR(1) series (tests/interventions/test_block_bootstrap.py): >= 0.93
     where the series is at least ~10 autocorrelation times long."""
-    from scipy import stats
-
     values = np.asarray(values, dtype=np.float64)
     n = len(values)
     estimate = float(values.mean()) if n else float("nan")
     if n < 2 or batches < 2:
         return estimate, estimate, estimate
     size = n // batches
-    means = values[: size * batches].reshape(batches, size).mean(-1)
-    half = float(stats.t.ppf(0.5 + level / 2, batches - 1) * means.std(ddof=1) / np.sqrt(batches))
+    half = t_half_width(values[: size * batches].reshape(batches, size).mean(-1), level)
     return estimate, estimate - half, estimate + half
 
 

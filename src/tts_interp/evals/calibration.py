@@ -21,11 +21,10 @@ from typing import Any
 import numpy as np
 
 from tts_interp.core.errors import TTSInterpError
-from tts_interp.core.stats import percentile_interval, stratified_bootstrap
+from tts_interp.core.stats import N_BOOT, percentile_interval, stratified_bootstrap
 from tts_interp.evals import metrics
 from tts_interp.evals.items import BadRow, EvalItem
 
-BOOTSTRAP = 200
 Z95 = 1.959964
 
 
@@ -78,11 +77,11 @@ def fit(target: Sequence[float], nontarget: Sequence[float], seed: int, source: 
         scores = np.concatenate([t, n])
         return (*metrics.eer(scores, labels), metrics.min_dcf(scores, labels))
 
-    boot = np.array(stratified_bootstrap([t_arr, n_arr], refit, BOOTSTRAP, np.random.default_rng(seed)))
+    boot = np.array(stratified_bootstrap([t_arr, n_arr], refit, N_BOOT, np.random.default_rng(seed)))
     return {"available": True, "threshold_source": source, "eer": eer, "eer_ci95": _percentiles(boot[:, 0]),
             "threshold": threshold, "threshold_ci95": _percentiles(boot[:, 1]),
             "min_dcf": metrics.min_dcf(np.concatenate([t_arr, n_arr]), labels),
-            "min_dcf_ci95": _percentiles(boot[:, 2]), "p_target": metrics.P_TARGET, "bootstrap": BOOTSTRAP,
+            "min_dcf_ci95": _percentiles(boot[:, 2]), "p_target": metrics.P_TARGET, "bootstrap": N_BOOT,
             "n_target_trials": len(t_arr), "n_nontarget_trials": len(n_arr),
             "trials": {"target": t_arr.tolist(), "nontarget": n_arr.tolist()}}
 
@@ -147,5 +146,5 @@ def _refit_bootstrap(scores: np.ndarray, calibration: Mapping[str, Any], seed: i
     def rate(s: np.ndarray, t: np.ndarray, n: np.ndarray) -> float:
         return float((s >= metrics.eer(np.concatenate([t, n]), labels)[1]).mean())
 
-    return _percentiles(stratified_bootstrap([scores, target, nontarget], rate, BOOTSTRAP,
+    return _percentiles(stratified_bootstrap([scores, target, nontarget], rate, N_BOOT,
                                              np.random.default_rng(seed)))

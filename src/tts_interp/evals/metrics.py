@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.core.stats import bootstrap_ci
+from tts_interp.core.stats import N_BOOT, bootstrap_ci, mean_ci
 
-BOOTSTRAP_SAMPLES = 1000
 P_TARGET = 0.01  # NIST SRE / VoxCeleb minDCF operating point
 MIN_SHIFT_SPAN = 0.05  # unedited source and target clips closer than this on the raw projection: no shift
 
@@ -168,15 +167,21 @@ def min_dcf(scores: Sequence[float], labels: Sequence[bool], p_target: float = P
 
 
 def summary(values: Sequence[float], denominators: Sequence[float] | None = None, seed: int = 0) -> dict:
-    """{n, value, ci95} for a mean of `values`, or the ratio sum(values)/sum(denominators)."""
+    """{n, value, ci95, ci_method} for a mean of `values` (t interval) or the ratio sum(values)/sum(denominators)
+    (percentile bootstrap over items)."""
     vals = np.asarray(values, dtype=np.float64)
     if len(vals) == 0:
         return {"n": 0, "value": None, "ci95": None, "no_ci_reason": "no items"}
     value = float(vals.mean()) if denominators is None else float(vals.sum() / max(np.sum(denominators), 1e-12))
     if len(vals) < 2:
         return {"n": int(len(vals)), "value": value, "ci95": None, "no_ci_reason": f"fewer than 2 items (n={len(vals)})"}
-    _, low, high = bootstrap_ci(vals, BOOTSTRAP_SAMPLES, seed=seed, denominators=denominators)
-    return {"n": int(len(vals)), "value": value, "ci95": (float(low), float(high))}
+    if denominators is None:
+        _, low, high = mean_ci(vals)
+        method = "t"
+    else:
+        _, low, high = bootstrap_ci(vals, N_BOOT, seed=seed, denominators=denominators)
+        method = "bootstrap"
+    return {"n": int(len(vals)), "value": value, "ci95": (float(low), float(high)), "ci_method": method}
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,8 @@ from typing import Any
 import numpy as np
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.core.stats import nested_bootstrap, percentile_interval
+from tts_interp.core.stats import N_BOOT, nested_bootstrap, percentile_interval
 from tts_interp.evals import metrics
-
-BOOTSTRAP = 500
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,7 @@ def voice_models(enrol: Sequence[Clip]) -> dict[str, np.ndarray]:
 
 
 def eer_summary(scores: Sequence[float], is_target: Sequence[bool], trial_clip: Sequence[int], seed: int = 0,
-                samples: int = BOOTSTRAP, clip_voice: Sequence[str] | None = None) -> dict[str, Any]:
+                samples: int = N_BOOT, clip_voice: Sequence[str] | None = None) -> dict[str, Any]:
     """EER of verification trials with a 95% bootstrap CI that resamples the trial clips' voices, then clips
     within each (every trial of one clip goes together: its scores share the clip, so they are not independent;
     without `clip_voice`, clips alone), and the trial counts."""
@@ -114,7 +112,7 @@ def identification(models: dict[str, np.ndarray], trials: Sequence[Clip], seed: 
 
 def _accuracy_ci(voices: np.ndarray, hits: np.ndarray, seed: int) -> list[float]:
     """95% CI of a hit rate over clips, resampling their voices, then the clips within each."""
-    boot = nested_bootstrap(voices, np.arange(len(hits)), lambda rows: float(hits[rows].mean()), BOOTSTRAP,
+    boot = nested_bootstrap(voices, np.arange(len(hits)), lambda rows: float(hits[rows].mean()), N_BOOT,
                             np.random.default_rng(seed))
     low, high = percentile_interval(boot)
     return [float(low), float(high)]

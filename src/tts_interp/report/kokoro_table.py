@@ -35,5 +35,11 @@ def mission_text(payload: dict[str, Any]) -> str:
             for c in cells]
     lines.append(fixed_table(CELL_COLUMNS, rows, "cells: mean [95% CI] over n texts; 'none' is the control"))
     lines.append(f"  alpha unit: {payload.get('units', 'the site')}")
+    protocol = payload.get("protocol")
+    if protocol:
+        fit = payload["direction"]["fit_set"]
+        lines.append(f"  direction fitted on {len(fit['voices'])} voices x {len(fit['texts'])} texts; scored on "
+                     f"{config['source_voice']} ({protocol['protocol']}) and {len(config['eval_texts'])} texts "
+                     f"({protocol['text_protocol']})")
     lines += [f"  {c['cell']}: {c['reason']}" for c in cells if c.get("reason")]
     return "\n".join(lines)

@@ -102,7 +102,8 @@ def _run_erase(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
                              extra={"erasure": erasure})
     audio = ctx.cell_dir / "audio.wav"
     target = target_set(ctx, session, config)
-    item = EvalItem(work_id, audio, config["text"], reference=plain, source=plain if target else None, target=target)
+    source = voice_set(ctx, session, config, voice, held_out=True) if target else None
+    item = EvalItem(work_id, audio, config["text"], reference=plain, source=source, target=target)
     return Produced(item, {**cell_outputs(session, result, audio), "erasure": erasure})
 
 

@@ -115,7 +115,8 @@ def _run_steer(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
                              extra={"steering": {k: config[k] for k in STEER if k in config}})
     audio = ctx.cell_dir / "audio.wav"
     target = target_set(ctx, session, config)
-    item = EvalItem(work_id, audio, config["text"], reference=plain, source=plain if target else None, target=target)
+    source = voice_set(ctx, session, config, voice, held_out=True) if target else None
+    item = EvalItem(work_id, audio, config["text"], reference=plain, source=source, target=target)
     codes = ctx.cell_dir / "codes.npy"  # autoregressive families: how many codes the steering changed
     agreement = code_agreement(torch.as_tensor(np.load(codes)), calibration.run.codes) if codes.is_file() else None
     return Produced(item, {**cell_outputs(session, result, audio), "code0_agreement_with_plain": agreement,

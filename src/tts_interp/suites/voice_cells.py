@@ -2,8 +2,9 @@
 
 A cell names a model, a prompt (text + voice: speaker, instruct or reference clip) and decoding settings;
 `target` (voice fields) names a second voice whose plain runs are the identity-shift target. Reference voices
-are plain runs at the cell's seed and the next `reference_seeds - 1` seeds: with 2 or more, the eval harness
-calibrates the identity shift (leave-one-out ends); with 1, only the raw one. The model loads once per process
+are plain runs at the cell's seed and the next `reference_seeds - 1` seeds; the identity shift's anchors (source and
+target) are plain runs at the `reference_seeds` seeds after the cell's, never its own: with 2 or more, the eval
+harness calibrates the identity shift (leave-one-out ends); with 1, only the raw one. The model loads once per process
 through the family's `run` hook (Qwen3-TTS, Kokoro), and plain runs land once in OUT/refs/.
 """
 
@@ -109,13 +110,16 @@ def session_of(ctx: CellContext, config: dict[str, Any], *needs: str) -> Any:
 
 
 def voice_set(ctx: CellContext, session: Any, config: dict[str, Any], voice: dict[str, Any],
-              greedy: bool | None = None, first: Path | None = None) -> SpeakerSet:
+              greedy: bool | None = None, first: Path | None = None, held_out: bool = False) -> SpeakerSet:
     """Plain runs of `voice` at the cell's seed and the next `reference_seeds - 1` seeds (one run when greedy),
-    named by model + voice, so calibration pools a voice's clips and identity shift can be calibrated."""
+    named by model + voice, so calibration pools a voice's clips and identity shift can be calibrated. With
+    `held_out` (an identity-shift anchor), the `reference_seeds` seeds after the cell's own: a clip sharing the
+    cell's seed would pull the anchor onto the cell (the unedited cell read -0.32 where held-out speech reads 0)."""
     greedy = config["greedy"] if greedy is None else greedy
+    start = 1 if held_out and not greedy else 0
     clips = [first if n == 0 and first is not None else
              plain_reference(ctx, session, run_config(config, voice, greedy, seed_offset=n))
-             for n in range(1 if greedy else config["reference_seeds"])]
+             for n in range(start, start + (1 if greedy else config["reference_seeds"]))]
     stable = {**voice, "ref_audio": content_hash(voice["ref_audio"]) if voice.get("ref_audio") else None}
     label = voice.get("speaker") or ("instruct" if voice.get("instruct") else "ref" if voice.get("ref_audio")
                                      else "default")
@@ -147,7 +151,7 @@ def plain_reference(ctx: CellContext, session: Any, run_cfg: Any, run: Any = Non
 def target_set(ctx: CellContext, session: Any, config: dict[str, Any]) -> SpeakerSet | None:
     if config.get("target") is None:
         return None
-    return voice_set(ctx, session, config, voice_of(config, config["target"]))
+    return voice_set(ctx, session, config, voice_of(config, config["target"]), held_out=True)
 
 
 def cell_outputs(session: Any, result: dict[str, Any], audio: Path) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 several alphas beside the style-vector baseline, every cell scored by the eval harness, compared at equal
 identity shift.
 
-Speaker clips for the harness come from the direction's own runs: the source voice speaking the direction
-texts (held out from the evaluation texts) and the male voices' runs (the target centroid).
+Speaker clips for the harness: the source voice speaking the direction texts and the anchor texts (the identity
+shift's 0, calibrated leave-one-out over these clips) and the male voices' direction runs (its 1). The evaluation
+texts are disjoint from both, so the unedited source is scored on held-out clips and reads 0 only if the anchor is
+right (with the direction's two texts alone it read -0.13).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from tts_interp.core.errors import BadInputError
+from tts_interp.core.protocol import FitSet, protocol_of
 from tts_interp.core.results import write_csv, write_jsonl, write_result
 from tts_interp.evals.evaluate import evaluate_manifest
 from tts_interp.evals.metrics import summary
@@ -27,6 +31,10 @@ from tts_interp.interventions.kokoro.session import KokoroSession, write_run
 
 DIRECTION_TEXTS = ("The weather was calm, so we walked along the river.",
                    "Please bring the green folder to my office tomorrow.")
+ANCHOR_TEXTS = ("The children laughed as the kite rose above the trees.",
+                "Our train leaves at seven, so pack your bags tonight.",
+                "Nobody expected the old clock to start ticking again.",
+                "Turn left at the bakery and you will see the station.")
 EVAL_TEXTS = ("She sells fresh bread at the market every morning.",
               "A quiet voice can carry a long way across the water.",
               "He opened the window and the cold air came in.")
@@ -45,6 +53,7 @@ class MissionConfig:
     alphas: tuple[float, ...] = MISSION_ALPHAS
     direction_texts: tuple[str, ...] = DIRECTION_TEXTS
     eval_texts: tuple[str, ...] = EVAL_TEXTS
+    anchor_texts: tuple[str, ...] = ANCHOR_TEXTS
     seed: int = 0
     device: str = "cpu"
     shift_levels: tuple[float, ...] = (0.25, 0.5)
@@ -62,7 +71,24 @@ def _pick(voices: list[str], count: int, exclude: str) -> list[str]:
     return kept[:count] if count else kept
 
 
+def check_held_out(config: MissionConfig) -> None:
+    """Refuse evaluation texts that the direction or the identity-shift anchor was made from."""
+    seen = set(config.direction_texts) | set(config.anchor_texts)
+    shared = [t for t in config.eval_texts if t in seen]
+    if shared:
+        raise BadInputError(f"evaluation text {shared[0]!r} is also a direction or anchor text; the mission scores "
+                            "only held-out texts (valid: texts in neither direction_texts nor anchor_texts)")
+
+
+def mission_runs(config: MissionConfig) -> int:
+    """How many synthesis runs the mission makes (for a progress bar)."""
+    fit = 2 * config.voices_per_set * len(config.direction_texts)
+    anchor = len(config.direction_texts) + len(config.anchor_texts)
+    return fit + anchor + (1 + 2 * len(config.alphas)) * len(config.eval_texts)
+
+
 def run_mission(config: MissionConfig, out: Path, advance: Callable[[int], None] | None = None) -> MissionResult:
+    check_held_out(config)
     out = Path(out)
     session = KokoroSession(config.model, config.device)
     male = _pick(ex.voice_set(session, config.positive), config.voices_per_set, config.source_voice)
@@ -72,6 +98,7 @@ def run_mission(config: MissionConfig, out: Path, advance: Callable[[int], None]
     a = ex.collect(session, male, texts, sites, config.seed, out / "collect", advance)
     b = ex.collect(session, female, texts, sites, config.seed, out / "collect", advance)
     ex.collect(session, [config.source_voice], texts, [config.site], config.seed, out / "collect", advance)
+    ex.collect(session, [config.source_voice], config.anchor_texts, [config.site], config.seed, out / "anchor", advance)
     direction = ex.direction_between(session, a, b, info={"positive": male, "negative": female, "texts": texts})
     save_direction(direction, out / "direction.safetensors")
 
@@ -81,7 +108,8 @@ def run_mission(config: MissionConfig, out: Path, advance: Callable[[int], None]
         cells.append((f"style-{alpha:g}", "style", alpha, ex.steer_writes(direction, list(ex.STYLE_SITES), alpha)))
     manifest = []
     # paths relative to the manifest's folder (`out`), as the eval harness reads them, whatever the cwd
-    source_clips = [f"collect/{config.source_voice}-{k}/audio.wav" for k in range(len(texts))]
+    source_clips = [f"collect/{config.source_voice}-{k}/audio.wav" for k in range(len(texts))] + \
+        [f"anchor/{config.source_voice}-{k}/audio.wav" for k in range(len(config.anchor_texts))]
     target_clips = [f"collect/{v}-{k}/audio.wav" for v in male for k in range(len(texts))]
     for cell_id, edit, alpha, writes in cells:
         for k, text in enumerate(config.eval_texts):
@@ -102,9 +130,13 @@ def run_mission(config: MissionConfig, out: Path, advance: Callable[[int], None]
     table = _cells(rows, [(c[0], c[1], c[2]) for c in cells], config.seed)
     comparison = equal_shift(table, config.shift_levels)
     write_csv(out / "cells.csv", [_flat(c) for c in table])
+    fit = FitSet.of(male + female, texts)
     payload = {"command": "kokoro mission", "config": asdict(config), "model": session.adapter.describe(),
                "provenance": session.adapter.provenance, "voices": {"positive": male, "negative": female},
-               "direction": {"file": "direction.safetensors", "per_site": direction.info.get("per_site")},
+               "direction": {"file": "direction.safetensors", "per_site": direction.info.get("per_site"),
+                             "fit_set": fit.to_json()},
+               "protocol": protocol_of(fit, [config.source_voice], config.eval_texts),
+               "anchor": {"source": source_clips, "target": target_clips},
                "cells": table, "equal_shift": comparison, "eval": {"result": "eval/result.json",
                                                                    "backends": scored["backends"]},
                "units": "alpha x the site's mean row norm along the unit male-minus-female direction"}
