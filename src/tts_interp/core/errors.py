@@ -32,3 +32,11 @@ class BadInputError(TTSInterpError):
 
 class WeightsNotFoundError(TTSInterpError):
     """Model weights that are neither local, nor in the Hugging Face cache, nor downloadable."""
+
+
+class CapabilityError(BadInputError):
+    """A family-only operation asked of a model whose family cannot do it."""
+
+    def __init__(self, model: str, family: str, operation: str, can: Iterable[str]):
+        self.family, self.operation = family, operation
+        super().__init__(f"{model!r} is a {family} model, which cannot {operation}; it can: {', '.join(can)}")

@@ -12,7 +12,7 @@ from tts_interp.core.errors import OutOfRangeError, UnknownNameError
 from tts_interp.models.denoising.clocks import CLOCKS, PHASES
 from tts_interp.models.denoising.rundir import write_denoise_run
 from tts_interp.models.denoising.runs import DenoiseRun, sample
-from tts_interp.models.denoising.settings import SamplerSettings
+from tts_interp.models.denoising.settings import DenoiseRequest, SamplerSettings
 from tts_interp.tracing.engine import Engine, Read
 from tts_interp.tracing.ops import Write
 
@@ -24,6 +24,12 @@ class DenoiserFamily:
     clocks = CLOCKS
     phases = PHASES
     layer_kinds = {"out": "out"}
+    request_type = DenoiseRequest
+    settings_type = SamplerSettings
+
+    def run_audio(self: Any, run: DenoiseRun) -> Any:
+        """The sampled mel, vocoded (with the run's gain)."""
+        return self.vocode(run.sampled.mel) * run.sampled.audio_gain
 
     def check_request(self, request: Any) -> None:
         """Nothing to refuse: what a denoiser ignores (a speaker of a one-speaker model) is in the run's notes."""

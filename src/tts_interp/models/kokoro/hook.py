@@ -69,6 +69,13 @@ class KokoroRunHook:
                                "decoder.generator.ups.0", "decoder.generator.ups.1", "decoder.generator.conv_post"),
                    "plbert": tuple(f"plbert.layer.{i}" for i in range(12))}
     n_layers = 12  # the most of any kind (a kind's own range is checked by layer_site)
+    request_type = KokoroRequest
+    settings_type = KokoroSettings
+
+    @staticmethod
+    def run_audio(run: ForwardRun) -> Any:
+        """The run's waveform (every chunk's audio joined)."""
+        return run.audio.numpy()
 
     def check_request(self: Any, request: KokoroRequest) -> None:
         """Refuse a request without a voice (Kokoro has no default speaker)."""

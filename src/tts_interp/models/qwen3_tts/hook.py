@@ -14,7 +14,7 @@ import torch
 
 from tts_interp.core.errors import BadInputError
 from tts_interp.models.qwen3_tts.prompt import PreparedPrompt, PromptRequest
-from tts_interp.models.qwen3_tts.rundir import write_generation
+from tts_interp.models.qwen3_tts.rundir import decoded_audio, write_generation
 from tts_interp.models.qwen3_tts.runs import GenerationRun, TeacherForcedRun, generate, teacher_force
 from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.models.qwen3_tts.sites import LAYER_KINDS, talker_site
@@ -26,6 +26,12 @@ class Qwen3TTSRunHook:
     """The `run` members of the Qwen3-TTS adapter."""
 
     layer_kinds = LAYER_KINDS
+    request_type = PromptRequest
+    settings_type = GenerationSettings
+
+    def run_audio(self: Any, run: GenerationRun) -> Any:
+        """The generated codes, decoded to a waveform."""
+        return decoded_audio(self, run)
 
     def check_request(self: Any, request: PromptRequest) -> None:
         """Refuse an instruct the variant would silently drop (two sets differing in it would be the same)."""

@@ -16,6 +16,11 @@ from tts_interp.core.audio import write_wav
 from tts_interp.core.results import write_result
 
 
+def decoded_audio(adapter: Any, run: Any) -> np.ndarray:
+    """A generation's waveform: its codes through the codec decoder (empty when no frame was generated)."""
+    return adapter.decode(run.codes, run.prompt) if len(run.codes) else np.zeros(0, np.float32)
+
+
 def write_generation(out_dir: Path, adapter: Any, config: dict[str, Any], run: Any,
                      extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Decode a run's codes and write audio.wav, codes.npy and result.json (recording `config`) into `out_dir`."""
@@ -23,7 +28,7 @@ def write_generation(out_dir: Path, adapter: Any, config: dict[str, Any], run: A
     out_dir.mkdir(parents=True, exist_ok=True)
     codes = run.codes.numpy().astype(np.int64)
     np.save(out_dir / "codes.npy", codes)
-    audio = adapter.decode(run.codes, run.prompt) if len(codes) else np.zeros(0, np.float32)
+    audio = decoded_audio(adapter, run)
     write_wav(out_dir / "audio.wav", audio, adapter.sample_rate)
     payload = {
         "command": "generate", "tts_interp_version": __version__, "config": config,

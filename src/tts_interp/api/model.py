@@ -1,0 +1,116 @@
+"""`load` and `Model`: one loaded model of any family, with the same calls for every family.
+
+A Model wraps the family's adapter (models/<family>/adapter.py) and the tracing engine. `generate` turns keyword
+arguments into the family's request (what to say, in which voice) and settings (seed, decoding or sampling), runs
+it through the family's `run` hook with `reads=` and `edits=`, and returns a `Run`. Nothing here names a family:
+a family declares its request and settings types (`request_type`, `settings_type`) and its capabilities.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from tts_interp.api.run import Run
+from tts_interp.core.errors import BadInputError, CapabilityError
+
+# what each family-only operation is called here, and the capability it needs
+OPERATIONS = {"generate": "run", "lens": "lens", "teacher_force": "teacher_force", "transcribe": "transcribe"}
+
+
+def load(model: str, device: str = "cpu", dtype: str = "float32") -> Model:
+    """Load a model: a built-in id (`tts-interp models`), a local checkpoint directory or a hub id (from the
+    Hugging Face cache). Raises one clear error for an unknown id or missing weights."""
+    from tts_interp.interventions.session import Session
+
+    return Model(Session(model, device, dtype))
+
+
+class Model:
+    """A loaded model: `family`, `capabilities`, `sites()`, `generate()`; `adapter` and `engine` underneath."""
+
+    def __init__(self, session: Any):
+        self.session = session
+        self.adapter = session.adapter
+        self.engine = session.engine
+        self.id: str = session.model
+
+    def __repr__(self) -> str:
+        return f"Model({self.id!r}, family={self.family!r})"
+
+    @property
+    def family(self) -> str:
+        return str(self.adapter.family)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """What this model can do (models/base.py CAPABILITIES)."""
+        return frozenset(self.adapter.capabilities)
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self.adapter.sample_rate)
+
+    def require(self, operation: str) -> None:
+        """Raise CapabilityError (naming the family and what it can do) unless this model can do `operation`."""
+        needed = OPERATIONS.get(operation, operation)
+        if needed not in self.capabilities:
+            raise CapabilityError(self.id, self.family, operation, sorted(self.capabilities))
+
+    def sites(self, pattern: str | None = None) -> list[str]:
+        """Every site name, or those matching a shell-style pattern (`decoder.*`, `talker.layer.*.resid_out`; `*`
+        spans dots): the names `tts-interp sites` prints and `reads=` / edits take."""
+        from fnmatch import fnmatchcase
+
+        from tts_interp.core.errors import UnknownNameError
+        from tts_interp.tracing.sites import site_patterns
+
+        names = list(self.adapter.sites())
+        if pattern is None:
+            return names
+        matched = [name for name in names if fnmatchcase(name, pattern)]
+        if not matched:
+            raise UnknownNameError("site", pattern, site_patterns(self.adapter.sites()))
+        return matched
+
+    def generate(self, text: str, *, seed: int = 0, reads: Sequence[str] = (), edits: Sequence[Any] = (),
+                 **fields: Any) -> Run:
+        """Speak `text`. `fields` are the family's prompt fields (Kokoro: voice, language, speed; Qwen3-TTS:
+        instruct, speaker, ref_audio, ref_text, language; Grad-TTS: speaker) and settings (Qwen3-TTS:
+        max_new_tokens, greedy, temperature...; denoisers: steps, temperature...). `reads`: sites whose
+        activations the Run keeps; `edits`: Steer, Ablate, Erase or raw tracing Writes."""
+        from tts_interp.interventions.running import prepare_checked
+        from tts_interp.tracing.engine import Read
+
+        self.require("generate")
+        request, settings = self._request(text, seed, fields)
+        prompt = prepare_checked(self.adapter, request)
+        writes = [w for edit in edits for w in _writes_of(edit, self)]
+        names = [name for pattern in reads for name in self.sites(pattern)] if reads else []
+        run = self.adapter.run(self.engine, prompt, settings, reads=[Read(n) for n in names], writes=writes)
+        return Run(self, request, settings, run, tuple(names))
+
+    def _request(self, text: str, seed: int, fields: dict[str, Any]) -> tuple[Any, Any]:
+        """Split keyword arguments into the family's request and settings; refuse unknown ones by name."""
+        request_type, settings_type = self.adapter.request_type, self.adapter.settings_type
+        request_names = {f.name for f in dataclasses.fields(request_type)} - {"text"}
+        settings_names = {f.name for f in dataclasses.fields(settings_type)} - {"seed", "durations"}
+        unknown = sorted(set(fields) - request_names - settings_names)
+        if unknown:
+            raise BadInputError(f"{self.family} models take no {', '.join(map(repr, unknown))}; valid: "
+                                f"{', '.join(sorted(request_names | settings_names))}")
+        request = request_type(text=text, **{k: v for k, v in fields.items() if k in request_names})
+        settings = settings_type(seed=seed, **{k: v for k, v in fields.items() if k in settings_names})
+        return request, settings
+
+
+def _writes_of(edit: Any, model: Model) -> list[Any]:
+    """An edit's tracing writes: an API edit (api/edits.py) knows how to make them; a Write is one."""
+    from tts_interp.tracing.ops import Write
+
+    if isinstance(edit, Write):
+        return [edit]
+    if hasattr(edit, "writes"):
+        return list(edit.writes(model))
+    raise BadInputError(f"{edit!r} is not an edit; give ti.Steer, ti.Ablate, ti.Erase or a tracing Write")

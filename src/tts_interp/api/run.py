@@ -1,0 +1,54 @@
+"""`Run`: what one generation gave, whatever the family: the audio, the read activations, and a way to save it
+exactly as `tts-interp generate` writes a run directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class Run:
+    """One generation: `audio` (1-D float32), `sample_rate`, `activations` (site -> rows (n, H), float32 CPU),
+    `text`, and `raw` (the family's own run: codes, durations or the sampler's trajectory)."""
+
+    def __init__(self, model: Any, request: Any, settings: Any, raw: Any, reads: tuple[str, ...] = ()):
+        self.model, self.request, self.settings, self.raw = model, request, settings, raw
+        self.reads = reads
+        self._audio: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return f"Run({self.model.id!r}, {self.text!r}, {len(self.audio) / self.sample_rate:.2f} s)"
+
+    @property
+    def text(self) -> str:
+        return str(self.request.text)
+
+    @property
+    def sample_rate(self) -> int:
+        return self.model.sample_rate
+
+    @property
+    def audio(self) -> np.ndarray:
+        """The waveform, 1-D float32 (decoded once, on first use, for families whose run holds codes or a mel)."""
+        if self._audio is None:
+            self._audio = np.asarray(self.model.adapter.run_audio(self.raw), dtype=np.float32).reshape(-1)
+        return self._audio
+
+    @property
+    def activations(self) -> dict[str, Any]:
+        """The rows read at each site of `reads=` (labelled by frame / step / token in `raw.store`)."""
+        store = self.raw.store
+        return {} if store is None else {site: store.get(site) for site in self.reads}
+
+    def config(self) -> dict[str, Any]:
+        """What was asked for: model, request, settings, device and dtype (enough to replay the run)."""
+        session = self.model.session
+        return {"model": self.model.id, "prompt": self.request.to_json(), "settings": self.settings.to_json(),
+                "device": session.device, "dtype": session.dtype}
+
+    def save(self, out_dir: str | Path, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Write the run directory (audio.wav, the family's codes / mel / alignment, result.json) as `tts-interp
+        generate` does; returns result.json's payload."""
+        return self.model.adapter.write_run(Path(out_dir), self.raw, self.config(), extra)
