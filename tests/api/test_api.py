@@ -88,6 +88,18 @@ def test_run_save_writes_what_the_generate_command_writes(qwen: ti.Model, tmp_pa
         assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
 
 
+def test_generate_works_for_a_denoiser_and_writes_what_the_api_writes(tmp_path: Path) -> None:
+    from tts_interp.cli.app import app
+
+    model = ti.load("tiny-grad-tts-multispeaker")
+    model.generate("Hello there.", seed=2, speaker=3).save(tmp_path / "api")
+    result = CliRunner().invoke(app, ["generate", "-m", "tiny-grad-tts-multispeaker", "-t", "Hello there.",
+                                      "--speaker", "3", "--seed", "2", "--device", "cpu", "--out", str(tmp_path / "cli")])
+    assert result.exit_code == 0, result.output
+    for name in ("audio.wav", "mel.npy"):
+        assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+
+
 def torch_equal(a: object, b: object) -> bool:
     import torch
 

@@ -57,7 +57,9 @@ def test_trace_streams_activations(cli, tmp_path):
     (["trace", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hi", "--sites", "talker.final_norm", "--frames", "9:3"],
      "is empty or negative"),
     (["generate", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hi", "--device", "cuda"], "sees no CUDA GPU"),
-    (["generate", "-m", "tiny-grad-tts", "-t", "hi"], "is a grad-tts model; this command works on Qwen3-TTS"),
+    (["generate", "-m", "whisper-tiny.en", "-t", "hi"], "is a whisper model"),
+    (["generate", "-m", "tiny-grad-tts", "-t", "hi", "--instruct", "calm"], "they have no instruct"),
+    (["generate", "-m", "tiny-grad-tts-multispeaker", "-t", "hi", "--speaker", "aria"], "speaker is an index"),
     (["replay", "no/such/result.json"], "does not exist"),
 ])
 def test_bad_input_is_one_line_and_exit_2(cli, tmp_path, args, message):

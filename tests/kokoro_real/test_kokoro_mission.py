@@ -22,7 +22,7 @@ KEY_FIGURE_TOP = ("const f = document.querySelector('figure.key'); const r = f.g
 
 @pytest.fixture(scope="module")
 def mission(private_cache: None, tmp_path_factory: pytest.TempPathFactory):
-    from tts_interp.interventions.kokoro.mission import MissionConfig, run_mission
+    from tts_interp.api.mission import MissionConfig, run_mission
 
     root = tmp_path_factory.mktemp("mission")
     here = Path.cwd()
@@ -80,14 +80,14 @@ def test_the_mission_report_shows_its_answer_first_in_chromium(mission) -> None:
 
 
 def test_the_mission_refuses_an_evaluation_text_it_was_fitted_or_anchored_on(tmp_path: Path) -> None:
-    from tts_interp.core.errors import BadInputError
-    from tts_interp.interventions.kokoro.mission import (
+    from tts_interp.api.mission import (
         ANCHOR_TEXTS,
         DIRECTION_TEXTS,
         EVAL_TEXTS,
         MissionConfig,
         run_mission,
     )
+    from tts_interp.core.errors import BadInputError
 
     assert not set(EVAL_TEXTS) & (set(DIRECTION_TEXTS) | set(ANCHOR_TEXTS))  # the defaults score held-out texts
     for seen in (DIRECTION_TEXTS[0], ANCHOR_TEXTS[1]):

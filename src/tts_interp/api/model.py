@@ -19,12 +19,13 @@ from tts_interp.core.errors import BadInputError, CapabilityError
 OPERATIONS = {"generate": "run", "lens": "lens", "teacher_force": "teacher_force", "transcribe": "transcribe"}
 
 
-def load(model: str, device: str = "cpu", dtype: str = "float32") -> Model:
+def load(model: str, device: str = "cpu", dtype: str = "float32", needs: Sequence[str] = ()) -> Model:
     """Load a model: a built-in id (`tts-interp models`), a local checkpoint directory or a hub id (from the
-    Hugging Face cache). Raises one clear error for an unknown id or missing weights."""
+    Hugging Face cache). Raises one clear error for an unknown id or missing weights, and, before loading, for
+    a model lacking a capability in `needs` (e.g. ("run",) to generate)."""
     from tts_interp.interventions.session import Session
 
-    return Model(Session(model, device, dtype))
+    return Model(Session(model, device, dtype, needs))
 
 
 class Model:
@@ -78,21 +79,40 @@ class Model:
                  **fields: Any) -> Run:
         """Speak `text`. `fields` are the family's prompt fields (Kokoro: voice, language, speed; Qwen3-TTS:
         instruct, speaker, ref_audio, ref_text, language; Grad-TTS: speaker) and settings (Qwen3-TTS:
-        max_new_tokens, greedy, temperature...; denoisers: steps, temperature...). `reads`: sites whose
-        activations the Run keeps; `edits`: Steer, Ablate, Erase or raw tracing Writes."""
-        from tts_interp.interventions.running import prepare_checked
+        max_new_tokens, greedy, temperature...; denoisers: steps, temperature...). `reads`: sites (or patterns)
+        whose activations the Run keeps; `edits`: Steer, Ablate, Erase or raw tracing Writes."""
         from tts_interp.tracing.engine import Read
 
-        self.require("generate")
         request, settings = self._request(text, seed, fields)
+        names = [name for pattern in reads for name in self.sites(pattern)]
+        return self.run(request, settings, [Read(n) for n in names], edits)
+
+    def voice_request(self, text: str, voice: dict[str, Any], seed: int = 0, greedy: bool = False,
+                      max_frames: int = 200) -> tuple[Any, Any]:
+        """The family's request and settings from voice fields as the CLI and suites name them (speaker,
+        instruct, ref_audio, ref_text, language: each family maps them, e.g. Kokoro's speaker is its voice) and
+        decoding options (which a family without decoding ignores)."""
+        self.require("generate")
+        return self.adapter.request_of(text, voice), self.adapter.settings_of(seed, greedy, max_frames)
+
+    def run(self, request: Any, settings: Any, reads: Sequence[Any] = (), edits: Sequence[Any] = (),
+            store: Any = None, on_frame: Any = None) -> Run:
+        """Run a prepared request (the family's request and settings types) with tracing `Read`s, edits, an
+        optional store (e.g. a DiskStore streaming to disk) and `on_frame` (a tick per generated frame, for
+        families that generate frame by frame)."""
+        from tts_interp.interventions.running import prepare_checked
+
+        self.require("generate")
         prompt = prepare_checked(self.adapter, request)
         writes = [w for edit in edits for w in _writes_of(edit, self)]
-        names = [name for pattern in reads for name in self.sites(pattern)] if reads else []
-        run = self.adapter.run(self.engine, prompt, settings, reads=[Read(n) for n in names], writes=writes)
-        return Run(self, request, settings, run, tuple(names))
+        progress = {"on_frame": on_frame} if on_frame is not None and "generate" in self.capabilities else {}
+        raw = self.adapter.run(self.engine, prompt, settings, reads=list(reads), writes=writes, store=store,
+                               **progress)
+        return Run(self, request, settings, raw, tuple(r.site for r in reads))
 
     def _request(self, text: str, seed: int, fields: dict[str, Any]) -> tuple[Any, Any]:
         """Split keyword arguments into the family's request and settings; refuse unknown ones by name."""
+        self.require("generate")
         request_type, settings_type = self.adapter.request_type, self.adapter.settings_type
         request_names = {f.name for f in dataclasses.fields(request_type)} - {"text"}
         settings_names = {f.name for f in dataclasses.fields(settings_type)} - {"seed", "durations"}

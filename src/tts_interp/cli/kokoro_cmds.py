@@ -181,7 +181,7 @@ def mission(out: opt.OutOption, model: KokoroModelOption = "kokoro-82m",
             voices_per_set: Annotated[int, typer.Option("--voices-per-set", help="voices per set (0: all)")] = 4,
             seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu", as_json: opt.JsonOption = False) -> None:
     """Female->male direction at one decoder site, af_heart steered vs the style vector, scored and compared."""
-    from tts_interp.interventions.kokoro.mission import MissionConfig, mission_runs, run_mission
+    from tts_interp.api.mission import MissionConfig, mission_runs, run_mission
     from tts_interp.report.kokoro_table import mission_text
 
     values = tuple(parse_alphas(alphas))

@@ -101,21 +101,23 @@ def generate(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, i
              language: opt.LanguageOption = "auto", seed: opt.SeedOption = 0, greedy: opt.GreedyOption = False,
              max_new_tokens: opt.MaxFramesOption = 200, device: opt.DeviceOption = "auto",
              dtype: opt.DtypeOption = "float32") -> None:
-    """Generate speech: writes audio.wav, codes.npy and result.json (with every setting needed to replay)."""
-    if kokoro_cmds.is_kokoro(model):
-        kokoro_cmds.refuse_options({"--instruct": instruct, "--ref-audio": ref_audio, "--ref-text": ref_text})
-        return kokoro_cmds.generate(model, text, out, speaker, language, seed, device)
-    from tts_interp.interventions.generation import generate_to_dir
+    """Generate speech with any family: writes audio.wav, the family's codes / mel / alignment and result.json
+    (with every setting needed to replay): `ti.load(model).run(...).save(out)`."""
+    import time
 
-    config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy,
-                        max_new_tokens, device, dtype)
+    from tts_interp.api.model import load
+
     with status(f"loading {model}"):
-        check_capabilities(model, ("generate",))
-        session = Session(model, device, dtype)
+        loaded = load(model, device, dtype, needs=("run",))
+    voice = {"speaker": speaker, "instruct": instruct, "ref_audio": str(ref_audio) if ref_audio else None,
+             "ref_text": ref_text, "language": language}
+    request, settings = loaded.voice_request(text, voice, seed, greedy, max_new_tokens)
+    started = time.perf_counter()
     with frame_progress("generating", max_new_tokens) as on_frame:
-        result = generate_to_dir(session, config, out, on_frame=on_frame)
-    print_notes(result["notes"])
-    print_done(out, {"frames": result["frames"], "seconds": result["seconds"], "mode": result["prompt_mode"]})
+        run = loaded.run(request, settings, on_frame=on_frame)
+    payload = run.save(out, {"command": "generate", "generate_seconds": round(time.perf_counter() - started, 3)})
+    print_notes(payload.get("notes") or [])
+    print_done(out, {"audio seconds": round(len(run.audio) / run.sample_rate, 2), "family": loaded.family})
 
 
 def replay(result: Annotated[Path, typer.Argument(help="result.json of an earlier generate/trace run")],

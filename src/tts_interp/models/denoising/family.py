@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tts_interp.core.errors import OutOfRangeError, UnknownNameError
+from tts_interp.core.errors import BadInputError, OutOfRangeError, UnknownNameError
 from tts_interp.models.denoising.clocks import CLOCKS, PHASES
 from tts_interp.models.denoising.rundir import write_denoise_run
 from tts_interp.models.denoising.runs import DenoiseRun, sample
@@ -30,6 +30,26 @@ class DenoiserFamily:
     def run_audio(self: Any, run: DenoiseRun) -> Any:
         """The sampled mel, vocoded (with the run's gain)."""
         return self.vocode(run.sampled.mel) * run.sampled.audio_gain
+
+    @staticmethod
+    def request_of(text: str, voice: dict[str, Any]) -> DenoiseRequest:
+        """A request from text and voice fields: `speaker` is a speaker index (multi-speaker Grad-TTS), or
+        `ref_audio` + `ref_text` a reference clip (F5-TTS); `language` auto only."""
+        unused = sorted(k for k, v in voice.items() if v and k not in ("speaker", "ref_audio", "ref_text", "language"))
+        if unused or voice.get("language") not in (None, "", "auto"):
+            named = ", ".join(unused or [f"language {voice['language']!r}"])
+            raise BadInputError(f"denoiser models take a speaker index or a reference clip; they have no {named}")
+        speaker = voice.get("speaker")
+        if speaker is not None and not str(speaker).isdigit():
+            raise BadInputError(f"a denoiser's speaker is an index (0, 1, ...), not {speaker!r}")
+        ref_audio = voice.get("ref_audio")
+        return DenoiseRequest(text, None if speaker is None else int(speaker),
+                              None if ref_audio is None else str(ref_audio), voice.get("ref_text"))
+
+    @staticmethod
+    def settings_of(seed: int, greedy: bool, max_frames: int) -> SamplerSettings:
+        """The default sampler at `seed` (a sampler has no greedy decoding and no frame budget)."""
+        return SamplerSettings(seed=seed)
 
     def check_request(self, request: Any) -> None:
         """Nothing to refuse: what a denoiser ignores (a speaker of a one-speaker model) is in the run's notes."""

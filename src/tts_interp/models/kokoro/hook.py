@@ -80,7 +80,8 @@ class KokoroRunHook:
     def check_request(self: Any, request: KokoroRequest) -> None:
         """Refuse a request without a voice (Kokoro has no default speaker)."""
         if not getattr(request, "voice", None):
-            raise BadInputError(f"{self.model_id} speaks in a named voice: give each prompt a voice")
+            raise BadInputError(f"{self.model_id} speaks in a named voice: give one (--voice af_heart, voice= in "
+                                "Python; `tts-interp voices` lists them)")
 
     def run(self: Any, engine: Engine, prompt: KokoroUtterance, settings: KokoroSettings, reads: Sequence[Read] = (),
             writes: Sequence[Write] = (), store: Any = None) -> ForwardRun:
@@ -95,7 +96,8 @@ class KokoroRunHook:
         """A request from text and voice fields: `speaker` is the voice, `language` (auto: the voice's own)."""
         unused = sorted(k for k, v in voice.items() if v and k not in ("speaker", "language"))
         if unused:
-            raise BadInputError(f"Kokoro speaks in a named voice (field 'speaker'); it has no {', '.join(unused)}")
+            flags = ", ".join("--" + k.replace("_", "-") for k in unused)
+            raise BadInputError(f"Kokoro speaks in a named voice (--voice, voice= in Python); it has no {flags}")
         language = voice.get("language")
         return KokoroRequest(text, voice.get("speaker") or "", None if language in (None, "auto") else language)
 
