@@ -58,6 +58,8 @@ def test_trace_streams_activations(cli, tmp_path):
      "is empty or negative"),
     (["generate", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hi", "--device", "cuda"], "sees no CUDA GPU"),
     (["generate", "-m", "whisper-tiny.en", "-t", "hi"], "is a whisper model"),
+    (["trace", "-m", "tiny-qwen3-tts-voicedesign", "-t", "hi", "--sites", "talker.final_norm", "--positions", "0:3"],
+     "qwen3-tts sites take no positions selection; they take frames, segments, codebooks"),
     (["generate", "-m", "tiny-grad-tts", "-t", "hi", "--instruct", "calm"], "they have no instruct"),
     (["generate", "-m", "tiny-grad-tts-multispeaker", "-t", "hi", "--speaker", "aria"], "speaker is an index"),
     (["replay", "no/such/result.json"], "does not exist"),

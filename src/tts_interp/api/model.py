@@ -105,10 +105,20 @@ class Model:
         self.require("generate")
         prompt = prepare_checked(self.adapter, request)
         writes = [w for edit in edits for w in _writes_of(edit, self)]
+        for op in [*reads, *writes]:
+            self._check_selection(op.selection)
         progress = {"on_frame": on_frame} if on_frame is not None and "generate" in self.capabilities else {}
         raw = self.adapter.run(self.engine, prompt, settings, reads=list(reads), writes=writes, store=store,
                                **progress)
         return Run(self, request, settings, raw, tuple(r.site for r in reads))
+
+    def _check_selection(self, selection: Any) -> None:
+        """Refuse a selection field this family's sites never read (it would be silently ignored)."""
+        allowed = self.adapter.selection_fields
+        extra = [name for name in selection.given() if name not in allowed]
+        if extra:
+            raise BadInputError(f"{self.family} sites take no {', '.join(extra)} selection; they take "
+                                f"{', '.join(allowed)}")
 
     def _request(self, text: str, seed: int, fields: dict[str, Any]) -> tuple[Any, Any]:
         """Split keyword arguments into the family's request and settings; refuse unknown ones by name."""

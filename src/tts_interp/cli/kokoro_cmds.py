@@ -15,7 +15,7 @@ from tts_interp.cli import options as opt
 from tts_interp.cli.common import console, print_done, progress_bar, status
 from tts_interp.core.errors import BadInputError
 from tts_interp.interventions.kokoro.defaults import MISSION_ALPHAS, MISSION_SITE
-from tts_interp.tracing.selection import Selection, parse_frames
+from tts_interp.tracing.selection import Selection
 
 KokoroModelOption = Annotated[str, typer.Option("--model", "-m", help="kokoro-82m (offline int8 build), "
                                                                        "hexgrad/Kokoro-82M or a directory")]
@@ -54,15 +54,6 @@ def _voice(voice: str | None) -> str:
     return voice
 
 
-def parse_positions(text: str | None) -> tuple[int, int | None] | None:
-    """Phoneme-token positions `a:b` (position 0 is the leading boundary token)."""
-    try:
-        return parse_frames(text)
-    except BadInputError:
-        raise BadInputError(f"positions {text!r} is not a range; use a:b, a:, :b or one index (0 is the leading "
-                            "boundary token)") from None
-
-
 def voices(model: KokoroModelOption = "kokoro-82m", device: opt.DeviceOption = "cpu",
            as_json: opt.JsonOption = False) -> None:
     """List a Kokoro model's voices with their labels (language/accent, gender)."""
@@ -77,23 +68,6 @@ def voices(model: KokoroModelOption = "kokoro-82m", device: opt.DeviceOption = "
     for info in session.adapter.voices():
         table.add_row(info.name, info.language, info.accent, info.gender)
     console.print(table)
-
-
-def generate(model: str, text: str, out: Path, voice: str | None, language: str | None, seed: int,
-             device: str, sites: list[str] | None = None, selection: Selection | None = None) -> None:
-    from tts_interp.interventions.kokoro.session import generate_to_dir
-
-    session = _session(model, device)
-    with status("synthesizing" + (f" and reading {len(sites)} sites" if sites else "")):
-        payload = generate_to_dir(session, text, _voice(voice), out, seed, _language(language), sites=sites or (),
-                                  selection=selection)
-    for note in payload["notes"]:
-        console.print(f"[yellow]warning:[/yellow] {note}", soft_wrap=True)
-    summary = {"audio seconds": round(payload["audio_seconds"], 2), "chunks": len(payload["chunks"]),
-               "weights": payload["provenance"]["weights"], "alignment": "alignment.lab"}
-    if sites:
-        summary["sites"] = len(payload["sites"])
-    print_done(out, summary)
 
 
 def direction(model: str, out: Path, texts: list[str], sites: str, a_voices: list[str] | None,

@@ -161,28 +161,32 @@ def trace(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
           ref_text: opt.RefTextOption = None, language: opt.LanguageOption = "auto", seed: opt.SeedOption = 0,
           greedy: opt.GreedyOption = False, max_new_tokens: opt.MaxFramesOption = 200, device: opt.DeviceOption = "auto",
           dtype: opt.DtypeOption = "float32") -> None:
-    """Generate while saving activations at sites (streamed to OUT/activations as safetensors shards)."""
-    if kokoro_cmds.is_kokoro(model):
-        kokoro_cmds.refuse_options({"--instruct": instruct, "--ref-audio": ref_audio, "--ref-text": ref_text,
-                                    "--codebooks": codebooks})
-        selection = Selection(frames=parse_frames(frames), positions=kokoro_cmds.parse_positions(positions),
-                              segments=tuple(s.strip() for s in (segments or "").split(",") if s.strip()))
-        return kokoro_cmds.generate(model, text, out, speaker, language, seed, device, [site_names], selection)
-    from tts_interp.interventions.generation import trace_to_dir
+    """Generate with any family while saving activations at sites (streamed to OUT/activations as safetensors
+    shards): `generate`, with reads into a DiskStore."""
+    import time
 
-    config = run_config(model, text, instruct, speaker, ref_audio, ref_text, language, seed, greedy,
-                        max_new_tokens, device, dtype)
-    selection = Selection(frames=parse_frames(frames),
+    from tts_interp.api.model import load
+    from tts_interp.tracing.engine import Read
+    from tts_interp.tracing.store import DiskStore, site_summary
+
+    selection = Selection(frames=parse_frames(frames), positions=parse_frames(positions, "positions"),
                           segments=tuple(s.strip() for s in (segments or "").split(",") if s.strip()),
                           codebooks=parse_codebooks(codebooks))
     with status(f"loading {model}"):
-        check_capabilities(model, ("generate",))
-        session = Session(model, device, dtype)
-    names = [s.name for s in resolve_sites(session.adapter.sites(), [site_names])]
+        loaded = load(model, device, dtype, needs=("run",))
+    voice = {"speaker": speaker, "instruct": instruct, "ref_audio": str(ref_audio) if ref_audio else None,
+             "ref_text": ref_text, "language": language}
+    request, settings = loaded.voice_request(text, voice, seed, greedy, max_new_tokens)
+    names = [s.name for s in resolve_sites(loaded.adapter.sites(), [site_names])]
     if not names:
         raise BadInputError("no sites given")
+    store = DiskStore(Path(out) / "activations")
+    started = time.perf_counter()
     with frame_progress(f"tracing {len(names)} sites", max_new_tokens) as on_frame:
-        result = trace_to_dir(session, config, names, selection, out, on_frame=on_frame)
-    print_notes(result["notes"])
-    print_done(out, {"frames": result["frames"], "sites": len(result["sites"]),
-                     "activations": str(Path(out) / "activations")})
+        run = loaded.run(request, settings, [Read(name, selection) for name in names], store=store, on_frame=on_frame)
+    payload = run.save(out, {"command": "trace", "selection": selection.to_json(), "sites": site_summary(store),
+                             "activations": "activations/ (safetensors shards + index.json; "
+                                            "tts_interp.tracing.store.load_site)",
+                             "generate_seconds": round(time.perf_counter() - started, 3)})
+    print_notes(payload.get("notes") or [])
+    print_done(out, {"sites": len(payload["sites"]), "activations": str(Path(out) / "activations")})

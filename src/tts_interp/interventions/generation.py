@@ -8,7 +8,6 @@ a steered cell and a plain generate of the same seed can be compared file for fi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,11 +15,8 @@ from typing import Any
 from tts_interp.interventions.running import generate_to_dir  # noqa: F401 - its import path before the run hook
 from tts_interp.interventions.session import Session
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
-from tts_interp.models.qwen3_tts.runs import GenerationRun, generate
+from tts_interp.models.qwen3_tts.runs import GenerationRun
 from tts_interp.models.qwen3_tts.settings import GenerationSettings
-from tts_interp.tracing.engine import Read
-from tts_interp.tracing.selection import Selection
-from tts_interp.tracing.store import DiskStore
 
 
 @dataclass(frozen=True)
@@ -49,23 +45,3 @@ def write_generation(out_dir: Path, session: Session, config: RunConfig, run: Ge
     """Decode a run's codes and write audio.wav, codes.npy and result.json into `out_dir` (the adapter's
     `write_run`, recording `config`)."""
     return session.adapter.write_run(out_dir, run, config.to_json(), extra)
-
-
-def trace_to_dir(session: Session, config: RunConfig, sites: list[str], selection: Selection, out_dir: Path,
-                 shard_mb: float = 64.0, on_frame: Callable[[], None] | None = None) -> dict[str, Any]:
-    """Generate while reading `sites` on `selection`, streaming activations to `out_dir/activations/`."""
-    out_dir = Path(out_dir)
-    prompt = session.adapter.prepare(config.prompt)
-    store = DiskStore(out_dir / "activations", shard_mb=shard_mb)
-    reads = [Read(site, selection) for site in sites]
-    run = generate(session.engine, session.adapter, prompt, config.settings, reads=reads, store=store,
-                   on_frame=on_frame)
-    summary = {}
-    for site in store.sites():
-        rows = store.get(site)
-        frames = [f for f in rows.frames() if f is not None]
-        summary[site] = {"rows": int(rows.values.shape[0]), "dim": int(rows.values.shape[1]),
-                         "frames": [min(frames), max(frames)] if frames else None}
-    extra = {"command": "trace", "selection": selection.to_json(), "sites": summary,
-             "activations": "activations/ (safetensors shards + index.json; tts_interp.tracing.store.load_site)"}
-    return write_generation(out_dir, session, config, run, extra)

@@ -34,6 +34,11 @@ class Selection:
     def everything(self) -> bool:
         return self.frames is None and not self.segments and self.positions is None
 
+    def given(self) -> list[str]:
+        """The fields this selection sets (frames, segments, codebooks, t_range, positions)."""
+        return [name for name in ("frames", "segments", "codebooks", "t_range", "positions")
+                if getattr(self, name) not in (None, ())]
+
     def has_t(self, t: float) -> bool:
         return self.t_range is None or self.t_range[0] <= t <= self.t_range[1]
 
@@ -64,8 +69,8 @@ class Selection:
         return cls(frames, tuple(data.get("segments") or ()), codebooks, t_range, positions)  # type: ignore[arg-type]
 
 
-def parse_frames(text: str | None) -> tuple[int, int | None] | None:
-    """Parse `10:40`, `10:`, `:40` or `7` into a half-open frame range."""
+def parse_frames(text: str | None, what: str = "frames") -> tuple[int, int | None] | None:
+    """Parse `10:40`, `10:`, `:40` or `7` into a half-open range of frames (or of `what`, e.g. positions)."""
     if text is None or not str(text).strip():
         return None
     text = str(text).strip()
@@ -78,9 +83,9 @@ def parse_frames(text: str | None) -> tuple[int, int | None] | None:
             start = int(text)
             stop = start + 1
     except ValueError:
-        raise BadInputError(f"frames {text!r} is not a range; use a:b, a:, :b or a single frame index") from None
+        raise BadInputError(f"{what} {text!r} is not a range; use a:b, a:, :b or a single index") from None
     if start < 0 or (stop is not None and stop <= start):
-        raise BadInputError(f"frames {text!r} is empty or negative; use a:b with 0 <= a < b")
+        raise BadInputError(f"{what} {text!r} is empty or negative; use a:b with 0 <= a < b")
     return start, stop
 
 

@@ -158,3 +158,14 @@ def load_site(directory: Path, site: str) -> SiteRows:
         rows += Positions(Row(*chunk["template"]), chunk["count"]) if "template" in chunk else \
             [Row(*r) for r in chunk["rows"]]
     return SiteRows(torch.cat(values), rows)
+
+
+def site_summary(store: Any) -> dict[str, dict[str, Any]]:
+    """Per site read into `store`: its rows, width and first/last frame (None where rows carry no frame)."""
+    summary = {}
+    for site in store.sites():
+        rows = store.get(site)
+        frames = [f for f in rows.frames() if f is not None]
+        summary[site] = {"rows": int(rows.values.shape[0]), "dim": int(rows.values.shape[1]),
+                         "frames": [min(frames), max(frames)] if frames else None}
+    return summary

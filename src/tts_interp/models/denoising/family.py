@@ -25,6 +25,7 @@ class DenoiserFamily:
     phases = PHASES
     layer_kinds = {"out": "out"}
     request_type = DenoiseRequest
+    selection_fields = ("t_range",)  # what a Read's or Write's Selection may set here
     settings_type = SamplerSettings
 
     def run_audio(self: Any, run: DenoiseRun) -> Any:

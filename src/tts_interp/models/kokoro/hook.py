@@ -70,6 +70,7 @@ class KokoroRunHook:
                    "plbert": tuple(f"plbert.layer.{i}" for i in range(12))}
     n_layers = 12  # the most of any kind (a kind's own range is checked by layer_site)
     request_type = KokoroRequest
+    selection_fields = ("frames", "segments", "positions")  # what a Read's or Write's Selection may set here
     settings_type = KokoroSettings
 
     @staticmethod

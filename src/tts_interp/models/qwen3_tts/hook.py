@@ -27,6 +27,7 @@ class Qwen3TTSRunHook:
 
     layer_kinds = LAYER_KINDS
     request_type = PromptRequest
+    selection_fields = ("frames", "segments", "codebooks")  # what a Read's or Write's Selection may set here
     settings_type = GenerationSettings
 
     def run_audio(self: Any, run: GenerationRun) -> Any:
