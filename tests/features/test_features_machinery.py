@@ -35,9 +35,10 @@ def test_purity_and_auc_on_a_known_unit() -> None:
     frames = np.zeros((100, 2), np.float32)
     frames[:50, 0] = 5.0 + np.arange(50) * 0.01  # unit 0 fires on class "a" only: AUC 1
     frames[:, 1] = np.random.default_rng(0).standard_normal(100)
-    pure = unit_purity(0, ["a"] * 18 + ["b"] * 2, frames, codes, {"a": 0, "b": 1})
+    z = (18 - 20 * 0.5) / np.sqrt(20 * 0.25)  # "a" 18 of 20 top frames at base rate 0.5
+    pure = unit_purity(0, ["a"] * 18 + ["b"] * 2, frames, codes, {"a": 0, "b": 1}, np.array([0.0, z, 1.0]), 4)
     assert pure.top_class == "a" and pure.purity == 0.9 and pure.base_rate == 0.5 and pure.auc == 1.0
-    assert pure.p_value < 1e-3
+    assert pure.p_value == 2 / 4 and pure.min_p == 1 / 4 and pure.n_clips == 4  # one null reached z
     empty = unit_purity(1, [None, None], frames, codes, {"a": 0, "b": 1})
     assert empty.purity is None and empty.n_labelled == 0
 
@@ -127,3 +128,24 @@ def test_sae_round_trips_through_safetensors(tmp_path: Path) -> None:
     assert torch.allclose(sae.direction(2).norm(), torch.tensor(1.0))
     with pytest.raises(BadInputError, match="not a saved SAE"):
         load_sae(tmp_path / "missing")
+
+
+def test_purity_p_clusters_by_clip() -> None:
+    """Ten top frames in one 10-frame run of phoneme 0 inside one clip: a binomial test over frames gives
+    p ~ 1e-5 (frames as independent), but shifting the clip's phonemes lands a run of 0 on them one time in
+    three. Twenty top frames of phoneme 0, one in each of 20 clips where it is 10% of the frames: never by chance."""
+    from tts_interp.interventions.features.purity import base_rates, largest_z, shifted_scores
+
+    sequence = np.array(([0] * 10 + [1] * 10 + [2] * 10) * 2)
+    base = base_rates(sequence, 3)
+    places = np.array([[0, f] for f in range(10)])
+    observed = largest_z(np.zeros((1, 10), dtype=np.int64), base)[0]
+    null = shifted_scores(places, {0: sequence}, base, 999, np.random.default_rng(0))
+    assert (1 + np.sum(null >= observed - 1e-9)) / 1000 > 0.05
+
+    codes = {c: np.array([0] * 6 + [1] * 54) for c in range(20)}
+    base = base_rates(np.concatenate(list(codes.values())), 2)
+    spread = np.array([[c, 5] for c in range(20)])  # frame 5 of each clip: phoneme 0
+    observed = largest_z(np.zeros((1, 20), dtype=np.int64), base)[0]
+    null = shifted_scores(spread, codes, base, 999, np.random.default_rng(0))
+    assert (1 + np.sum(null >= observed - 1e-9)) / 1000 == 1 / 1000

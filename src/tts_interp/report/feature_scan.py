@@ -17,6 +17,7 @@ import torch
 
 from tts_interp.core.audio import write_wav
 from tts_interp.core.results import write_result
+from tts_interp.core.stats import benjamini_hochberg
 from tts_interp.interventions.features.activations import stream_activations
 from tts_interp.interventions.features.corpus import SAMPLE_RATE, Clip
 from tts_interp.interventions.features.purity import purest
@@ -87,9 +88,12 @@ def run_unit_scan(adapter, corpus: Callable[[], Iterable[Clip]], site: str, out_
     scan = scan_units(adapter, corpus(), site, unit_fn, k=k, batch_size=batch_size, on_batch=on_batch)
     rows = unit_rows(scan)
     purity = scan.purity()
+    q_values = iter(benjamini_hochberg([p.p_value for p in purity if p.p_value is not None]))
+    q_of = {p.unit: next(q_values) for p in purity if p.p_value is not None}
     for row, p in zip(rows, purity, strict=True):
         row.update({"top_phoneme": p.top_class, "purity": p.purity, "base_rate": p.base_rate, "p_value": p.p_value,
-                    "auc": p.auc, "phonemes": p.distribution})
+                    "min_p": p.min_p, "q_value_bh": q_of.get(p.unit), "n_clips": p.n_clips, "auc": p.auc,
+                    "phonemes": p.distribution})
     noise = scan.noise_selectivity()
     if noise is not None:
         for row in rows:
@@ -107,11 +111,14 @@ def run_unit_scan(adapter, corpus: Callable[[], Iterable[Clip]], site: str, out_
         "padding_frames_excluded": scan.padding_frames_excluded, "n_labelled_frames": labelled_frames,
         "n_units": len(rows),
         "purest": [{"unit": p.unit, "phoneme": p.top_class, "purity": p.purity, "n": p.n_labelled,
-                    "chance_base_rate": p.base_rate, "p_value": p.p_value, "auc": p.auc, "auc_chance": 0.5,
+                    "chance_base_rate": p.base_rate, "p_value": p.p_value, "min_p": p.min_p,
+                    "q_value_bh": q_of.get(p.unit), "n_clips": p.n_clips, "auc": p.auc, "auc_chance": 0.5,
                     "density": rows[p.unit]["density"]} for p in best],
         "noise_units": [{"unit": u, "noise_auc": float(noise[u]), "auc_chance": 0.5,
                          "density": rows[u]["density"]} for u in noise_units],
         "definitions": {"purity": "share of the top phoneme among the top-k frames; chance = its base rate",
+                        "p_value": "circular shift of each clip's phonemes (clustered by clip; 1 / (1 + shifts) at "
+                                   "least); q_value_bh: Benjamini-Hochberg over every unit of the site",
                         "auc": "activation for the top phoneme vs all other labelled frames; chance 0.5",
                         "noise_auc": "activation on non-speech clips vs phone frames; chance 0.5"},
         "pictures": pictures, **(meta or {})}

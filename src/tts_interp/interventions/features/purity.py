@@ -1,7 +1,12 @@
 """Phoneme purity and selectivity of units, from the known phoneme under every frame.
 
-Purity: the share of a unit's top-k frames whose phoneme is the most common one among them, tested against
-that phoneme's base rate over all labelled frames (one-sided binomial p). Selectivity: the AUC of the unit's
+Purity: the share of a unit's top-k frames whose phoneme is the most common one among them; chance is that
+phoneme's base rate over all labelled frames. Its p-value tests whether any phoneme is over-represented among the
+top frames (the largest binomial z of a phoneme's count against its base rate, so picking the top phoneme is
+part of the statistic) and clusters by clip: adjacent 20 ms frames share a phoneme, so a binomial test over
+frames (as if independent) gives p far too small. The null shifts each clip's phoneme sequence circularly by a
+random offset (one per clip, so frames of one clip move together and the sequences keep their runs) and relabels
+the unit's top frames; p = (1 + nulls >= observed) / (1 + shifts), never below 1 / (1 + shifts). Selectivity: the AUC of the unit's
 activation for frames of that phoneme against every other labelled frame (0.5 = chance). Frames of aligned
 clips that fall in no phone are `sil`; frames of clips without an alignment carry no label and are skipped.
 """
@@ -54,9 +59,11 @@ class Purity:
     top_class: str | None
     purity: float | None
     base_rate: float | None  # share of top_class among all labelled frames: purity's chance level
-    p_value: float | None
+    p_value: float | None  # circular-shift null clustered by clip (module docstring)
     auc: float | None  # selectivity for top_class; chance 0.5
     distribution: dict[str, int]
+    min_p: float | None = None  # the smallest p the null can give
+    n_clips: int = 0  # distinct clips among the labelled top frames (the independent units)
 
 
 def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
@@ -70,20 +77,54 @@ def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
 
 
 def unit_purity(unit: int, top_labels: list[str | None], frames: np.ndarray, codes: np.ndarray,
-                vocab: dict[str, int]) -> Purity:
-    """Purity of one unit from the labels of its top-k frames; AUC from every labelled frame's activation."""
-    from scipy.stats import binom
-
+                vocab: dict[str, int], null: np.ndarray | None = None, n_clips: int = 0) -> Purity:
+    """Purity of one unit from the labels of its top-k frames, its p-value against `null` (the purities of the
+    shifted relabellings, `shifted_purities`); AUC from every labelled frame's activation."""
     labelled = [x for x in top_labels if x is not None]
     counts = Counter(labelled)
     if not labelled or len(codes) == 0:
-        return Purity(unit, len(labelled), None, None, None, None, None, dict(counts))
+        return Purity(unit, len(labelled), None, None, None, None, None, dict(counts), n_clips=n_clips)
     top_class, hits = counts.most_common(1)[0]
     positive = codes == vocab.get(top_class, -1)
-    base = float(positive.mean())
-    p_value = float(binom.sf(hits - 1, len(labelled), base)) if base > 0 else None
-    return Purity(unit, len(labelled), top_class, hits / len(labelled), base, p_value,
-                  _auc(frames[:, unit], positive), dict(counts.most_common()))
+    purity = hits / len(labelled)
+    p_value = min_p = None
+    if null is not None and len(null):
+        observed = largest_z(np.array([[vocab.get(x, -1) for x in labelled]]), base_rates(codes, len(vocab)))[0]
+        p_value = float((1 + np.sum(null >= observed - 1e-9)) / (1 + len(null)))
+        min_p = 1.0 / (1 + len(null))
+    return Purity(unit, len(labelled), top_class, purity, float(positive.mean()), p_value,
+                  _auc(frames[:, unit], positive), dict(counts.most_common()), min_p, n_clips)
+
+
+def base_rates(codes: np.ndarray, n_classes: int) -> np.ndarray:
+    """Each phoneme code's share of all labelled frames."""
+    return np.bincount(codes, minlength=n_classes)[:n_classes] / max(len(codes), 1)
+
+
+def largest_z(codes: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Per row of phoneme codes (-1: no label), the largest binomial z of a phoneme's count against its base
+    rate: (count - n p) / sqrt(n p (1 - p)) over phonemes with 0 < p < 1."""
+    counts = np.stack([(codes == c).sum(1) for c in range(len(base))], axis=1).astype(np.float64)
+    n = (codes >= 0).sum(1, keepdims=True)
+    p = np.clip(base, 1e-12, 1 - 1e-12)[None, :]
+    z = (counts - n * p) / np.sqrt(np.maximum(n * p * (1 - p), 1e-12))
+    z[:, (base <= 0) | (base >= 1)] = -np.inf
+    return np.where(n[:, 0] > 0, z.max(1), -np.inf)
+
+
+def shifted_scores(places: np.ndarray, clip_codes: dict[int, np.ndarray], base: np.ndarray, shifts: int,
+                   rng: np.random.Generator) -> np.ndarray:
+    """`largest_z` of the top frames at `places` ((k, 2): clip, frame) under `shifts` circular shifts of each
+    clip's phoneme codes (`clip_codes[clip]`, -1 where a frame has no label); one random offset per clip."""
+    codes = np.full((shifts, len(places)), -1, dtype=np.int64)
+    for clip in np.unique(places[:, 0]):
+        sequence = clip_codes.get(int(clip))
+        if sequence is None or not len(sequence):
+            continue
+        mine = places[:, 0] == clip
+        offsets = rng.integers(0, len(sequence), size=(shifts, 1))
+        codes[:, mine] = sequence[(places[mine, 1][None, :] + offsets) % len(sequence)]
+    return largest_z(codes, base)
 
 
 def purest(rows: list[Purity], n: int, min_labelled: int) -> list[Purity]:

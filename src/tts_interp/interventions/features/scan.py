@@ -14,11 +14,19 @@ import torch
 
 from tts_interp.interventions.features.activations import stream_activations
 from tts_interp.interventions.features.corpus import Clip
-from tts_interp.interventions.features.purity import SILENCE, LabelledFrames, Purity, unit_purity
+from tts_interp.interventions.features.purity import (
+    SILENCE,
+    LabelledFrames,
+    Purity,
+    base_rates,
+    shifted_scores,
+    unit_purity,
+)
 from tts_interp.interventions.features.topk import UnitStats, split_id
 from tts_interp.models.whisper.sites import FRAME_SECONDS
 
 SPEECH, NONSPEECH = "speech", "nonspeech"
+SHIFTS = 999  # circular shifts per unit for the purity null: p can reach 0.001
 
 
 @dataclass
@@ -43,12 +51,21 @@ class ScanResult:
         return (self.clip_ids[clip], round(frame * FRAME_SECONDS, 3), phones[frame] if phones else None,
                 words[frame] if words else None, self.clip_kinds[clip])
 
-    def purity(self, units: Iterable[int] | None = None) -> list[Purity]:
+    def purity(self, units: Iterable[int] | None = None, shifts: int = SHIFTS, seed: int = 0) -> list[Purity]:
+        """Each unit's phoneme purity over its top-k frames, with its clip-clustered p (features/purity.py)."""
         frames, codes = self.labelled.matrix()
+        vocab = self.labelled.vocab
+        clip_codes = {clip: np.array([vocab.get(x, -1) if x is not None else -1 for x in labels])
+                      for clip, labels in self.phonemes.items()}
+        base = base_rates(codes, len(vocab))
+        rng = np.random.default_rng(seed)
         result = []
         for unit in units if units is not None else range(self.stats.active.shape[0]):
+            places = np.array([split_id(int(i)) for i in self.stats.positive.ids[unit] if i >= 0]).reshape(-1, 2)
             top = [self.frame_label(int(i))[2] for i in self.stats.positive.ids[unit] if i >= 0]
-            result.append(unit_purity(unit, top, frames, codes, self.labelled.vocab))
+            labelled_clips = {int(c) for (c, _), x in zip(places, top, strict=True) if x is not None}
+            null = shifted_scores(places, clip_codes, base, shifts, rng)
+            result.append(unit_purity(unit, top, frames, codes, vocab, null, len(labelled_clips)))
         return result
 
     def noise_selectivity(self) -> np.ndarray | None:

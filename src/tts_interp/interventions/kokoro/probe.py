@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tts_interp.core.stats import percentile_interval, permutation_p_value
+from tts_interp.core.stats import distinct_relabellings, percentile_interval, permutation_p_value, smallest_p
 from tts_interp.interventions.codebooks.probing import _fit_predict
 from tts_interp.interventions.kokoro.experiments import Collected
 from tts_interp.models.kokoro.voices import voice_info
@@ -52,6 +52,7 @@ def gender_probe(collected: Collected, site: str, seed: int = 0, folds: int = 4,
     majority = float(max(voice_label.mean(), 1 - voice_label.mean()))
     low, high = percentile_interval(boot)
     return {"site": site, "accuracy": accuracy, "p_value": permutation_p_value(accuracy, null),
+            "min_p": smallest_p(n_permutations, distinct_relabellings(voice_label)),
             "chance": float(null.mean()), "majority_baseline": majority,
             "ci95": [float(low), float(high)], "n_voices": len(names),
             "n_runs": len(run_voices), "folds": folds, "wrong": [v for v, p, t in zip(names, voice_pred, voice_label,
