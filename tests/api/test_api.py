@@ -23,6 +23,11 @@ def qwen(private_cache: None) -> ti.Model:
     return ti.load(QWEN)
 
 
+@pytest.fixture(scope="module")
+def grad_tts(private_cache: None) -> ti.Model:
+    return ti.load("tiny-grad-tts-multispeaker")
+
+
 def test_importing_the_package_and_naming_the_api_loads_no_torch() -> None:
     code = "import sys, tts_interp as ti; ti.load; ti.Steer; ti.score; print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() \
@@ -88,16 +93,26 @@ def test_run_save_writes_what_the_generate_command_writes(qwen: ti.Model, tmp_pa
         assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
 
 
-def test_generate_works_for_a_denoiser_and_writes_what_the_api_writes(tmp_path: Path) -> None:
+def test_generate_works_for_a_denoiser_and_writes_what_the_api_writes(grad_tts: ti.Model, tmp_path: Path) -> None:
     from tts_interp.cli.app import app
 
-    model = ti.load("tiny-grad-tts-multispeaker")
-    model.generate("Hello there.", seed=2, speaker=3).save(tmp_path / "api")
+    grad_tts.generate("Hello there.", seed=2, speaker=3).save(tmp_path / "api")
     result = CliRunner().invoke(app, ["generate", "-m", "tiny-grad-tts-multispeaker", "-t", "Hello there.",
                                       "--speaker", "3", "--seed", "2", "--device", "cpu", "--out", str(tmp_path / "cli")])
     assert result.exit_code == 0, result.output
     for name in ("audio.wav", "mel.npy"):
         assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+
+
+def test_voices_of_every_family_that_names_them(grad_tts: ti.Model) -> None:
+    import json
+
+    from tts_interp.cli.app import app
+
+    result = CliRunner().invoke(app, ["voices", "-m", "tiny-qwen3-tts-customvoice", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [v["voice"] for v in json.loads(result.output)] == ["aria", "bram", "cleo"]
+    assert [v["voice"] for v in grad_tts.voices()] == [str(i) for i in range(8)]
 
 
 def torch_equal(a: object, b: object) -> bool:

@@ -75,6 +75,18 @@ class Model:
             raise UnknownNameError("site", pattern, site_patterns(self.adapter.sites()))
         return matched
 
+    def voices(self) -> list[dict[str, Any]]:
+        """The voices this model speaks in by name: Kokoro's voices with their labels (language, accent,
+        gender), a CustomVoice model's speakers, a multi-speaker Grad-TTS's speaker indices. A model that
+        clones from a reference clip (F5-TTS, a Base Qwen3-TTS) or speaks in one voice lists none."""
+        if hasattr(self.adapter, "voices"):
+            return [{"voice": v.name, "language": v.language, "accent": v.accent, "gender": v.gender}
+                    for v in self.adapter.voices()]
+        if hasattr(self.adapter, "speakers"):
+            return [{"voice": str(name)} for name in self.adapter.speakers()]
+        raise CapabilityError(self.id, self.family, "list voices (it speaks in a reference clip's voice or in one "
+                              "voice)", sorted(self.capabilities))
+
     def generate(self, text: str, *, seed: int = 0, reads: Sequence[str] = (), edits: Sequence[Any] = (),
                  **fields: Any) -> Run:
         """Speak `text`. `fields` are the family's prompt fields (Kokoro: voice, language, speed; Qwen3-TTS:

@@ -52,7 +52,7 @@ app.add_typer(erase_cmd.app, name="erase")
 
 from tts_interp.cli import kokoro_cmds  # noqa: E402
 
-app.command("voices")(kokoro_cmds.voices)
+app.command("voices")(model_cmds.voices)
 app.command("mission")(kokoro_cmds.mission)
 
 from tts_interp.cli import features_cmd  # noqa: E402

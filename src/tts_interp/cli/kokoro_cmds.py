@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from tts_interp.cli import options as opt
-from tts_interp.cli.common import console, print_done, progress_bar, status
+from tts_interp.cli.common import print_done, progress_bar, status
 from tts_interp.core.errors import BadInputError
 from tts_interp.interventions.kokoro.defaults import MISSION_ALPHAS, MISSION_SITE
 from tts_interp.tracing.selection import Selection
@@ -52,22 +51,6 @@ def _voice(voice: str | None) -> str:
         raise BadInputError("give a Kokoro voice with --voice (e.g. af_heart; `tts-interp voices --model "
                             "kokoro-82m` lists them)")
     return voice
-
-
-def voices(model: KokoroModelOption = "kokoro-82m", device: opt.DeviceOption = "cpu",
-           as_json: opt.JsonOption = False) -> None:
-    """List a Kokoro model's voices with their labels (language/accent, gender)."""
-    session = _session(model, device)
-    if as_json:
-        typer.echo(json.dumps([{"voice": v.name, "language": v.language, "accent": v.accent, "gender": v.gender}
-                               for v in session.adapter.voices()], indent=1))
-        return
-    table = Table(title=f"{model} voices ({session.adapter.provenance.get('weights')})")
-    for column in ("voice", "language", "accent", "gender"):
-        table.add_column(column)
-    for info in session.adapter.voices():
-        table.add_row(info.name, info.language, info.accent, info.gender)
-    console.print(table)
 
 
 def direction(model: str, out: Path, texts: list[str], sites: str, a_voices: list[str] | None,

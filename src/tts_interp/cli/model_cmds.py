@@ -190,3 +190,23 @@ def trace(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
                              "generate_seconds": round(time.perf_counter() - started, 3)})
     print_notes(payload.get("notes") or [])
     print_done(out, {"sites": len(payload["sites"]), "activations": str(Path(out) / "activations")})
+
+
+def voices(model: Annotated[str, typer.Option("--model", "-m", help="a model that speaks in named voices "
+                                                                      "(Kokoro, CustomVoice, multi-speaker Grad-TTS)")]
+           = "kokoro-82m", device: opt.DeviceOption = "cpu", as_json: opt.JsonOption = False) -> None:
+    """List a model's voices (Kokoro: with their labels, language/accent and gender): `ti.load(m).voices()`."""
+    from tts_interp.api.model import load
+
+    with status(f"loading {model}"):
+        found = load(model, "cpu" if device == "auto" else device).voices()
+    if as_json:
+        typer.echo(json.dumps(found, indent=1))
+        return
+    table = Table(title=f"{model} voices")
+    columns = list(found[0]) if found else ["voice"]
+    for column in columns:
+        table.add_column(column)
+    for row in found:
+        table.add_row(*(str(row[c]) for c in columns))
+    console.print(table)
