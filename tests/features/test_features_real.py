@@ -40,6 +40,20 @@ def test_sae_explains_held_out_frames_at_low_l0(whisper_tiny, tmp_path_factory, 
     assert held["n_frames"] > 1000 and held["l0"] <= 64
     assert held["fve"] >= 0.7, held
 
+    from tts_interp.evals.feature_edits import transcribe_with_edits
+    from tts_interp.interventions.features.baselines import WithError, pca_baselines
+    from tts_interp.interventions.features.edits import Condition, FeatureEdit
+
+    baselines, pca = pca_baselines(shard_dir, 64, held["fve"])
+    record_property("sae_baselines", baselines)
+    rank = baselines["pca_rank_reaching_sae_fve"]  # the SAE's FVE needs more than 64 principal components
+    assert baselines["pca_same_k"]["fve"] < held["fve"] and rank is not None and rank > 64
+    clips = [c for c in iter_corpus("espeak:3") if c.text]
+    spliced = transcribe_with_edits(whisper_tiny, clips, [Condition("sae+error", (FeatureEdit(SAE_SITE, "splice",
+                                                                                             sae="e"),))],
+                                    tmp_path_factory.mktemp("faithful"), modules={"e": WithError(sae)})
+    assert spliced["aggregates"]["sae+error"]["wer_vs_clean"]["value"] == 0.0  # the splice path itself is sound
+
 
 def test_ablating_the_most_speech_selective_neuron_costs_more_than_a_random_one(
         whisper_tiny, layer2_scan, english_fixtures, tmp_path: Path, record_property) -> None:

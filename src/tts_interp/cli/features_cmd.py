@@ -91,10 +91,16 @@ def sae(model: opt.ModelOption = DEFAULT_MODEL, site: opt.EncoderSiteOption = "e
 
         payload = run_sae(adapter, corpus, data, config, out, meta={"model": adapter.describe(), "seed": seed},
                           on_step=on_step)
-    held = payload["heldout"]
-    print_done(out, {"held-out frames": held["n_frames"], "FVE": f"{held['fve']:.3f}", "L0": f"{held['l0']:.1f}",
-                     "dead": held["dead_features"],
-                     "spliced WER vs clean": payload["faithfulness"]["splice"]["wer_vs_clean"]})
+    from tts_interp.report.text_tables import stat_text
+
+    held, faithful = payload["heldout"], payload["faithfulness"]
+    same_k = held["baselines"]["pca_same_k"]
+    print_done(out, {"held-out frames": held["n_frames"], "L0": f"{held['l0']:.1f}", "dead": held["dead_features"],
+                     "FVE": f"{held['fve']:.3f} (PCA with {same_k['components']} components: {same_k['fve']:.3f}; "
+                            f"PCA rank reaching it: {held['baselines']['pca_rank_reaching_sae_fve']})",
+                     "WER vs clean transcript": ", ".join(
+                         f"{name} {stat_text(faithful[name]['wer_vs_clean'])}"
+                         for name in faithful if isinstance(faithful[name], dict) and "wer_vs_clean" in faithful[name])})
 
 
 def _edit_command(op: str, model: str, site: str, units: str, data: str, out: Path, sae: Path | None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from tts_interp.core.results import write_result
 from tts_interp.evals.metrics import edit_counts, summary
@@ -36,10 +37,14 @@ def _rate(rows: list[dict], key: str, errors: str, total: str) -> dict:
 
 def transcribe_with_edits(adapter, clips: Iterable[Clip], conditions: Sequence[Condition], out_dir: Path,  # noqa: ANN001
                           batch_size: int = 8, normalizer: str = "whisper", meta: dict | None = None,
-                          on_batch: Callable[[int], None] | None = None) -> dict:
-    """Clean and edited greedy transcripts of every clip; per-item counts and aggregate WER/CER with CIs."""
+                          on_batch: Callable[[int], None] | None = None,
+                          modules: dict[str, Any] | None = None) -> dict:
+    """Clean and edited greedy transcripts of every clip; per-item counts and aggregate WER/CER with CIs. An
+    edit's `sae` names an SAE folder, or a key of `modules` (a reconstruction made in memory, e.g. a PCA)."""
     normalize = get_normalizer(normalizer)
-    saes = {e.sae: load_sae(Path(e.sae)) for c in conditions for e in c.edits if e.sae}
+    modules = modules or {}
+    saes = {e.sae: modules[e.sae] if e.sae in modules else load_sae(Path(e.sae))
+            for c in conditions for e in c.edits if e.sae}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     items_path = out_dir / "items.jsonl"

@@ -1,5 +1,6 @@
 """`tts-interp features sae`: activations to shards, an SAE trained from them, its held-out quality, its
-faithfulness in transcription, and its features' top snippets and phoneme purity.
+faithfulness in transcription beside baselines (features/baselines.py: a PCA with the SAE's k components, mean
+ablation, the SAE with its error added back), and its features' top snippets and phoneme purity.
 
 Outputs in `out_dir`: `shards/` (reused when their index matches this run's model, site and corpus, rebuilt
 otherwise), `sae/` (sae.safetensors + sae.json), `faithfulness/` (clean vs spliced transcripts of the held-out
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from tts_interp.core.results import write_result
 from tts_interp.evals.feature_edits import transcribe_with_edits
+from tts_interp.interventions.features.baselines import MeanReconstruction, WithError, pca_baselines
 from tts_interp.interventions.features.corpus import Clip
 from tts_interp.interventions.features.edits import Condition, FeatureEdit
 from tts_interp.interventions.features.sae import SAEConfig, evaluate_sae, save_sae, train_sae
@@ -43,11 +45,15 @@ def run_sae(adapter, corpus: Callable[[], Iterable[Clip]], corpus_name: str, con
     config = replace(config, model_id=adapter.model_id)
     sae = train_sae(out_dir / "shards", config, on_step)
     heldout = evaluate_sae(sae, out_dir / "shards")
+    baselines, pca = pca_baselines(out_dir / "shards", config.k, heldout["fve"])
+    heldout["baselines"] = baselines
     save_sae(sae, out_dir / "sae", {"heldout": heldout, "model": adapter.describe(), "corpus": corpus_name})
     held_clips = (c for i, c in enumerate(corpus()) if i % HELDOUT_EVERY == 0 and c.text)
-    splice = Condition("splice", (FeatureEdit(config.site, "splice", sae=str(out_dir / "sae")),))
-    faithful = transcribe_with_edits(adapter, itertools.islice(held_clips, faithfulness_clips), [splice],
-                                     out_dir / "faithfulness", meta={"model": adapter.describe()})
+    modules = {"sae+error": WithError(sae), f"pca-{config.k}": pca, "mean": MeanReconstruction(pca.mean)}
+    conditions = [Condition("splice", (FeatureEdit(config.site, "splice", sae=str(out_dir / "sae")),))] + \
+        [Condition(name, (FeatureEdit(config.site, "splice", sae=name),)) for name in modules]
+    faithful = transcribe_with_edits(adapter, itertools.islice(held_clips, faithfulness_clips), conditions,
+                                     out_dir / "faithfulness", meta={"model": adapter.describe()}, modules=modules)
     features = run_unit_scan(adapter, corpus, config.site, out_dir / "features", unit_fn=sae.encode,
                              meta={"model": adapter.describe(), "units": "sae features", "sae": str(out_dir / "sae")})
     payload = {"config": asdict(config), "corpus": corpus_name, "shard_rows": index["rows"], "heldout": heldout,
