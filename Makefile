@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 CLI := $(VENV)/bin/tts-interp
 STAMP := $(VENV)/.tts-interp-installed
 
-.PHONY: setup test demo demo-tiny bench lint clean
+.PHONY: setup test demo demo-tiny bench lint docs clean
 
 setup: $(STAMP)
 
@@ -23,6 +23,11 @@ demo-tiny: setup
 
 bench: setup
 	bash benchmarks/run_all.sh $(PY) runs/bench
+
+docs: setup
+	$(PY) -m pip install -q pdoc==16.0.0
+	$(VENV)/bin/pdoc -o runs/docs tts_interp.api tts_interp.core.errors
+	@echo "API reference: runs/docs/index.html"
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks scripts

@@ -34,10 +34,20 @@ def test_importing_the_package_and_naming_the_api_loads_no_torch() -> None:
         == "False"
 
 
-def test_every_public_name_is_documented() -> None:
+def test_every_public_name_and_member_is_documented() -> None:
+    import inspect
+
+    undocumented = []
     for name in ti.__all__:
-        if name != "__version__":
-            assert (getattr(ti, name).__doc__ or "").strip(), name
+        if name == "__version__":
+            continue
+        obj = getattr(ti, name)
+        members = [(n, m.fget if isinstance(m, property) else m) for n, m in vars(obj).items()
+                   if not n.startswith("_") and (callable(m) or isinstance(m, property | classmethod))] \
+            if inspect.isclass(obj) else []
+        undocumented += [f"{name}.{n}" for n, m in members if not (getattr(m, "__doc__", None) or "").strip()]
+        undocumented += [] if (obj.__doc__ or "").strip() else [name]
+    assert undocumented == []
 
 
 def test_a_family_only_operation_and_an_unknown_field_are_one_clear_line(qwen: ti.Model) -> None:

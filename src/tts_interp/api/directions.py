@@ -37,9 +37,11 @@ class Direction(found.Direction):
 
     @classmethod
     def load(cls, path: str | Path, model: str | None = None) -> Direction:
+        """Read a direction file (refused, in one line, when made for another `model`)."""
         return cls(**vars(found.load_direction(Path(path), model)))
 
     def save(self, path: str | Path) -> Path:
+        """Write the direction file (format tts-interp-direction/2, with its fit set and weights); its path."""
         return found.save_direction(self, Path(path))
 
     @classmethod

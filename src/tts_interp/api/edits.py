@@ -26,6 +26,7 @@ class Steer:
     op: str = "add"
 
     def writes(self, model: Any) -> list[Any]:
+        """The tracing writes of this edit on `model` (one per site)."""
         from tts_interp.interventions.steering import direction_scale, site_writes
         from tts_interp.tracing.selection import Selection
 
@@ -43,6 +44,7 @@ class Ablate:
     value: Any = None
 
     def writes(self, model: Any) -> list[Any]:
+        """The one write that replaces the site's rows."""
         import torch
 
         from tts_interp.tracing.ops import Write
@@ -64,6 +66,7 @@ class Erase:
     sites: Sequence[str] | None = None
 
     def writes(self, model: Any) -> list[Any]:
+        """The eraser's affine writes at its sites, at strength alpha."""
         from tts_interp.interventions.erasure import load_eraser
 
         eraser = load_eraser(Path(self.eraser), model.id) if isinstance(self.eraser, str | Path) else self.eraser

@@ -88,6 +88,8 @@ def mission_runs(config: MissionConfig) -> int:
 
 
 def run_mission(config: MissionConfig, out: Path, advance: Callable[[int], None] | None = None) -> MissionResult:
+    """Fit the direction, steer the source voice at every alpha (site and style vector), score every cell on the
+    held-out texts and write cells.csv, the eval and result.json into `out`."""
     check_held_out(config)
     out = Path(out)
     session = KokoroSession(config.model, config.device)

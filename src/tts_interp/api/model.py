@@ -42,6 +42,7 @@ class Model:
 
     @property
     def family(self) -> str:
+        """The model family's registry name (kokoro, qwen3-tts, grad-tts, f5-tts, whisper)."""
         return str(self.adapter.family)
 
     @property
@@ -51,6 +52,7 @@ class Model:
 
     @property
     def sample_rate(self) -> int:
+        """The rate of the audio this model makes, in Hz."""
         return int(self.adapter.sample_rate)
 
     def require(self, operation: str) -> None:

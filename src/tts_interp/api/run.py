@@ -23,10 +23,12 @@ class Run:
 
     @property
     def text(self) -> str:
+        """What the run was asked to say."""
         return str(self.request.text)
 
     @property
     def sample_rate(self) -> int:
+        """The audio's rate in Hz (the model's)."""
         return self.model.sample_rate
 
     @property
