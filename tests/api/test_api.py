@@ -112,6 +112,8 @@ def test_generate_works_for_a_denoiser_and_writes_what_the_api_writes(grad_tts: 
     assert result.exit_code == 0, result.output
     for name in ("audio.wav", "mel.npy"):
         assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+    again = ti.replay(tmp_path / "cli" / "result.json", tmp_path / "again")  # replay, any family
+    assert again["identical_audio"] is True and again["replay_of"].endswith("result.json")
 
 
 def test_voices_of_every_family_that_names_them(grad_tts: ti.Model) -> None:

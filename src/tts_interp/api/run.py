@@ -9,6 +9,43 @@ from typing import Any
 import numpy as np
 
 
+def replay(result: str | Path, out_dir: str | Path) -> dict[str, Any]:
+    """Re-run the generation a result.json records (its config: model, prompt, settings, device, dtype) and
+    write it to `out_dir`; result.json then says whether the audio (and codes) came out identical."""
+    import json
+
+    from tts_interp.api.model import load
+    from tts_interp.core.errors import BadInputError
+    from tts_interp.core.results import write_result
+
+    result = Path(result)
+    try:
+        payload = json.loads(result.read_text())
+        config = payload["config"]
+        model_id, prompt, settings = config["model"], config["prompt"], config["settings"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BadInputError(f"{result} is not the result.json of a generate or trace run ({exc})") from None
+    if payload.get("writes"):
+        raise BadInputError(f"{result} records {len(payload['writes'])} activation writes; replay steered cells "
+                            "with `tts-interp steer` and the direction file saved beside them")
+    model = load(model_id, config.get("device", "cpu"), config.get("dtype", "float32"), needs=("run",))
+    adapter = model.adapter
+    run = model.run(adapter.request_type(**prompt), adapter.settings_type(**{**settings, **_no_forced(settings)}))
+    again = run.save(out_dir, {"command": "replay", "replay_of": str(result)})
+    for name in ("audio.wav", "codes.npy"):
+        original, replayed = result.parent / name, Path(out_dir) / name
+        if original.is_file() and replayed.is_file():
+            key = "identical_audio" if name == "audio.wav" else "identical_codes"
+            again[key] = original.read_bytes() == replayed.read_bytes()
+    write_result(Path(out_dir), again)
+    return again
+
+
+def _no_forced(settings: dict[str, Any]) -> dict[str, Any]:
+    """Forced durations are saved as lists; a replayed plain run forces none."""
+    return {"durations": None} if "durations" in settings else {}
+
+
 class Run:
     """One generation: `audio` (1-D float32), `sample_rate`, `activations` (site -> rows (n, H), float32 CPU),
     `text`, and `raw` (the family's own run: codes, durations or the sampler's trajectory)."""

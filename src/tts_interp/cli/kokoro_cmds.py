@@ -153,26 +153,6 @@ def mission(out: opt.OutOption, model: KokoroModelOption = "kokoro-82m",
     print_done(out, {"cells": len(result.cells), "table": "cells.csv"})
 
 
-def kokoro_result(result: Path) -> dict[str, Any] | None:
-    """The payload of a Kokoro run's result.json, or None for any other file (left to the caller)."""
-    import json
-
-    try:
-        payload = json.loads(Path(result).read_text())
-    except (OSError, ValueError):
-        return None
-    model = payload.get("model") if isinstance(payload, dict) else None
-    return payload if isinstance(model, dict) and model.get("family") == "kokoro" else None
-
-
-def replay(payload: dict[str, Any], result: Path, out: Path) -> None:
-    from tts_interp.interventions.kokoro.session import replay_to_dir
-
-    with status(f"replaying {payload['config']['model']}"):
-        replayed = replay_to_dir(payload, Path(result).parent, out)
-    print_done(out, {"identical audio": replayed.get("identical_audio", "no original audio.wav beside it")})
-
-
 def parse_alphas(text: str) -> list[float]:
     try:
         return [float(a) for a in text.split(",") if a.strip()]

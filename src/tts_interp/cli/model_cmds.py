@@ -9,18 +9,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from tts_interp.cli import kokoro_cmds
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import console, frame_progress, print_done, status
 from tts_interp.core.errors import BadInputError
-from tts_interp.interventions.session import Session
 from tts_interp.models.qwen3_tts.clocks import parse_codebooks
-from tts_interp.models.registry import builtin_models, check_capabilities, load_model
+from tts_interp.models.registry import builtin_models, load_model
 from tts_interp.tracing.selection import Selection, parse_frames
 from tts_interp.tracing.sites import resolve_sites, site_patterns
 
 if TYPE_CHECKING:  # torch, numpy and the engine load inside the commands that run a model (fast --help)
-    import numpy as np
 
     from tts_interp.interventions.generation import RunConfig
 
@@ -37,26 +34,6 @@ def run_config(model: str, text: str, instruct: str | None, speaker: str | None,
                            ref_audio=str(ref_audio) if ref_audio else None, ref_text=ref_text, language=language)
     settings = GenerationSettings(max_new_tokens=max_new_tokens, greedy=greedy, seed=seed)
     return RunConfig(model=model, prompt=prompt, settings=settings, device=device, dtype=dtype)
-
-
-def load_replayable(result: Path) -> tuple[RunConfig, np.ndarray | None]:
-    """The config saved in a generate/trace result.json, and that run's codes when they sit beside it."""
-    import numpy as np
-
-    from tts_interp.interventions.generation import RunConfig
-
-    if not result.is_file():
-        raise BadInputError(f"{result} does not exist; give the result.json of a generate or trace run")
-    try:
-        payload = json.loads(result.read_text())
-        config = RunConfig.from_json(payload["config"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise BadInputError(f"{result} is not the result.json of a generate or trace run ({exc})") from None
-    if payload.get("writes"):
-        raise BadInputError(f"{result} records {len(payload['writes'])} activation writes; replay steered cells "
-                            "with `tts-interp steer` and the direction file saved beside them")
-    codes = result.parent / "codes.npy"
-    return config, (np.load(codes) if codes.is_file() else None)
 
 
 def print_notes(notes: list[str]) -> None:
@@ -122,28 +99,16 @@ def generate(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, i
 
 def replay(result: Annotated[Path, typer.Argument(help="result.json of an earlier generate/trace run")],
            out: opt.OutOption) -> None:
-    """Re-run a generation from its result.json (model, prompt, settings, seed); checks the codes match."""
-    kokoro_run = kokoro_cmds.kokoro_result(result)
-    if kokoro_run is not None:
-        return kokoro_cmds.replay(kokoro_run, result, out)
-    import numpy as np
+    """Re-run a generation from its result.json (model, prompt, settings, seed) with any family; says whether the
+    audio (and codes) came out identical: `ti.replay`."""
+    from tts_interp.api.run import replay as replay_run
 
-    from tts_interp.core.results import write_result
-    from tts_interp.interventions.generation import generate_to_dir
-
-    config, original = load_replayable(result)
-    with status(f"loading {config.model}"):
-        check_capabilities(config.model, ("generate",))
-        session = Session(config.model, config.device, config.dtype)
-    with frame_progress("replaying", config.settings.max_new_tokens) as on_frame:
-        payload = generate_to_dir(session, config, out, on_frame=on_frame, extra={"replay_of": str(result)})
-    summary: dict[str, object] = {"frames": payload["frames"]}
-    if original is not None:
-        same = bool(np.array_equal(np.load(Path(out) / "codes.npy"), original))
-        payload["identical_codes"] = same
-        write_result(out, payload)
-        summary["identical codes"] = same
-    print_done(out, summary)
+    if not Path(result).is_file():
+        raise BadInputError(f"{result} does not exist; give the result.json of a generate or trace run")
+    with status(f"replaying {result}"):
+        payload = replay_run(result, out)
+    print_done(out, {key.replace("_", " "): payload[key] for key in ("identical_audio", "identical_codes")
+                     if key in payload} or {"identical": "no original audio beside the result.json"})
 
 
 def trace(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,

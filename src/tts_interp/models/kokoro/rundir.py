@@ -21,8 +21,11 @@ from tts_interp.models.kokoro.runs import ForwardRun
 def run_config(model_id: str, run: ForwardRun) -> dict[str, Any]:
     """What was asked for (model, text, voice, language, speed, seed): enough to replay the run."""
     first = run.prompts[0]
-    return {"model": model_id, "text": " ".join(p.chunk.text for p in run.prompts), "voice": first.voice,
-            "language": first.language, "speed": first.speed, "seed": run.seed}
+    text = " ".join(p.chunk.text for p in run.prompts)
+    request = run.prompt.request.to_json() if run.prompt is not None else \
+        {"text": text, "voice": first.voice, "language": first.language, "speed": first.speed}
+    return {"model": model_id, "text": text, "voice": first.voice, "language": first.language, "speed": first.speed,
+            "seed": run.seed, "prompt": request, "settings": {"seed": run.seed, "durations": None}}
 
 
 def write_forward_run(out_dir: Path, adapter: Any, run: ForwardRun, config: dict[str, Any] | None = None,
