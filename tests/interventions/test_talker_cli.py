@@ -20,8 +20,11 @@ VD = ["-m", "tiny-qwen3-tts-voicedesign", "--device", "cpu"]
 @pytest.fixture
 def cached_sessions(monkeypatch, voicedesign):
     """The commands reuse the test session instead of loading the model again."""
-    for module in (lens_cmd, patch_cmd, direction_cmd, steer_cmd):
+    from tts_interp.api.model import Model
+
+    for module in (lens_cmd, patch_cmd, direction_cmd):
         monkeypatch.setattr(module, "Session", lambda model, device, dtype: voicedesign)
+    monkeypatch.setattr(steer_cmd, "load", lambda model, device, dtype, needs=(): Model(voicedesign))
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ exactly as `tts-interp generate` writes a run directory."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def replay(result: str | Path, out_dir: str | Path) -> dict[str, Any]:
@@ -71,6 +72,8 @@ class Run:
     @property
     def audio(self) -> np.ndarray:
         """The waveform, 1-D float32 (decoded once, on first use, for families whose run holds codes or a mel)."""
+        import numpy as np
+
         if self._audio is None:
             self._audio = np.asarray(self.model.adapter.run_audio(self.raw), dtype=np.float32).reshape(-1)
         return self._audio

@@ -74,34 +74,6 @@ def direction(model: str, out: Path, texts: list[str], sites: str, a_voices: lis
                            "runs": f"A {len(requests_a)}, B {len(requests_b)}"})
 
 
-def steer(model: str, text: str, out: Path, direction_path: Path, sites: str | None, alphas: list[float],
-          voice: str | None, op: str, seed: int, device: str) -> None:
-    from tts_interp.core.results import write_jsonl, write_result
-    from tts_interp.interventions.directions import load_direction
-    from tts_interp.interventions.kokoro.session import write_run
-    from tts_interp.interventions.steering import direction_scale, site_writes
-    from tts_interp.tracing.selection import Selection
-
-    session = _session(model, device)
-    found = load_direction(direction_path, model=model)
-    chosen = [s.strip() for s in (sites or ",".join(found.sites)).split(",") if s.strip()]
-    prompts = session.prompts(text, _voice(voice))
-    manifest = []
-    with progress_bar(f"steering {len(alphas)} alphas at {', '.join(chosen)}", len(alphas)) as advance:
-        for alpha in alphas:
-            writes = site_writes(found, chosen, alpha, op, Selection(), direction_scale(found, chosen))
-            run = session.run(prompts, seed, writes=writes)
-            cell = Path(out) / f"alpha-{alpha:g}"
-            write_run(cell, session, run, {"command": "steer", "alpha": alpha, "op": op, "sites": chosen,
-                                           "direction": str(direction_path)})
-            manifest.append({"id": f"alpha-{alpha:g}", "audio": str(cell / "audio.wav"), "text": text})
-            advance(1)
-    write_jsonl(Path(out) / "manifest.jsonl", manifest)
-    write_result(Path(out), {"command": "steer", "model": session.adapter.describe(), "sites": chosen, "op": op,
-                             "alphas": alphas, "provenance": session.adapter.provenance, "manifest": "manifest.jsonl"})
-    print_done(Path(out), {"cells": len(alphas), "score with": f"tts-interp eval {Path(out) / 'manifest.jsonl'}"})
-
-
 def patch(model: str, text: str, out: Path, source_voice: str | None, voice: str | None, sites: str, seed: int,
           device: str) -> None:
     from tts_interp.core.results import write_jsonl, write_result

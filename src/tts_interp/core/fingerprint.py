@@ -73,6 +73,15 @@ def weights_provenance(model_id: str, checkpoint: str | Path | None) -> dict[str
             "weights_sha256": digest.hexdigest()}
 
 
+def adapter_weights(adapter: Any) -> dict[str, Any]:
+    """The weights a loaded model runs on, for any family: its checkpoint's digest (`weights_provenance`), or, for
+    a family whose weights are built rather than read from a checkpoint folder (Kokoro's int8 conversion), the
+    provenance it records (the ONNX sha256 it was converted from)."""
+    if getattr(adapter, "checkpoint", None) is not None:
+        return weights_provenance(adapter.model_id, adapter.checkpoint)
+    return {"model_id": adapter.model_id, **(adapter.describe().get("provenance") or {"weights_sha256": None})}
+
+
 def stamp(config: Any) -> dict[str, Any]:
     """The keys a unit's result.json records so that a resume can check it: the config and its fingerprint."""
     return {"config_fingerprint": fingerprint(config), "cell_config": to_jsonable(config)}

@@ -22,7 +22,7 @@ import torch
 
 from tts_interp import __version__
 from tts_interp.core.errors import BadInputError
-from tts_interp.core.fingerprint import weights_provenance
+from tts_interp.core.fingerprint import adapter_weights
 from tts_interp.core.protocol import FitSet
 from tts_interp.core.results import write_csv, write_result
 from tts_interp.interventions.codebooks import probing
@@ -226,7 +226,7 @@ def run_fit(session: Any, runs: Sequence[LabelledRun], label: str, sites: Sequen
                                 "voices": len({r.voice for r in runs if r.label == c})} for c in classes}}
     info = {"counts": counts, "selection": selection.to_json(), "held_out": hold_out_unit(label),
             "test_fraction": test_fraction, "split_seed": seed, "provenance": adapter.describe(),
-            "weights": weights_provenance(adapter.model_id, getattr(adapter, "checkpoint", None)),
+            "weights": adapter_weights(adapter),
             "rows_from": rows_from(adapter, codes, max_new_tokens),
             "runs": [dict(r.to_json(), train=bool(t)) for r, t in zip(runs, train, strict=True)]}
     erasers, probes = fit_and_probe(rows, runs, label, train, classes, adapter.model_id, seed, info, pca_ranks)

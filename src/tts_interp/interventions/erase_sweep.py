@@ -20,7 +20,13 @@ from typing import Any
 
 from tts_interp import __version__
 from tts_interp.core.errors import BadInputError, UnknownNameError
-from tts_interp.core.fingerprint import check_policy, content_hash, finished_cell, stamp, weights_provenance
+from tts_interp.core.fingerprint import (
+    adapter_weights,
+    check_policy,
+    content_hash,
+    finished_cell,
+    stamp,
+)
 from tts_interp.core.protocol import protocol_of
 from tts_interp.core.results import write_csv, write_jsonl, write_result
 from tts_interp.interventions.erase_fit import LabelledRun
@@ -176,7 +182,7 @@ def run_erase_sweep(session: Any, plan: ErasePlan, out_dir: Path,
     out_dir = Path(out_dir)
     advance = advance or (lambda n: None)
     digests = {m: content_hash(f) for m, f in plan.eraser_files.items()}
-    weights = weights_provenance(session.adapter.model_id, getattr(session.adapter, "checkpoint", None))
+    weights = adapter_weights(session.adapter)
     todo = [(f"plain/run{run:03d}", run, None, _run_config(plan, run, weights, None)) for run in range(len(plan.runs))]
     todo += [(cell.path, cell.run, cell, _run_config(plan, cell.run, weights, _spec(plan, cell, digests)))
              for cell in plan.cells]

@@ -37,6 +37,7 @@ def generate_to_dir(session: Session, config: Any, out_dir: Path, writes: Sequen
 
 def run_length(result: dict[str, Any]) -> tuple[int, float]:
     """(frames, audio seconds) of a run directory's result.json, whichever family wrote it (Qwen3-TTS records
-    its frames; Kokoro its per-token durations)."""
-    frames = result["frames"] if "frames" in result else sum(map(sum, result["durations"]))
+    its frames, a denoiser its mel frames, Kokoro its per-token durations)."""
+    frames = result.get("frames", result.get("mel_frames"))
+    frames = sum(map(sum, result["durations"])) if frames is None else frames
     return int(frames), float(result.get("audio_seconds", result.get("seconds")))

@@ -22,12 +22,18 @@ import torch
 
 from tts_interp import __version__
 from tts_interp.core.errors import UnknownNameError
-from tts_interp.core.fingerprint import check_policy, content_hash, finished_cell, stamp, weights_provenance
+from tts_interp.core.fingerprint import (
+    adapter_weights,
+    check_policy,
+    content_hash,
+    finished_cell,
+    stamp,
+)
 from tts_interp.core.results import write_csv, write_jsonl, write_result
 from tts_interp.interventions.directions import Direction, load_direction
 from tts_interp.interventions.generation import RunConfig
 from tts_interp.interventions.patching import parse_kind
-from tts_interp.interventions.running import generate_to_dir, prepare_checked
+from tts_interp.interventions.running import generate_to_dir, prepare_checked, run_length
 from tts_interp.interventions.session import Session
 from tts_interp.interventions.steering import (
     STEER_OPS,
@@ -40,6 +46,7 @@ from tts_interp.interventions.steering import (
 )
 from tts_interp.models.base import require
 from tts_interp.tracing.selection import Selection, check_segments
+from tts_interp.tracing.sites import resolve_sites
 
 
 @dataclass
@@ -54,14 +61,15 @@ class SteerSweep:
 
 def _cell_spec(cell: SteerCell, op: str, kind: str, component: int, selection: Selection, direction: Path
                ) -> dict[str, Any]:
-    return {"alpha": cell.alpha, "layers": list(cell.layers), "op": op, "kind": kind, "component": component,
+    spec = {"alpha": cell.alpha, "layers": list(cell.layers), "op": op, "kind": kind, "component": component,
             "selection": selection.to_json(), "direction": str(direction)}
+    return {**spec, "sites": list(cell.sites)} if cell.sites else spec
 
 
 def _cell_config(plan: SteerPlan, spec: dict[str, Any], weights: dict[str, Any]) -> dict[str, Any]:
     """Everything a cell's audio depends on: weights, the run config (prompt, seed, settings), the steering and
     the direction file's content (a rewritten direction at the same path is another cell)."""
-    ref_audio = plan.config.prompt.ref_audio
+    ref_audio = getattr(plan.config.prompt, "ref_audio", None)
     return {"command": "steer", "weights": weights, "run": plan.config.to_json(), "steering": spec,
             "direction_sha256": content_hash(plan.direction_path),
             "ref_audio_sha256": content_hash(ref_audio) if ref_audio else None}
@@ -90,9 +98,12 @@ class SteerPlan:
     alphas: list[float]
     groups: list[tuple[int, ...]]
     together: bool
+    sites: list[str]  # every steered site; with no layers, these by name, all at once
 
     @property
     def cells(self) -> list[SteerCell]:
+        if not self.layers:
+            return [SteerCell(alpha, (), tuple(self.sites)) for alpha in self.alphas]
         return [SteerCell(alpha, group) for group in self.groups for alpha in self.alphas]
 
     @property
@@ -103,11 +114,13 @@ class SteerPlan:
 
 def plan_steer_sweep(session: Session, config: RunConfig, direction_path: Path, layers: Sequence[int],
                      alphas: Sequence[float | str], op: str = "add", selection: Selection | None = None,
-                     kind: str | None = None, component: int = 0, together: bool = False) -> SteerPlan:
+                     kind: str | None = None, component: int = 0, together: bool = False,
+                     sites: Sequence[str] = ()) -> SteerPlan:
     """Validate a sweep (alphas finite, layers, op, direction for this model and these sites, segments).
 
     `config` is a RunConfig of the family's request and settings; `kind` one of the adapter's `layer_kinds`
-    (default: its first, Qwen3-TTS's `resid`)."""
+    (default: its first, Qwen3-TTS's `resid`). Without layers, `sites` (site names or patterns; default: the
+    direction's own sites) are steered by name, all at once, one cell per alpha."""
     adapter = session.adapter
     require(adapter, "run")
     selection = selection or Selection()
@@ -115,8 +128,13 @@ def plan_steer_sweep(session: Session, config: RunConfig, direction_path: Path, 
     if op not in STEER_OPS:
         raise UnknownNameError("steering operation", op, STEER_OPS)
     kind = parse_kind(kind if kind is not None else next(iter(adapter.layer_kinds)), adapter.layer_kinds)
-    layer_list = check_layers(layers, adapter.n_layers, f"{adapter.family} layer")
-    sites = [adapter.layer_site(layer, kind) for layer in layer_list]
+    layer_list = check_layers(layers, adapter.n_layers, f"{adapter.family} layer") if layers else []
+    if layer_list:
+        sites = [adapter.layer_site(layer, kind) for layer in layer_list]
+    elif sites:
+        sites = [spec.name for spec in resolve_sites(adapter.sites(), list(sites))]
+    else:
+        sites = load_direction(direction_path, adapter.model_id).sites
     direction = load_direction(direction_path, adapter.model_id, sites)
     for site in sites:
         direction.unit(site, component)  # a missing PCA component fails here, before any run
@@ -124,7 +142,7 @@ def plan_steer_sweep(session: Session, config: RunConfig, direction_path: Path, 
     check_segments(selection, prompt.segments)
     groups = [tuple(layer_list)] if together else [(layer,) for layer in layer_list]
     return SteerPlan(config, direction, Path(direction_path), op, kind, component, selection, layer_list, alpha_list,
-                     groups, together)
+                     groups, together, list(sites))
 
 
 def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
@@ -139,7 +157,7 @@ def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
     out_dir = Path(out_dir)
     advance = advance or (lambda n: None)
     config, direction, op, kind, selection = plan.config, plan.direction, plan.op, plan.kind, plan.selection
-    weights = weights_provenance(adapter.model_id, adapter.checkpoint)
+    weights = adapter_weights(adapter)
     specs = {cell.cell_id: _cell_spec(cell, op, kind, plan.component, selection, plan.direction_path)
              for cell in plan.cells}
     cell_configs = {cell_id: _cell_config(plan, spec, weights) for cell_id, spec in specs.items()}
@@ -147,8 +165,7 @@ def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
         for cell_id, cell_config in cell_configs.items():
             finished_cell(out_dir / "cells" / cell_id, cell_config, (), policy)
     prompt = prepare_checked(adapter, config.prompt)
-    sites = [adapter.layer_site(layer, kind) for layer in plan.layers]
-    calibration = calibrate(session, prompt, config.settings, sites, selection)
+    calibration = calibrate(session, prompt, config.settings, plan.sites, selection)
     plain = adapter.write_run(out_dir / "plain", calibration.run, config.to_json(),
                               {"role": "plain run: the steering calibration and the reference of every cell"})
     run_files = tuple(plain["files"].values())  # what every cell directory holds (audio and codes or mel)
@@ -157,7 +174,8 @@ def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
         "command": "steer", "tts_interp_version": __version__, "model": adapter.describe(),
         "config": config.to_json(), "direction": {"path": str(plan.direction_path), "method": direction.method,
                                                   "model": direction.model, "component": plan.component},
-        "op": op, "kind": kind, "selection": selection.to_json(), "layers": plan.layers, "together": plan.together,
+        "op": op, "kind": kind, "selection": selection.to_json(), "layers": plan.layers, "sites": plan.sites,
+        "together": plan.together,
         "alphas": plan.alphas, "calibration": calibration.to_json(),
         "alpha_unit": "add: alpha x the site's mean activation norm on the plain run at the selected positions "
                       "(see calibration.positions); "
@@ -177,8 +195,9 @@ def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
             writes = steering_writes(direction, cell, op, selection, calibration, kind, plan.component,
                                      adapter.layer_site)
             result = generate_to_dir(session, config, cell_dir, writes, extra={"steering": spec, **stamp(cell_config)})
-        rows.append({"id": cell.cell_id, "alpha": cell.alpha, "layers": "-".join(map(str, cell.layers)), "op": op,
-                     "frames": result.get("frames", result.get("mel_frames")), "seconds": result["seconds"],
+        rows.append({"id": cell.cell_id, "alpha": cell.alpha, "layers": "-".join(map(str, cell.layers)),
+                     "sites": "+".join(cell.sites), "op": op,
+                     "frames": run_length(result)[0], "seconds": run_length(result)[1],
                      "code0_agreement_with_plain": _agreement(cell_dir, calibration.run),
                      "dir": f"cells/{cell.cell_id}", "audio": f"cells/{cell.cell_id}/audio.wav"})
         manifest.append({"id": cell.cell_id, "audio": f"cells/{cell.cell_id}/audio.wav", "text": config.prompt.text,

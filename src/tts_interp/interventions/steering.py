@@ -56,13 +56,17 @@ def check_layers(layers: Sequence[int], n_layers: int, what: str = "talker layer
 
 @dataclass(frozen=True)
 class SteerCell:
-    """One steered generation: strength `alpha` at `layers` (all at once)."""
+    """One steered generation: strength `alpha` at `layers` (all at once), or at named `sites` (then `layers` is
+    empty: sites that are no family's layers, such as Kokoro's style vector, are steered by name)."""
 
     alpha: float
     layers: tuple[int, ...]
+    sites: tuple[str, ...] = ()
 
     @property
     def cell_id(self) -> str:
+        if self.sites:
+            return f"alpha{self.alpha:+g}_{'+'.join(self.sites)}"
         return f"alpha{self.alpha:+g}_L{'-'.join(str(x) for x in self.layers)}"
 
 
@@ -135,9 +139,9 @@ def site_writes(direction: Direction, sites: Sequence[str], alpha: float, op: st
 def steering_writes(direction: Direction, cell: SteerCell, op: str, selection: Selection,
                     calibration: Calibration | None, kind: str = "resid_out", component: int = 0,
                     layer_site: Callable[[int, str], str] = talker_site) -> list[Write]:
-    """The writes of one steered cell: one per layer, at `layer_site(layer, kind)` (an adapter's `layer_site`;
-    by default Qwen3-TTS's talker layers)."""
-    sites = [layer_site(layer, kind) for layer in cell.layers]
+    """The writes of one steered cell: one per named site, or per layer at `layer_site(layer, kind)` (an adapter's
+    `layer_site`; by default Qwen3-TTS's talker layers)."""
+    sites = list(cell.sites) or [layer_site(layer, kind) for layer in cell.layers]
     return site_writes(direction, sites, cell.alpha, op, selection, calibration, component)
 
 

@@ -97,9 +97,12 @@ def plot_direction(out_dir: Path, payload: dict[str, Any]) -> list[str]:
 
 
 def plot_steer(out_dir: Path, sweep: SteerSweep) -> list[str]:
-    """Layer (group) x alpha heatmap of codebook-0 agreement with the plain run."""
+    """Layer (group) x alpha heatmap of codebook-0 agreement with the plain run (none for a sweep over named
+    sites, or for a family without codes)."""
     by_cell = {(r["layers"], r["alpha"]): r["code0_agreement_with_plain"] for r in sweep.rows}
-    labels = ["-".join(map(str, g)) for g in sweep.layer_groups]
+    labels = ["-".join(map(str, g)) for g in sweep.layer_groups if g]
+    if not labels or all(v is None for v in by_cell.values()):
+        return []
     matrix = np.array([[np.nan if by_cell.get((g, a)) is None else by_cell[(g, a)] for a in sweep.alphas]
                        for g in labels], dtype=float)
     path = heatmap(matrix, Path(out_dir) / "steer_agreement.png", annotate=matrix.size <= 400, vmin=0.0, vmax=1.0,

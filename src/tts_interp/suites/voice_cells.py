@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.core.fingerprint import content_hash, fingerprint, weights_provenance
+from tts_interp.core.fingerprint import adapter_weights, content_hash, fingerprint
 from tts_interp.core.paths import file_sha256
 from tts_interp.evals.items import SpeakerSet
 from tts_interp.suites import fields
@@ -160,7 +160,6 @@ def cell_outputs(session: Any, result: dict[str, Any], audio: Path) -> dict[str,
     from tts_interp.interventions.running import run_length
 
     frames, seconds = run_length(result)
-    weights = (weights_provenance(adapter.model_id, adapter.checkpoint) if hasattr(adapter, "checkpoint")
-               else adapter.describe()["provenance"])
+    weights = adapter_weights(adapter)
     return {"frames": frames, "audio_seconds": seconds,
             "audio_sha256": file_sha256(audio), "weights": weights}

@@ -39,7 +39,8 @@ def write_forward_run(out_dir: Path, adapter: Any, run: ForwardRun, config: dict
                "chunks": [p.to_json() for p in run.prompts],
                "durations": [[int(d) for d in track] for track in run.durations],
                "frame_seconds": adapter.frame_seconds, "audio_seconds": len(run.audio) / adapter.sample_rate,
-               "alignment": "alignment.lab", "writes": [w.to_json() for w in run.writes],
+               "alignment": "alignment.lab", "files": {"audio": "audio.wav", "alignment": "alignment.lab"},
+               "writes": [w.to_json() for w in run.writes],
                "notes": [n for p in run.prompts for n in p.notes], **(extra or {})}
     if seconds is not None:
         payload["seconds"] = round(seconds, 3)
