@@ -34,9 +34,10 @@ def kokoro(private_cache: None):
 @pytest.fixture(scope="session")
 def english_runs(kokoro, tmp_path_factory: pytest.TempPathFactory):
     """Every English voice speaking one text, read at style.timbre and two decoder sites, audio on disk."""
+    from tts_interp.api.model import Model
     from tts_interp.interventions.kokoro import experiments as ex
 
-    voices = ex.voice_set(kokoro, "@en-us,@en-gb")
+    voices = Model(kokoro).voice_set(["@en-us,@en-gb"])
     audio_dir = tmp_path_factory.mktemp("english-runs")
     with torch_threads(THREADS):  # a session fixture is set up before the per-test thread setting
         collected = ex.collect(kokoro, voices, [PROBE_TEXT], ["style.timbre", "style.prosody", DECODER_SITE, STEER_SITE],

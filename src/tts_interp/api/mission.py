@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from tts_interp.api.model import Model
 from tts_interp.core.errors import BadInputError
 from tts_interp.core.protocol import FitSet, protocol_of
 from tts_interp.core.results import write_csv, write_jsonl, write_result
@@ -93,8 +94,9 @@ def run_mission(config: MissionConfig, out: Path, advance: Callable[[int], None]
     check_held_out(config)
     out = Path(out)
     session = KokoroSession(config.model, config.device)
-    male = _pick(ex.voice_set(session, config.positive), config.voices_per_set, config.source_voice)
-    female = _pick(ex.voice_set(session, config.negative), config.voices_per_set, config.source_voice)
+    voices = Model(session)
+    male = _pick(voices.voice_set([config.positive]), config.voices_per_set, config.source_voice)
+    female = _pick(voices.voice_set([config.negative]), config.voices_per_set, config.source_voice)
     sites = [config.site, *ex.STYLE_SITES]
     texts = list(config.direction_texts)
     a = ex.collect(session, male, texts, sites, config.seed, out / "collect", advance)

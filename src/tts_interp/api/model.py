@@ -89,6 +89,28 @@ class Model:
         raise CapabilityError(self.id, self.family, "list voices (it speaks in a reference clip's voice or in one "
                               "voice)", sorted(self.capabilities))
 
+    def voice_set(self, specs: Sequence[str]) -> list[str]:
+        """Voice names from names and label filters: `af_heart`, `@en-us/female` (every voice whose labels
+        include each `/`-joined word: a language, an accent or a gender); comma-joined specs are split."""
+        from tts_interp.core.errors import UnknownNameError
+
+        known = self.voices() if hasattr(self.adapter, "voices") or hasattr(self.adapter, "speakers") else []
+        names: list[str] = []
+        for token in (t.strip() for spec in specs for t in spec.split(",") if t.strip()):
+            if token.startswith("@"):
+                wanted = [w.lower() for w in token[1:].split("/") if w]
+                matched = [v["voice"] for v in known if all(w in {str(x).lower() for x in v.values()} for w in wanted)]
+                if not matched:
+                    raise BadInputError(f"voice filter {token!r} matches no voice of {self.id}; filters combine "
+                                        "labels of `tts-interp voices` (a language, an accent, a gender), e.g. "
+                                        "@en-us/female")
+                names += matched
+            elif known and token not in {v["voice"] for v in known}:
+                raise UnknownNameError("voice", token, [v["voice"] for v in known])
+            else:
+                names.append(token)
+        return list(dict.fromkeys(names))
+
     def generate(self, text: str, *, seed: int = 0, reads: Sequence[str] = (), edits: Sequence[Any] = (),
                  **fields: Any) -> Run:
         """Speak `text`. `fields` are the family's prompt fields (Kokoro: voice, language, speed; Qwen3-TTS:

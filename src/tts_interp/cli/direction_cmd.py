@@ -4,35 +4,27 @@ from __future__ import annotations
 
 from itertools import product
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 
-from tts_interp.cli import kokoro_cmds
+from tts_interp.api.model import Model, load
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import print_done, progress_bar, status
-from tts_interp.cli.talker_common import request_of, selection_of
+from tts_interp.cli.talker_common import selection_of
 from tts_interp.core.errors import BadInputError
-from tts_interp.interventions.session import Session
-from tts_interp.models.registry import check_capabilities
-
-if TYPE_CHECKING:
-    from tts_interp.models.qwen3_tts.prompt import PromptRequest
 
 
-def build_set(texts: list[str], instructs: list[str] | None, speakers: list[str] | None,
-              ref_audios: list[str] | None, base: PromptRequest) -> list[PromptRequest]:
-    """Every text x every combination of the set's conditions (a condition not given keeps the shared value)."""
-    from tts_interp.models.qwen3_tts.prompt import PromptRequest
-
+def build_set(model: Model, texts: list[str], instructs: list[str] | None, speakers: list[str] | None,
+              ref_audios: list[str] | None, base: dict[str, Any]) -> list[Any]:
+    """Every text x every combination of the set's conditions (a condition not given keeps the shared value), as
+    the family's requests; speakers may be voice filters such as @en-us/male (`Model.voice_set`)."""
     if not (instructs or speakers or ref_audios):
         return []
-    requests = []
-    for text, instruct, speaker, ref_audio in product(texts, instructs or [base.instruct], speakers or [base.speaker],
-                                                      ref_audios or [base.ref_audio]):
-        requests.append(PromptRequest(text=text, instruct=instruct, speaker=speaker, ref_audio=ref_audio,
-                                      ref_text=base.ref_text, language=base.language))
-    return requests
+    voices = model.voice_set(speakers) if speakers else [base["speaker"]]
+    return [model.adapter.request_of(text, {**base, "instruct": instruct, "speaker": speaker, "ref_audio": ref_audio})
+            for text, instruct, speaker, ref_audio in product(texts, instructs or [base["instruct"]], voices,
+                                                              ref_audios or [base["ref_audio"]])]
 
 
 def direction(model: opt.ModelOption, out: opt.OutOption,
@@ -59,30 +51,26 @@ def direction(model: opt.ModelOption, out: opt.OutOption,
               dtype: opt.DtypeOption = "float32") -> None:
     """Directions from set A vs set B (PCA: of A, or of A and B pooled) at sites, pooled over segments/frames.
 
-    Shared options (--instruct, --speaker, --ref-audio) apply to both sets unless a set gives its own.
-    Kokoro: each run is one voice speaking one text; its rows are averaged (pooled over texts and frames).
+    Shared options (--instruct, --speaker, --ref-audio) apply to both sets unless a set gives its own. Any family;
+    where its runs differ in length more than its voices do (Kokoro), each run's rows are averaged first.
     """
-    if kokoro_cmds.is_kokoro(model):
-        kokoro_cmds.refuse_options({"--a-instruct": a_instruct, "--b-instruct": b_instruct, "--instruct": instruct,
-                                    "--ref-audio": ref_audio, "--segments": segments, "--frames": frames})
-        return kokoro_cmds.direction(model, out, text, sites, a_speaker, b_speaker, method, 0, device)
     from tts_interp.interventions.direction_experiment import DIRECTION_FILE, run_direction
     from tts_interp.interventions.talker.prompts import load_codes
     from tts_interp.report.talker_plots import plot_direction
 
-    base = request_of(text[0], instruct, speaker, ref_audio, ref_text, language)
-    set_a = build_set(text, a_instruct, a_speaker, [str(p) for p in a_ref_audio or []], base)
-    set_b = build_set(text, b_instruct, b_speaker, [str(p) for p in b_ref_audio or []], base)
+    with status(f"loading {model}"):
+        loaded = load(model, device, dtype, needs=("run",))
+    base = {"instruct": instruct, "speaker": speaker, "ref_audio": str(ref_audio) if ref_audio else None,
+            "ref_text": ref_text, "language": language}
+    set_a = build_set(loaded, text, a_instruct, a_speaker, [str(p) for p in a_ref_audio or []], base)
+    set_b = build_set(loaded, text, b_instruct, b_speaker, [str(p) for p in b_ref_audio or []], base)
     if not set_a:
         raise BadInputError("set A is empty: give --a-instruct, --a-speaker or --a-ref-audio")
-    selection = selection_of(segments, frames)
-    with status(f"loading {model}"):
-        check_capabilities(model, ("teacher_force",))
-        session = Session(model, device, dtype)
-    forced = load_codes(codes, session.adapter) if codes else None
+    forced = load_codes(codes, loaded.adapter) if codes else None
     with progress_bar(f"reading {len(set_a)} + {len(set_b)} runs", len(set_a) + len(set_b)) as advance:
-        made, payload = run_direction(session, set_a, set_b, [sites], selection, method, out, forced, max_new_tokens,
-                                      components, advance)
+        made, payload = run_direction(loaded.session, set_a, set_b, [sites], selection_of(segments, frames), method,
+                                      out, forced, max_new_tokens, components, advance,
+                                      pool_runs=loaded.adapter.pool_runs)
     plots = plot_direction(out, payload)
     print_done(out, {"method": method, "sites": len(made.sites), "runs": f"A {len(set_a)}, B {len(set_b)}",
                      "direction": str(Path(out) / DIRECTION_FILE), "plots": ", ".join(plots) or "none"})

@@ -14,7 +14,6 @@ from tts_interp.cli import options as opt
 from tts_interp.cli.common import print_done, progress_bar, status
 from tts_interp.core.errors import BadInputError
 from tts_interp.interventions.kokoro.defaults import MISSION_ALPHAS, MISSION_SITE
-from tts_interp.tracing.selection import Selection
 
 KokoroModelOption = Annotated[str, typer.Option("--model", "-m", help="kokoro-82m (offline int8 build), "
                                                                        "hexgrad/Kokoro-82M or a directory")]
@@ -51,27 +50,6 @@ def _voice(voice: str | None) -> str:
         raise BadInputError("give a Kokoro voice with --voice (e.g. af_heart; `tts-interp voices --model "
                             "kokoro-82m` lists them)")
     return voice
-
-
-def direction(model: str, out: Path, texts: list[str], sites: str, a_voices: list[str] | None,
-              b_voices: list[str] | None, method: str, seed: int, device: str) -> None:
-    from tts_interp.interventions.direction_experiment import run_direction
-    from tts_interp.interventions.kokoro import experiments as ex
-    from tts_interp.models.kokoro.hook import KokoroRequest, KokoroSettings
-
-    if not a_voices or not b_voices:
-        raise BadInputError("give both voice sets: --a-voice and --b-voice (names, or filters like @en-us/male)")
-    session = _session(model, device)
-    set_a = ex.voice_set(session, ",".join(a_voices))
-    set_b = ex.voice_set(session, ",".join(b_voices))
-    requests_a = [KokoroRequest(text, voice) for voice in set_a for text in texts]
-    requests_b = [KokoroRequest(text, voice) for voice in set_b for text in texts]
-    with progress_bar(f"reading {len(set_a)} + {len(set_b)} voices x {len(texts)} texts",
-                      len(requests_a) + len(requests_b)) as advance:
-        found, _ = run_direction(session, requests_a, requests_b, [sites], Selection(), method, Path(out),
-                                 advance=advance, settings=KokoroSettings(seed), pool_runs=True)
-    print_done(Path(out), {"method": method, "sites": len(found.sites),
-                           "runs": f"A {len(requests_a)}, B {len(requests_b)}"})
 
 
 def patch(model: str, text: str, out: Path, source_voice: str | None, voice: str | None, sites: str, seed: int,

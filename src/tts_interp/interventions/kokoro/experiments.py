@@ -16,7 +16,6 @@ from typing import Any
 
 import torch
 
-from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.interventions.direction_file import provenance
 from tts_interp.interventions.directions import Direction, compute_direction
 from tts_interp.interventions.kokoro.session import KokoroSession, write_run
@@ -30,27 +29,6 @@ from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.sites import resolve_sites
 
 STYLE_SITES = ("style.timbre", "style.prosody")
-
-
-def voice_set(session: KokoroSession, spec: str) -> list[str]:
-    """Voice names from `a,b` or label filters `@en-us/female` (language, accent word or gender, `/`-joined)."""
-    infos = session.adapter.voices()
-    names: list[str] = []
-    for token in (t.strip() for t in spec.split(",") if t.strip()):
-        if token.startswith("@"):
-            wanted = [w.lower() for w in token[1:].split("/") if w]
-            matched = [v.name for v in infos if all(w in (v.language, v.gender, v.accent.lower()) for w in wanted)]
-            if not matched:
-                raise BadInputError(f"voice filter {token!r} matches no voice; filters combine a language (en-us, "
-                                    "en-gb, ...), an accent and a gender (female, male), e.g. @en-us/female")
-            names += matched
-        elif token in session.adapter.tables:
-            names.append(token)
-        else:
-            raise UnknownNameError("voice", token, sorted(session.adapter.tables))
-    if not names:
-        raise BadInputError(f"voice set {spec!r} is empty")
-    return list(dict.fromkeys(names))
 
 
 @dataclass

@@ -24,6 +24,7 @@ class DenoiserFamily:
     clocks = CLOCKS
     phases = PHASES
     layer_kinds = {"out": "out"}
+    pool_runs = False  # a direction's samples are the selected rows of every run
     request_type = DenoiseRequest
     selection_fields = ("t_range",)  # what a Read's or Write's Selection may set here
     settings_type = SamplerSettings

@@ -26,6 +26,7 @@ class Qwen3TTSRunHook:
     """The `run` members of the Qwen3-TTS adapter."""
 
     layer_kinds = LAYER_KINDS
+    pool_runs = False  # a direction's samples are the selected rows of every run (frames and segments)
     request_type = PromptRequest
     selection_fields = ("frames", "segments", "codebooks")  # what a Read's or Write's Selection may set here
     settings_type = GenerationSettings
