@@ -22,9 +22,8 @@ def cached_sessions(monkeypatch, voicedesign):
     """The commands reuse the test session instead of loading the model again."""
     from tts_interp.api.model import Model
 
-    for module in (lens_cmd, patch_cmd):
-        monkeypatch.setattr(module, "Session", lambda model, device, dtype: voicedesign)
-    for module in (direction_cmd, steer_cmd):
+    monkeypatch.setattr(lens_cmd, "Session", lambda model, device, dtype: voicedesign)
+    for module in (direction_cmd, patch_cmd, steer_cmd):
         monkeypatch.setattr(module, "load", lambda model, device, dtype, needs=(): Model(voicedesign))
 
 

@@ -102,13 +102,24 @@ def test_writes_on_a_selection_change_only_what_follows(kokoro):
     assert not torch.equal(plain.audio, edited.audio)
 
 
-def test_patching_every_site_from_a_reproduces_a(kokoro):
-    from tts_interp.interventions.kokoro.experiments import patch_sites
+def test_patching_every_site_from_a_reproduces_a(kokoro, tmp_path, monkeypatch):
+    """`tts-interp patch` on Kokoro (no teacher forcing: whole sites swapped between two runs)."""
+    from typer.testing import CliRunner
 
-    result = patch_sites(kokoro, TEXT, "am_michael", "af_heart", ["style.timbre", "decoder.generator.conv_post"])
-    assert torch.equal(result["cells"]["all"].audio, result["source"].audio)
-    assert torch.equal(result["cells"]["decoder.generator.conv_post"].audio, result["source"].audio)
-    assert not torch.equal(result["target"].audio, result["source"].audio)
+    from tts_interp.api.model import Model
+    from tts_interp.cli import patch_cmd
+    from tts_interp.cli.app import app
+
+    monkeypatch.setattr(patch_cmd, "load", lambda *args, **kwargs: Model(kokoro))
+    result = CliRunner().invoke(app, ["patch", "-m", "kokoro-82m", "-t", TEXT, "--source-voice", "am_michael",
+                                      "--voice", "af_heart", "--sites", "style.timbre,decoder.generator.conv_post",
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    audio = {name: (tmp_path / name / "audio.wav").read_bytes()
+             for name in ("source", "target", "cells/all", "cells/decoder.generator.conv_post", "cells/style.timbre")}
+    assert json.loads((tmp_path / "result.json").read_text())["all_sites_reproduce_source"] is True
+    assert audio["cells/all"] == audio["source"] == audio["cells/decoder.generator.conv_post"]  # the last site
+    assert audio["target"] != audio["source"] and audio["cells/style.timbre"] != audio["target"]
 
 
 def test_a_run_records_provenance_and_its_alignment(kokoro, tmp_path):

@@ -5,7 +5,6 @@ fail in one line."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -50,35 +49,6 @@ def _voice(voice: str | None) -> str:
         raise BadInputError("give a Kokoro voice with --voice (e.g. af_heart; `tts-interp voices --model "
                             "kokoro-82m` lists them)")
     return voice
-
-
-def patch(model: str, text: str, out: Path, source_voice: str | None, voice: str | None, sites: str, seed: int,
-          device: str) -> None:
-    from tts_interp.core.results import write_jsonl, write_result
-    from tts_interp.interventions.kokoro import experiments as ex
-    from tts_interp.interventions.kokoro.session import write_run
-
-    sites = sites if sites != "resid" else ",".join(ex.PATCH_SITES)  # "resid" is the talker default
-    if not source_voice:
-        raise BadInputError("give the voice to patch from with --source-voice (and the run's own with --voice)")
-    session = _session(model, device)
-    with status("patching site by site"):
-        result = ex.patch_sites(session, text, source_voice, _voice(voice), [sites], seed)
-    out = Path(out)
-    write_run(out / "source", session, result["source"], {"command": "patch source"})
-    write_run(out / "target", session, result["target"], {"command": "patch target (source durations)"})
-    manifest = []
-    for name, run in result["cells"].items():
-        write_run(out / "cells" / name, session, run, {"command": "patch", "patched": name})
-        manifest.append({"id": name, "audio": str(out / "cells" / name / "audio.wav"), "text": text,
-                         "source": [str(out / "target" / "audio.wav")], "target": [str(out / "source" / "audio.wav")]})
-    write_jsonl(out / "manifest.jsonl", manifest)
-    exact = bool((result["cells"]["all"].audio == result["source"].audio).all())
-    write_result(out, {"command": "patch", "model": session.adapter.describe(), "provenance": session.adapter.provenance,
-                       "source_voice": source_voice, "voice": voice, "sites": list(result["cells"]),
-                       "all_sites_reproduce_source": exact, "manifest": "manifest.jsonl"})
-    print_done(out, {"cells": len(manifest), "patching every site reproduces the source": exact,
-                     "identity shift per site": f"tts-interp eval {out / 'manifest.jsonl'}"})
 
 
 def mission(out: opt.OutOption, model: KokoroModelOption = "kokoro-82m",

@@ -1,7 +1,6 @@
-"""Directions over voice sets, steering sweeps (an internal site vs the style vector), and site-by-site patching.
+"""The mission's pieces on Kokoro: runs of voice sets read at sites, a direction between them, steering writes.
 
-Voice sets are names (`af_heart,af_bella`) or label filters (`@en-us/female`: every American female voice).
-A direction is the difference of per-run mean activations of set A and set B, pooled over several texts
+Voice sets come from `Model.voice_set` (names, or label filters such as `@en-us/female`). A direction is the difference of per-run mean activations of set A and set B, pooled over several texts
 (each run = one voice speaking one text, all its rows averaged), stored in the engine's one direction format.
 Steering adds alpha x (the site's mean row norm) along the unit direction, the engine's unit of alpha. The
 style-vector baseline (arXiv 2402.12423) is the same edit at `style.timbre` and `style.prosody`.
@@ -19,9 +18,7 @@ import torch
 from tts_interp.interventions.direction_file import provenance
 from tts_interp.interventions.directions import Direction, compute_direction
 from tts_interp.interventions.kokoro.session import KokoroSession, write_run
-from tts_interp.interventions.patch_runs import patch_between
 from tts_interp.interventions.reading import collect_rows, prepare_runs
-from tts_interp.interventions.running import prepare_checked
 from tts_interp.interventions.steering import direction_scale, site_writes
 from tts_interp.models.kokoro.hook import KokoroRequest, KokoroSettings
 from tts_interp.tracing.ops import Write
@@ -70,21 +67,3 @@ def steer_writes(direction: Direction, sites: Sequence[str], alpha: float) -> li
     """alpha x the site's mean row norm along the unit direction, added at every row of each site (alpha's unit
     is the direction file's scale, as everywhere in the engine): the neutral `site_writes`."""
     return site_writes(direction, sites, alpha, "add", Selection(), direction_scale(direction, sites))
-
-
-def patch_sites(session: KokoroSession, text: str, source_voice: str, target_voice: str, sites: Sequence[str],
-                seed: int = 0) -> dict[str, Any]:
-    """Run the target voice with the source voice's activations patched in, one site at a time (and all): the
-    neutral `patch_between`, whose aligned settings give the target the source's durations (so frame sites line
-    up) and the same seed (the same decoder noise). Returns the source run, the plain target run, and one run per
-    patched site plus `all`."""
-    source, target = (prepare_checked(session.adapter, KokoroRequest(text, voice)) for voice in (source_voice,
-                                                                                                 target_voice))
-    patched = patch_between(session, source, target, KokoroSettings(seed), sites)
-    return {"source": patched.source, "target": patched.target, "cells": patched.cells}
-
-
-# Where voice identity could enter: the style halves, the predictor's style-conditioned stages, the decoder.
-PATCH_SITES = ("style.prosody", "style.timbre", "predictor.text_encoder", "predictor.lstm", "predictor.F0_proj",
-               "predictor.N_proj", "decoder.encode", "decoder.decode.*", "decoder.generator.ups.*",
-               "decoder.generator.conv_post")

@@ -78,6 +78,11 @@ class DenoiserFamily:
         return list(first.values())
 
     @property
+    def patch_sites(self: Any) -> list[str]:
+        """The sites `patch` swaps between two runs by default: every denoiser layer."""
+        return self.layer_sites()
+
+    @property
     def n_layers(self) -> int:
         return len(self.layer_sites())
 

@@ -69,6 +69,10 @@ class KokoroRunHook:
                                "decoder.generator.ups.0", "decoder.generator.ups.1", "decoder.generator.conv_post"),
                    "plbert": tuple(f"plbert.layer.{i}" for i in range(12))}
     n_layers = 12  # the most of any kind (a kind's own range is checked by layer_site)
+    # where voice identity could enter: the style halves, the predictor's style-conditioned stages, the decoder
+    patch_sites = ("style.prosody", "style.timbre", "predictor.text_encoder", "predictor.lstm", "predictor.F0_proj",
+                   "predictor.N_proj", "decoder.encode", "decoder.decode.*", "decoder.generator.ups.*",
+                   "decoder.generator.conv_post")
     pool_runs = True  # a direction's sample is a run (its rows averaged): runs differ in length, voices do not
     request_type = KokoroRequest
     selection_fields = ("frames", "segments", "positions")  # what a Read's or Write's Selection may set here
