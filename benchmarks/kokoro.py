@@ -29,7 +29,8 @@ from side_by_side import interleaved, print_ratios, ratio_line, ratio_report
 # when the model loads) would find this script instead. Take the folder off once side_by_side is imported.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from tts_interp.interventions.kokoro.session import KokoroSession  # noqa: E402
+from tts_interp.interventions.session import Session  # noqa: E402
+from tts_interp.models.kokoro.runs import synthesize  # noqa: E402
 from tts_interp.tracing.engine import Read  # noqa: E402
 from tts_interp.tracing.ops import Write  # noqa: E402
 from tts_interp.tracing.store import DiskStore  # noqa: E402
@@ -45,8 +46,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    session = KokoroSession("kokoro-82m", args.device)
-    prompts = session.prompts(TEXT, "af_heart")
+    session = Session("kokoro-82m", args.device, needs=("synthesize",))
+    prompts = session.adapter.prepare_chunks(TEXT, "af_heart")
     decoder_sites = [name for name in session.adapter.sites() if name.startswith("decoder.")]
     reads = [Read(name) for name in decoder_sites]
     vector = torch.randn(1024, generator=torch.Generator().manual_seed(0))
@@ -54,12 +55,12 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="kokoro-bench-"))
 
     variants: dict[str, Callable[[], object]] = {
-        "plain": lambda: session.run(prompts, 0),
-        "read_all_disk": lambda: session.run(prompts, 0, reads, store=DiskStore(Path(tempfile.mkdtemp(dir=workdir)))),
-        "steer": lambda: session.run(prompts, 0, writes=writes),
+        "plain": lambda: synthesize(session.engine, session.adapter, prompts, 0),
+        "read_all_disk": lambda: synthesize(session.engine, session.adapter, prompts, 0, reads, store=DiskStore(Path(tempfile.mkdtemp(dir=workdir)))),
+        "steer": lambda: synthesize(session.engine, session.adapter, prompts, 0, writes=writes),
     }
     times = interleaved(variants, args.repeats)
-    audio_seconds = len(session.run(prompts, 0).audio) / session.adapter.sample_rate
+    audio_seconds = len(synthesize(session.engine, session.adapter, prompts, 0).audio) / session.adapter.sample_rate
     stored = sum(f.stat().st_size for f in workdir.rglob("*.safetensors")) / (args.repeats + 1) / 2**20
     report = {"model": "kokoro-82m", "provenance": session.adapter.provenance["weights"], "device": args.device,
               "threads": torch.get_num_threads(), "audio_seconds": round(audio_seconds, 3),

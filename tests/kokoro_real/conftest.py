@@ -26,9 +26,9 @@ STEER_SITE = "decoder.generator.conv_post"  # additive edits survive to the audi
 
 @pytest.fixture(scope="session")
 def kokoro(private_cache: None):
-    from tts_interp.interventions.kokoro.session import KokoroSession
+    from tts_interp.interventions.session import Session
 
-    return KokoroSession("kokoro-82m", "cpu")
+    return Session("kokoro-82m", "cpu", needs=("synthesize",))
 
 
 @pytest.fixture(scope="session")

@@ -55,7 +55,7 @@ def test_speaker_erasure_raises_the_ignorant_attackers_eer_more_than_a_random_su
     keep = [i for i, (voice, _) in enumerate(collected.runs) if voice in ATTACKED]
     x = np.stack([collected.rows["style.timbre"][i][0].numpy() for i in keep])
     labels = torch.as_tensor([ATTACKED.index(collected.runs[i][0]) for i in keep])
-    erasers = fit_erasers({"style.timbre": (torch.as_tensor(x), labels)}, ATTACKED, kokoro.model_id, "speaker",
+    erasers = fit_erasers({"style.timbre": (torch.as_tensor(x), labels)}, ATTACKED, kokoro.model, "speaker",
                           info={"fit": FitSet.of(ATTACKED, [PROBE_TEXT]).to_json()})
     for method in ("leace", "random"):
         save_eraser(erasers[method], tmp_path / "fit" / f"{method}.safetensors")

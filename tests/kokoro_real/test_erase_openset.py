@@ -44,7 +44,7 @@ def test_gender_erasure_is_scored_open_set_with_an_attainable_p(kokoro, english_
     index = [voices.index(v) for v in fit]
     labels = torch.as_tensor([int(v[1] == "m") for v in fit])
     rows = {s: (torch.stack([collected.rows[s][i][0] for i in index]), labels) for s in SITES}
-    erasers = fit_erasers(rows, ["f", "m"], kokoro.model_id, "gender",
+    erasers = fit_erasers(rows, ["f", "m"], kokoro.model, "gender",
                           info={"fit": FitSet.of(fit, [PROBE_TEXT]).to_json()})
     for method in ("leace", "random"):
         save_eraser(erasers[method], tmp_path / "fit" / f"{method}.safetensors")

@@ -10,6 +10,7 @@ import torch
 from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.data.alignments import phoneme_labels_at_hop, read_lab
 from tts_interp.interventions.kokoro.session import write_run
+from tts_interp.models.kokoro.runs import synthesize
 from tts_interp.tracing.engine import Read
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection
@@ -35,20 +36,20 @@ def test_voices_are_labelled_from_their_names(kokoro):
 ])
 def test_bad_input_is_one_clear_line(kokoro, text, voice, message):
     with pytest.raises((BadInputError, UnknownNameError), match=message.replace("?", r"\?")):
-        kokoro.prompts(text, voice)
+        kokoro.adapter.prepare_chunks(text, voice)
 
 
 def test_long_text_is_split_at_sentences_and_a_long_sentence_refused(kokoro):
     sentence = "This sentence is here to make the text longer than one forward can take. "
-    prompts = kokoro.prompts(sentence * 12, "af_heart")
+    prompts = kokoro.adapter.prepare_chunks(sentence * 12, "af_heart")
     assert len(prompts) > 1 and all(p.length - 2 <= 510 for p in prompts)
     with pytest.raises(BadInputError, match="at most 510"):
-        kokoro.prompts(sentence.replace(".", ",") * 12, "af_heart")
+        kokoro.adapter.prepare_chunks(sentence.replace(".", ",") * 12, "af_heart")
 
 
 def test_same_seed_is_bit_identical_and_the_seed_matters(kokoro):
-    prompts = kokoro.prompts(TEXT, "af_heart")
-    first, again, other = (kokoro.run(prompts, seed) for seed in (3, 3, 4))
+    prompts = kokoro.adapter.prepare_chunks(TEXT, "af_heart")
+    first, again, other = (synthesize(kokoro.engine, kokoro.adapter, prompts, seed) for seed in (3, 3, 4))
     assert torch.equal(first.audio, again.audio)
     assert not torch.equal(first.audio, other.audio)
 
@@ -60,19 +61,19 @@ def test_a_mix_is_the_weighted_mean_of_tables(kokoro):
 
 
 def test_a_style_write_leaves_the_prompt_and_the_next_run_alone(kokoro):
-    prompts = kokoro.prompts(TEXT, "af_heart")
+    prompts = kokoro.adapter.prepare_chunks(TEXT, "af_heart")
     before = prompts[0].ref_s.clone()
-    plain = kokoro.run(prompts, 0)
-    kokoro.run(prompts, 0, writes=[Write("style.timbre", "replace", torch.zeros(128))])
-    assert torch.equal(prompts[0].ref_s, before) and torch.equal(kokoro.run(prompts, 0).audio, plain.audio)
+    plain = synthesize(kokoro.engine, kokoro.adapter, prompts, 0)
+    synthesize(kokoro.engine, kokoro.adapter, prompts, 0, writes=[Write("style.timbre", "replace", torch.zeros(128))])
+    assert torch.equal(prompts[0].ref_s, before) and torch.equal(synthesize(kokoro.engine, kokoro.adapter, prompts, 0).audio, plain.audio)
 
 
 def test_zero_strength_and_reads_leave_the_audio_unchanged(kokoro):
-    prompts = kokoro.prompts(TEXT, "af_heart")
-    plain = kokoro.run(prompts, 0)
+    prompts = kokoro.adapter.prepare_chunks(TEXT, "af_heart")
+    plain = synthesize(kokoro.engine, kokoro.adapter, prompts, 0)
     sites = list(kokoro.adapter.sites())
-    traced = kokoro.run(prompts, 0, [Read(s) for s in sites])
-    steered = kokoro.run(prompts, 0, writes=[Write("decoder.decode.1", "add", torch.randn(1024), alpha=0.0)])
+    traced = synthesize(kokoro.engine, kokoro.adapter, prompts, 0, [Read(s) for s in sites])
+    steered = synthesize(kokoro.engine, kokoro.adapter, prompts, 0, writes=[Write("decoder.decode.1", "add", torch.randn(1024), alpha=0.0)])
     assert torch.equal(plain.audio, traced.audio) and torch.equal(plain.audio, steered.audio)
     frames = int(plain.durations[0].sum())
     assert traced.store.get("decoder.decode.1").values.shape == (frames, 1024)
@@ -81,9 +82,9 @@ def test_zero_strength_and_reads_leave_the_audio_unchanged(kokoro):
 
 
 def test_word_selection_reads_the_frames_its_durations_cover(kokoro):
-    prompts = kokoro.prompts("Good morning, friend.", "af_heart")
+    prompts = kokoro.adapter.prepare_chunks("Good morning, friend.", "af_heart")
     word = prompts[0].to_json()["words"][1]  # "morning,"
-    run = kokoro.run(prompts, 0, [Read("decoder.decode.1", Selection(segments=("word.1",))),
+    run = synthesize(kokoro.engine, kokoro.adapter, prompts, 0, [Read("decoder.decode.1", Selection(segments=("word.1",))),
                                   Read("bert_encoder", Selection(positions=(1, 3)))])
     first, last = word["positions"]
     frames = int(run.durations[0][first:last + 1].sum())
@@ -93,10 +94,10 @@ def test_word_selection_reads_the_frames_its_durations_cover(kokoro):
 
 
 def test_writes_on_a_selection_change_only_what_follows(kokoro):
-    prompts = kokoro.prompts("Good morning, friend.", "af_heart")
-    plain = kokoro.run(prompts, 0, [Read("decoder.decode.1")])
+    prompts = kokoro.adapter.prepare_chunks("Good morning, friend.", "af_heart")
+    plain = synthesize(kokoro.engine, kokoro.adapter, prompts, 0, [Read("decoder.decode.1")])
     write = Write("decoder.decode.1", "project_out", torch.randn(1024), Selection(frames=(0, 5)))
-    edited = kokoro.run(prompts, 0, [Read("decoder.decode.1")], writes=[write])
+    edited = synthesize(kokoro.engine, kokoro.adapter, prompts, 0, [Read("decoder.decode.1")], writes=[write])
     before, after = plain.store.get("decoder.decode.1").values, edited.store.get("decoder.decode.1").values
     assert not torch.equal(before[:5], after[:5]) and torch.equal(before[5:], after[5:])
     assert not torch.equal(plain.audio, edited.audio)
@@ -123,7 +124,7 @@ def test_patching_every_site_from_a_reproduces_a(kokoro, tmp_path, monkeypatch):
 
 
 def test_a_run_records_provenance_and_its_alignment(kokoro, tmp_path):
-    run = kokoro.run(kokoro.prompts("Good morning, friend.", "af_heart"), 0)
+    run = synthesize(kokoro.engine, kokoro.adapter, kokoro.adapter.prepare_chunks("Good morning, friend.", "af_heart"), 0)
     payload = write_run(tmp_path, kokoro, run)
     saved = json.loads((tmp_path / "result.json").read_text())
     assert saved["provenance"]["weights"] == "int8-dequantized" and len(saved["provenance"]["onnx_sha256"]) == 64
@@ -150,7 +151,7 @@ def test_kokoro_steers_through_the_neutral_run_hook(kokoro, tmp_path):
                              Selection(), "mean_diff", tmp_path / "direction", pool_runs=True)
     prompt = prepare_checked(adapter, KokoroRequest(TEXT, "af_heart"))
     plain = adapter.run(kokoro.engine, prompt, KokoroSettings(3))
-    assert torch.equal(plain.audio, kokoro.run(kokoro.prompts(TEXT, "af_heart"), 3).audio)
+    assert torch.equal(plain.audio, synthesize(kokoro.engine, kokoro.adapter, kokoro.adapter.prepare_chunks(TEXT, "af_heart"), 3).audio)
     zero = site_writes(found, [site], 0.0, "add", Selection(), direction_scale(found, [site]))
     assert [w.to_json() for w in zero] == [w.to_json() for w in steer_writes(found, [site], 0.0)]
     assert torch.equal(adapter.run(kokoro.engine, prompt, KokoroSettings(3), writes=zero).audio, plain.audio)

@@ -11,6 +11,7 @@ import torch
 
 from tts_interp.evals.metrics import cosine, identity_shift
 from tts_interp.interventions.kokoro.probe import gender_probe
+from tts_interp.models.kokoro.runs import synthesize
 from tts_interp.tracing.ops import Write
 
 from .conftest import DECODER_SITE, PROBE_TEXT, STEER_SITE, THREADS
@@ -31,8 +32,8 @@ def test_converted_model_agrees_with_onnxruntime(kokoro, speaker_backend, asr_ba
     ours, theirs, texts = [], [], []
     for voice in AGREEMENT_VOICES:
         for sentence in SENTENCES:
-            prompt = kokoro.prompts(sentence, voice)[0]
-            ours.append(kokoro.run([prompt], 0, noise=False).audio)
+            prompt = kokoro.adapter.prepare_chunks(sentence, voice)[0]
+            ours.append(synthesize(kokoro.engine, kokoro.adapter, [prompt], 0, noise=False).audio)
             feed = {"tokens": prompt.input_ids.numpy(), "style": prompt.ref_s.numpy(),
                     "speed": np.array([1.0], dtype=np.float32)}
             theirs.append(torch.from_numpy(onnx.run(None, feed)[0].reshape(-1)))
@@ -69,11 +70,11 @@ def test_steering_female_to_male_shifts_identity_with_alpha(kokoro, english_runs
     rows = collected.rows[STEER_SITE]
     gap = torch.cat([rows[i] for i in male]).mean(0) - torch.cat([rows[i] for i in female]).mean(0)
     text = "She opened the window and looked outside."
-    prompts = kokoro.prompts(text, "af_heart")
-    source = voice_centroid(speaker_backend, [kokoro.run(kokoro.prompts(PROBE_TEXT, "af_heart"), 0).audio])
+    prompts = kokoro.adapter.prepare_chunks(text, "af_heart")
+    source = voice_centroid(speaker_backend, [synthesize(kokoro.engine, kokoro.adapter, kokoro.adapter.prepare_chunks(PROBE_TEXT, "af_heart"), 0).audio])
     target = voice_centroid(speaker_backend, [_wav(audio_dir / f"{collected.runs[i][0]}-0") for i in male])
     alphas = (1.0, 2.0, 4.0)
-    clips = [kokoro.run(prompts, 0, writes=[Write(STEER_SITE, "add", gap, alpha=a)]).audio for a in alphas]
+    clips = [synthesize(kokoro.engine, kokoro.adapter, prompts, 0, writes=[Write(STEER_SITE, "add", gap, alpha=a)]).audio for a in alphas]
     shifts = [identity_shift(e, source, target).projection for e in embed(speaker_backend, clips)]
     wers = [corpus_wer(asr_backend, [clip], [text]) for clip in clips]
     figures = {"alphas": alphas, "identity_shift": shifts, "wer": wers, "source_target_cosine": cosine(source, target)}
@@ -84,11 +85,11 @@ def test_steering_female_to_male_shifts_identity_with_alpha(kokoro, english_runs
 
 def test_the_timbre_half_carries_more_identity_than_the_prosody_half(kokoro, speaker_backend, record_property):
     text = "Where did you put the keys?"
-    mine, theirs = kokoro.prompts(text, "af_heart")[0], kokoro.prompts(text, "am_michael")[0]
-    target = voice_centroid(speaker_backend, [kokoro.run([theirs], 0).audio])
-    timbre = kokoro.run([mine], 0, writes=[Write("style.timbre", "replace", theirs.ref_s[0, :128])]).audio
-    prosody = kokoro.run([mine], 0, writes=[Write("style.prosody", "replace", theirs.ref_s[0, 128:])]).audio
-    plain = kokoro.run([mine], 0).audio
+    mine, theirs = kokoro.adapter.prepare_chunks(text, "af_heart")[0], kokoro.adapter.prepare_chunks(text, "am_michael")[0]
+    target = voice_centroid(speaker_backend, [synthesize(kokoro.engine, kokoro.adapter, [theirs], 0).audio])
+    timbre = synthesize(kokoro.engine, kokoro.adapter, [mine], 0, writes=[Write("style.timbre", "replace", theirs.ref_s[0, :128])]).audio
+    prosody = synthesize(kokoro.engine, kokoro.adapter, [mine], 0, writes=[Write("style.prosody", "replace", theirs.ref_s[0, 128:])]).audio
+    plain = synthesize(kokoro.engine, kokoro.adapter, [mine], 0).audio
     sims = {name: cosine(e, target) for name, e in zip(("plain", "timbre", "prosody"),
                                                        embed(speaker_backend, [plain, timbre, prosody]), strict=True)}
     print("\nhalf swaps, similarity to am_michael", sims)

@@ -28,7 +28,9 @@ from tts_interp.evals.score_config import ScoreConfig
 from tts_interp.interventions.directions import save_direction
 from tts_interp.interventions.kokoro import experiments as ex
 from tts_interp.interventions.kokoro.defaults import MISSION_ALPHAS, MISSION_SITE
-from tts_interp.interventions.kokoro.session import KokoroSession, write_run
+from tts_interp.interventions.kokoro.session import write_run
+from tts_interp.interventions.session import Session
+from tts_interp.models.kokoro.runs import synthesize
 
 DIRECTION_TEXTS = ("The weather was calm, so we walked along the river.",
                    "Please bring the green folder to my office tomorrow.")
@@ -93,7 +95,7 @@ def run_mission(config: MissionConfig, out: Path, advance: Callable[[int], None]
     held-out texts and write cells.csv, the eval and result.json into `out`."""
     check_held_out(config)
     out = Path(out)
-    session = KokoroSession(config.model, config.device)
+    session = Session(config.model, config.device, needs=("synthesize",))
     voices = Model(session)
     male = _pick(voices.voice_set([config.positive]), config.voices_per_set, config.source_voice)
     female = _pick(voices.voice_set([config.negative]), config.voices_per_set, config.source_voice)
@@ -117,7 +119,7 @@ def run_mission(config: MissionConfig, out: Path, advance: Callable[[int], None]
     target_clips = [f"collect/{v}-{k}/audio.wav" for v in male for k in range(len(texts))]
     for cell_id, edit, alpha, writes in cells:
         for k, text in enumerate(config.eval_texts):
-            run = session.run(session.prompts(text, config.source_voice), config.seed, writes=writes)
+            run = synthesize(session.engine, session.adapter, session.adapter.prepare_chunks(text, config.source_voice), config.seed, writes=writes)
             run_dir = out / "cells" / f"{cell_id}-{k}"
             write_run(run_dir, session, run, {"command": "mission cell", "cell": cell_id, "edit": edit,
                                               "alpha": alpha, "direction": "../../direction.safetensors"})

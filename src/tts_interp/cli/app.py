@@ -50,10 +50,10 @@ from tts_interp.cli import erase_cmd  # noqa: E402
 
 app.add_typer(erase_cmd.app, name="erase")
 
-from tts_interp.cli import kokoro_cmds  # noqa: E402
+from tts_interp.cli import mission_cmd  # noqa: E402
 
 app.command("voices")(model_cmds.voices)
-app.command("mission")(kokoro_cmds.mission)
+app.command("mission")(mission_cmd.mission)
 
 from tts_interp.cli import features_cmd  # noqa: E402
 

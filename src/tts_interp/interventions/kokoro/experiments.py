@@ -17,8 +17,9 @@ import torch
 
 from tts_interp.interventions.direction_file import provenance
 from tts_interp.interventions.directions import Direction, compute_direction
-from tts_interp.interventions.kokoro.session import KokoroSession, write_run
+from tts_interp.interventions.kokoro.session import write_run
 from tts_interp.interventions.reading import collect_rows, prepare_runs
+from tts_interp.interventions.session import Session
 from tts_interp.interventions.steering import direction_scale, site_writes
 from tts_interp.models.kokoro.hook import KokoroRequest, KokoroSettings
 from tts_interp.tracing.ops import Write
@@ -36,7 +37,7 @@ class Collected:
     runs: list[tuple[str, int]]
 
 
-def collect(session: KokoroSession, voices: Sequence[str], texts: Sequence[str], sites: Sequence[str],
+def collect(session: Session, voices: Sequence[str], texts: Sequence[str], sites: Sequence[str],
             seed: int = 0, audio_dir: Path | None = None, advance: Callable[[int], None] | None = None) -> Collected:
     """Read `sites` over every voice x text (one chunk each) through the neutral reader (one pooled row per run).
     With `audio_dir`, each run is also written there (`{voice}-{k}/`), which gives the eval harness its clips."""
@@ -55,10 +56,10 @@ def collect(session: KokoroSession, voices: Sequence[str], texts: Sequence[str],
     return Collected(rows, runs)
 
 
-def direction_between(session: KokoroSession, a: Collected, b: Collected, method: str = "mean_diff",
+def direction_between(session: Session, a: Collected, b: Collected, method: str = "mean_diff",
                       info: dict[str, Any] | None = None) -> Direction:
     """A direction per site from set A's runs vs set B's (mean_diff: mean(A) - mean(B), raw scale)."""
-    found = compute_direction(a.rows, b.rows, method, session.model_id, info=info)
+    found = compute_direction(a.rows, b.rows, method, session.model, info=info)
     found.weights = provenance(session.adapter.describe())
     return found
 

@@ -1,54 +1,19 @@
-"""Kokoro-82M behind the engine's commands: `generate`, `trace`, `direction`, `steer`, `patch` dispatch here for a
-Kokoro model, and `voices` / `mission` are Kokoro's own. Options that only mean something for another family
-fail in one line."""
+"""`tts-interp mission`: the Kokoro mission (api/mission.py) from the command line: run it, print its table."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from tts_interp.cli import options as opt
-from tts_interp.cli.common import print_done, progress_bar, status
+from tts_interp.cli.common import print_done, progress_bar
 from tts_interp.core.errors import BadInputError
 from tts_interp.interventions.kokoro.defaults import MISSION_ALPHAS, MISSION_SITE
 
 KokoroModelOption = Annotated[str, typer.Option("--model", "-m", help="kokoro-82m (offline int8 build), "
                                                                        "hexgrad/Kokoro-82M or a directory")]
-
-
-def is_kokoro(model: str) -> bool:
-    """Whether a model id routes to the Kokoro family (the one family that can `synthesize`)."""
-    from tts_interp.models.registry import family_of
-
-    return family_of(model) == "kokoro"
-
-
-def refuse_options(given: dict[str, Any]) -> None:
-    """Fail on options another family uses but Kokoro does not have."""
-    bad = [name for name, value in given.items() if value not in (None, False, "", [], "auto")]
-    if bad:
-        raise BadInputError(f"{', '.join(bad)} do(es) not apply to Kokoro; it takes --voice (a name or a mix such "
-                            "as af_heart:0.7,am_michael:0.3), --language en-us|en-gb and --text")
-
-
-def _language(language: str | None) -> str | None:
-    return None if language in (None, "", "auto") else language
-
-
-def _session(model: str, device: str):  # noqa: ANN202 - KokoroSession
-    from tts_interp.interventions.kokoro.session import KokoroSession
-
-    with status(f"loading {model}"):
-        return KokoroSession(model, "cpu" if device == "auto" else device)
-
-
-def _voice(voice: str | None) -> str:
-    if not voice:
-        raise BadInputError("give a Kokoro voice with --voice (e.g. af_heart; `tts-interp voices --model "
-                            "kokoro-82m` lists them)")
-    return voice
 
 
 def mission(out: opt.OutOption, model: KokoroModelOption = "kokoro-82m",
