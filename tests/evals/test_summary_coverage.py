@@ -1,6 +1,6 @@
 """A CI labelled 95% covers about 95%: the mean of a few independent items (a mission cell has 3 texts) gets a
-t interval. The percentile bootstrap it replaced cannot reach past the items' min and max, so over 3 items it
-covered at most 75% (measured here: ~0.73); this test fails on it."""
+t interval. The percentile bootstrap it replaced cannot reach past the items' min and max: over 3 normal items it
+covered 0.76 of 1,500 draws (0.92 over 20 items); this test fails on it. The t interval: 0.95."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ One contract for every bootstrap: a seeded `numpy.random.Generator` draws the re
 statistic, and `percentile_interval` turns the resampled statistics into a two-sided percentile interval at
 `level`. Pick the resampling unit that is independent:
 - `mean_ci`: the mean of independent items, with a Student t interval (a percentile bootstrap of a mean over 3
-  items cannot reach past their min and max, so its "95%" interval covers at most 75%);
+  items cannot reach past their min and max: its "95%" interval covered 76% of normal samples, the t one 95%);
 - `bootstrap_ci`: rows are independent (resample items; a ratio of sums such as a corpus WER, or a mean);
 - `cluster_bootstrap`: rows come in clusters (frames of one utterance): resample whole clusters;
 - `nested_bootstrap`: clusters within clusters (trials of a clip, clips of a voice): resample the outer units,
