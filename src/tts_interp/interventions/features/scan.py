@@ -19,7 +19,8 @@ from tts_interp.interventions.features.purity import (
     LabelledFrames,
     Purity,
     base_rates,
-    shifted_scores,
+    largest_z,
+    sequential_null,
     unit_purity,
 )
 from tts_interp.interventions.features.topk import UnitStats, split_id
@@ -64,7 +65,9 @@ class ScanResult:
             places = np.array([split_id(int(i)) for i in self.stats.positive.ids[unit] if i >= 0]).reshape(-1, 2)
             top = [self.frame_label(int(i))[2] for i in self.stats.positive.ids[unit] if i >= 0]
             labelled_clips = {int(c) for (c, _), x in zip(places, top, strict=True) if x is not None}
-            null = shifted_scores(places, clip_codes, base, shifts, rng)
+            labelled = np.array([[vocab.get(x, -1) for x in top if x is not None]])
+            observed = largest_z(labelled, base)[0] if labelled.size else np.inf
+            null = sequential_null(places, clip_codes, base, observed, shifts, rng)
             result.append(unit_purity(unit, top, frames, codes, vocab, null, len(labelled_clips)))
         return result
 
