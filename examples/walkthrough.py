@@ -39,7 +39,7 @@ for model_id, prompt in [("kokoro-82m", dict(voice="af_heart", language="en-us")
 
 # %%
 kokoro = models["kokoro-82m"]
-SITE, TEXT = "decoder.decode.3", "The weather was calm, so we walked along the river."
+SITE, TEXT = "decoder.decode.3", "The weather was calm today."
 female = [kokoro.generate(TEXT, voice=v, reads=[SITE]) for v in ("af_bella", "af_nicole")]
 male = [kokoro.generate(TEXT, voice=v, reads=[SITE]) for v in ("am_adam", "am_michael")]
 to_male = ti.Direction.mean_diff(male, female, site=SITE)
