@@ -107,6 +107,7 @@ def test_patching_every_site_from_a_reproduces_a(kokoro, tmp_path, monkeypatch):
     """`tts-interp patch` on Kokoro (no teacher forcing: whole sites swapped between two runs)."""
     from typer.testing import CliRunner
 
+    import tts_interp as ti
     from tts_interp.api.model import Model
     from tts_interp.cli import patch_cmd
     from tts_interp.cli.app import app
@@ -121,6 +122,13 @@ def test_patching_every_site_from_a_reproduces_a(kokoro, tmp_path, monkeypatch):
     assert json.loads((tmp_path / "result.json").read_text())["all_sites_reproduce_source"] is True
     assert audio["cells/all"] == audio["source"] == audio["cells/decoder.generator.conv_post"]  # the last site
     assert audio["target"] != audio["source"] and audio["cells/style.timbre"] != audio["target"]
+    import tts_interp.api.model as api_model
+
+    monkeypatch.setattr(api_model, "load", lambda *args, **kwargs: Model(kokoro))
+    target = json.loads((tmp_path / "target" / "result.json").read_text())
+    assert target["config"]["settings"]["durations"] == target["durations"]  # it ran on the source's durations
+    again = ti.replay(tmp_path / "target" / "result.json", tmp_path / "again")  # so its replay forces them too
+    assert again["identical_audio"] is True
 
 
 def test_a_run_records_provenance_and_its_alignment(kokoro, tmp_path):

@@ -94,7 +94,10 @@ class Model:
         include each `/`-joined word: a language, an accent or a gender); comma-joined specs are split."""
         from tts_interp.core.errors import UnknownNameError
 
-        known = self.voices() if hasattr(self.adapter, "voices") or hasattr(self.adapter, "speakers") else []
+        try:
+            known = self.voices()
+        except CapabilityError:  # a model without named voices: names go through, the model judges them
+            known = []
         names: list[str] = []
         for token in (t.strip() for spec in specs for t in spec.split(",") if t.strip()):
             if token.startswith("@"):

@@ -31,7 +31,7 @@ def replay(result: str | Path, out_dir: str | Path) -> dict[str, Any]:
                             "with `tts-interp steer` and the direction file saved beside them")
     model = load(model_id, config.get("device", "cpu"), config.get("dtype", "float32"), needs=("run",))
     adapter = model.adapter
-    run = model.run(adapter.request_type(**prompt), adapter.settings_type(**{**settings, **_no_forced(settings)}))
+    run = model.run(adapter.request_type(**prompt), adapter.settings_type.from_json(settings))
     again = run.save(out_dir, {"command": "replay", "replay_of": str(result)})
     for name in ("audio.wav", "codes.npy"):
         original, replayed = result.parent / name, Path(out_dir) / name
@@ -40,11 +40,6 @@ def replay(result: str | Path, out_dir: str | Path) -> dict[str, Any]:
             again[key] = original.read_bytes() == replayed.read_bytes()
     write_result(Path(out_dir), again)
     return again
-
-
-def _no_forced(settings: dict[str, Any]) -> dict[str, Any]:
-    """Forced durations are saved as lists; a replayed plain run forces none."""
-    return {"durations": None} if "durations" in settings else {}
 
 
 class Run:

@@ -11,7 +11,7 @@ import typer
 from tts_interp.api.model import Model, load
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import print_done, progress_bar, status
-from tts_interp.cli.talker_common import selection_of
+from tts_interp.cli.talker_common import selection_of, voice_fields
 from tts_interp.core.errors import BadInputError
 
 
@@ -60,8 +60,7 @@ def direction(model: opt.ModelOption, out: opt.OutOption,
 
     with status(f"loading {model}"):
         loaded = load(model, device, dtype, needs=("run",))
-    base = {"instruct": instruct, "speaker": speaker, "ref_audio": str(ref_audio) if ref_audio else None,
-            "ref_text": ref_text, "language": language}
+    base = voice_fields(speaker, instruct, ref_audio, ref_text, language)
     set_a = build_set(loaded, text, a_instruct, a_speaker, [str(p) for p in a_ref_audio or []], base)
     set_b = build_set(loaded, text, b_instruct, b_speaker, [str(p) for p in b_ref_audio or []], base)
     if not set_a:

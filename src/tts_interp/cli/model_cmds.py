@@ -11,6 +11,7 @@ from rich.table import Table
 
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import console, frame_progress, print_done, status
+from tts_interp.cli.talker_common import voice_fields
 from tts_interp.core.errors import BadInputError
 from tts_interp.models.qwen3_tts.clocks import parse_codebooks
 from tts_interp.models.registry import builtin_models, load_model
@@ -83,18 +84,18 @@ def generate(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, i
     import time
 
     from tts_interp.api.model import load
+    from tts_interp.interventions.running import run_length
 
     with status(f"loading {model}"):
         loaded = load(model, device, dtype, needs=("run",))
-    voice = {"speaker": speaker, "instruct": instruct, "ref_audio": str(ref_audio) if ref_audio else None,
-             "ref_text": ref_text, "language": language}
+    voice = voice_fields(speaker, instruct, ref_audio, ref_text, language)
     request, settings = loaded.voice_request(text, voice, seed, greedy, max_new_tokens)
     started = time.perf_counter()
     with frame_progress("generating", max_new_tokens) as on_frame:
         run = loaded.run(request, settings, on_frame=on_frame)
     payload = run.save(out, {"command": "generate", "generate_seconds": round(time.perf_counter() - started, 3)})
     print_notes(payload.get("notes") or [])
-    print_done(out, {"audio seconds": round(len(run.audio) / run.sample_rate, 2), "family": loaded.family})
+    print_done(out, {"audio seconds": round(run_length(payload)[1], 2), "family": loaded.family})
 
 
 def replay(result: Annotated[Path, typer.Argument(help="result.json of an earlier generate/trace run")],
@@ -139,8 +140,7 @@ def trace(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
                           codebooks=parse_codebooks(codebooks))
     with status(f"loading {model}"):
         loaded = load(model, device, dtype, needs=("run",))
-    voice = {"speaker": speaker, "instruct": instruct, "ref_audio": str(ref_audio) if ref_audio else None,
-             "ref_text": ref_text, "language": language}
+    voice = voice_fields(speaker, instruct, ref_audio, ref_text, language)
     request, settings = loaded.voice_request(text, voice, seed, greedy, max_new_tokens)
     names = [s.name for s in resolve_sites(loaded.adapter.sites(), [site_names])]
     if not names:

@@ -10,7 +10,7 @@ import typer
 from tts_interp.api.model import Model, load
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import print_done, progress_bar, say_stale, status
-from tts_interp.cli.talker_common import parse_layers, parse_names, request_of
+from tts_interp.cli.talker_common import parse_layers, parse_names, request_of, voice_fields
 from tts_interp.core.errors import BadInputError
 
 
@@ -43,8 +43,7 @@ def patch(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, inst
     """
     with status(f"loading {model}"):
         loaded = load(model, device, dtype, needs=("run",))
-    voice = {"speaker": speaker, "instruct": instruct, "ref_audio": str(ref_audio) if ref_audio else None,
-             "ref_text": ref_text, "language": language}
+    voice = voice_fields(speaker, instruct, ref_audio, ref_text, language)
     if "teacher_force" not in loaded.capabilities:
         source = {**voice, "speaker": source_speaker, "instruct": source_instruct,
                   "ref_audio": str(source_ref_audio) if source_ref_audio else None, "ref_text": source_ref_text}

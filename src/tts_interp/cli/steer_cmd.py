@@ -10,7 +10,7 @@ import typer
 from tts_interp.api.model import load
 from tts_interp.cli import options as opt
 from tts_interp.cli.common import print_done, progress_bar, say_stale, status
-from tts_interp.cli.talker_common import parse_layers, parse_names, selection_of
+from tts_interp.cli.talker_common import parse_layers, parse_names, selection_of, voice_fields
 from tts_interp.core.errors import BadInputError
 
 
@@ -47,8 +47,7 @@ def steer(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
         raise BadInputError("give --layers or --sites, not both")
     with status(f"loading {model}"):
         loaded = load(model, device, dtype, needs=("run",))
-    voice = {"speaker": speaker, "instruct": instruct, "ref_audio": str(ref_audio) if ref_audio else None,
-             "ref_text": ref_text, "language": language}
+    voice = voice_fields(speaker, instruct, ref_audio, ref_text, language)
     request, settings = loaded.voice_request(text, voice, seed, greedy, max_new_tokens)
     config = RunConfig(model, request, settings, device, dtype)
     plan = plan_steer_sweep(loaded.session, config, direction, layer_list, parse_names(alphas) or [], op,

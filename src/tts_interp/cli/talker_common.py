@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tts_interp.core.errors import BadInputError
 from tts_interp.core.indices import parse_index_list
@@ -35,6 +35,13 @@ def parse_names(text: str | None) -> list[str] | None:
 def selection_of(segments: str | None, frames: str | None) -> Selection:
     """A selection from --segments and --frames (neither: everything)."""
     return Selection(frames=parse_frames(frames), segments=tuple(parse_names(segments) or ()))
+
+
+def voice_fields(speaker: str | None, instruct: str | None, ref_audio: Path | None, ref_text: str | None,
+                 language: str) -> dict[str, Any]:
+    """The voice options as the fields every family's `request_of` reads (Model.voice_request)."""
+    return {"speaker": speaker, "instruct": instruct, "ref_audio": str(ref_audio) if ref_audio else None,
+            "ref_text": ref_text, "language": language}
 
 
 def request_of(text: str, instruct: str | None, speaker: str | None, ref_audio: Path | None, ref_text: str | None,

@@ -36,7 +36,7 @@ class RunConfig:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunConfig:
         return cls(model=data["model"], prompt=PromptRequest(**data["prompt"]),
-                   settings=GenerationSettings(**data["settings"]), device=data.get("device", "auto"),
+                   settings=GenerationSettings.from_json(data["settings"]), device=data.get("device", "auto"),
                    dtype=data.get("dtype", "float32"))
 
 

@@ -195,9 +195,9 @@ def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
             writes = steering_writes(direction, cell, op, selection, calibration, kind, plan.component,
                                      adapter.layer_site)
             result = generate_to_dir(session, config, cell_dir, writes, extra={"steering": spec, **stamp(cell_config)})
+        frames, seconds = run_length(result)
         rows.append({"id": cell.cell_id, "alpha": cell.alpha, "layers": "-".join(map(str, cell.layers)),
-                     "sites": "+".join(cell.sites), "op": op,
-                     "frames": run_length(result)[0], "seconds": run_length(result)[1],
+                     "sites": "+".join(cell.sites), "op": op, "frames": frames, "seconds": seconds,
                      "code0_agreement_with_plain": _agreement(cell_dir, calibration.run),
                      "dir": f"cells/{cell.cell_id}", "audio": f"cells/{cell.cell_id}/audio.wav"})
         manifest.append({"id": cell.cell_id, "audio": f"cells/{cell.cell_id}/audio.wav", "text": config.prompt.text,

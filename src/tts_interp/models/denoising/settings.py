@@ -50,6 +50,11 @@ class SamplerSettings:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SamplerSettings:
+        """The settings `to_json` wrote."""
+        return cls(**data)
+
 
 @dataclass
 class Sampled:

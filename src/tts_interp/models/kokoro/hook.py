@@ -60,6 +60,13 @@ class KokoroSettings:
         forced = None if self.durations is None else [[int(d) for d in track] for track in self.durations]
         return {"seed": self.seed, "durations": forced}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> KokoroSettings:
+        """The settings `to_json` wrote, forced durations (one track per chunk) back as tensors."""
+        tracks = data.get("durations")
+        return cls(int(data["seed"]), None if tracks is None else
+                   tuple(torch.tensor(track, dtype=torch.long) for track in tracks))
+
 
 class KokoroRunHook:
     """The `run` members of the Kokoro adapter."""

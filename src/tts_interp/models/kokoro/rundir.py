@@ -25,7 +25,8 @@ def run_config(model_id: str, run: ForwardRun) -> dict[str, Any]:
     request = run.prompt.request.to_json() if run.prompt is not None else \
         {"text": text, "voice": first.voice, "language": first.language, "speed": first.speed}
     return {"model": model_id, "text": text, "voice": first.voice, "language": first.language, "speed": first.speed,
-            "seed": run.seed, "prompt": request, "settings": {"seed": run.seed, "durations": None}}
+            "seed": run.seed, "prompt": request,
+            "settings": run.settings.to_json() if run.settings is not None else {"seed": run.seed, "durations": None}}
 
 
 def write_forward_run(out_dir: Path, adapter: Any, run: ForwardRun, config: dict[str, Any] | None = None,

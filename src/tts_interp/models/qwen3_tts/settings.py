@@ -43,6 +43,11 @@ class GenerationSettings:
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> GenerationSettings:
+        """The settings `to_json` wrote."""
+        return cls(**data)
+
 
 @dataclass
 class TeacherForced:
