@@ -3,6 +3,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CLI := $(VENV)/bin/tts-interp
 STAMP := $(VENV)/.tts-interp-installed
+# two workers for two cores; the real-Kokoro tests share one worker (tests/conftest.py), which loads it once
+TEST_WORKERS ?= 2
 
 .PHONY: setup test demo demo-tiny bench lint docs clean
 
@@ -13,7 +15,7 @@ $(STAMP): pyproject.toml requirements-nodeps.txt scripts/setup.sh
 	touch $(STAMP)
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 demo: setup
 	bash scripts/demo_kokoro.sh $(CLI) runs/demo

@@ -28,8 +28,8 @@ import numpy as np
 import torch
 from side_by_side import interleaved, print_ratios, ratio_line, ratio_report
 
-from tts_interp.interventions.erase_runs import open_session, render, request_of
-from tts_interp.interventions.erasure import fit_erasers, fit_leace
+from tts_interp.interventions.erasure.eraser import fit_erasers, fit_leace
+from tts_interp.interventions.erasure.runs import open_session, render, request_of
 from tts_interp.interventions.generation import RunConfig
 from tts_interp.tracing.selection import Selection
 

@@ -20,8 +20,8 @@ from collections.abc import Callable
 import torch
 from side_by_side import print_ratio
 
-from tts_interp.interventions.patch_sweep import plan_patch_sweep, run_patch_sweep
-from tts_interp.interventions.patching import patch_write
+from tts_interp.interventions.patching.patch import patch_write
+from tts_interp.interventions.patching.sweep import plan_patch_sweep, run_patch_sweep
 from tts_interp.interventions.session import Session
 from tts_interp.interventions.talker.lens import compute_lens, residual_pass
 from tts_interp.interventions.talker.prompts import prepare_checked

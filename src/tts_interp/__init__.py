@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _PUBLIC = {"load": "tts_interp.api.model", "Model": "tts_interp.api.model", "Run": "tts_interp.api.run",
-           "replay": "tts_interp.api.run",
-           "Direction": "tts_interp.api.directions", "Steer": "tts_interp.api.edits",
-           "Ablate": "tts_interp.api.edits", "Erase": "tts_interp.api.edits", "score": "tts_interp.api.scoring",
-           "Scores": "tts_interp.api.scoring", "CapabilityError": "tts_interp.core.errors"}
-__all__ = ["Ablate", "CapabilityError", "Direction", "Erase", "Model", "Run", "Scores", "Steer", "__version__", "load",
-           "replay", "score"]
+           "replay": "tts_interp.api.run", "Direction": "tts_interp.api.directions", "Steer": "tts_interp.api.edits",
+           "Ablate": "tts_interp.api.edits", "Erase": "tts_interp.api.edits", "Patch": "tts_interp.api.edits",
+           "score": "tts_interp.api.scoring", "Scores": "tts_interp.api.scoring",
+           "CapabilityError": "tts_interp.core.errors"}
+__all__ = ["Ablate", "CapabilityError", "Direction", "Erase", "Model", "Patch", "Run", "Scores", "Steer",
+           "__version__", "load", "replay", "score"]
 
 if TYPE_CHECKING:
     from tts_interp.api.directions import Direction
-    from tts_interp.api.edits import Ablate, Erase, Steer
+    from tts_interp.api.edits import Ablate, Erase, Patch, Steer
     from tts_interp.api.model import Model, load
     from tts_interp.api.run import Run, replay
     from tts_interp.api.scoring import Scores, score

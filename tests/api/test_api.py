@@ -1,6 +1,6 @@
 """The public API on the tiny built-ins: cheap to import, one clear error for what a family cannot do or take,
 and the invariants of generate: same seed same audio, alpha 0 is the plain run, Run.save writes what
-`tts-interp generate` writes (bit-identical audio)."""
+`tts-interp generate` writes (bit-identical audio), a full patch from run A reproduces A."""
 
 from __future__ import annotations
 
@@ -114,6 +114,16 @@ def test_generate_works_for_a_denoiser_and_writes_what_the_api_writes(grad_tts: 
         assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
     again = ti.replay(tmp_path / "cli" / "result.json", tmp_path / "again")  # replay, any family
     assert again["identical_audio"] is True and again["replay_of"].endswith("result.json")
+
+
+def test_a_full_patch_from_a_reproduces_a_and_one_site_moves_part_way(grad_tts: ti.Model) -> None:
+    a = grad_tts.generate("Hello there.", seed=0, speaker=2, reads=["*"])
+    b = grad_tts.generate("Hello there.", seed=0, speaker=3)
+    assert np.array_equal(grad_tts.generate("Hello there.", seed=0, speaker=3, edits=[ti.Patch(a)]).audio, a.audio)
+    part = grad_tts.generate("Hello there.", seed=0, speaker=3, edits=[ti.Patch(a, sites=["denoiser.hspace"])])
+    assert not np.array_equal(part.audio, a.audio) and not np.array_equal(part.audio, b.audio)
+    with pytest.raises(Exception, match="the patch source read no site"):
+        grad_tts.generate("Hello there.", seed=0, speaker=3, edits=[ti.Patch(b)])
 
 
 def test_voices_of_every_family_that_names_them(grad_tts: ti.Model) -> None:

@@ -13,13 +13,13 @@ import pytest
 import torch
 
 from tts_interp.core.errors import BadInputError, OutOfRangeError
-from tts_interp.interventions.direction_experiment import DIRECTION_FILE, run_direction
-from tts_interp.interventions.directions import Direction
+from tts_interp.interventions.directions.direction import Direction
+from tts_interp.interventions.directions.experiment import DIRECTION_FILE, run_direction
 from tts_interp.interventions.generation import RunConfig
-from tts_interp.interventions.patch_runs import ALL_SITES, patch_between
+from tts_interp.interventions.patching.runs import ALL_SITES, patch_between
 from tts_interp.interventions.reading import collect_rows, prepare_runs
-from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
-from tts_interp.interventions.steering import calibrate, site_writes
+from tts_interp.interventions.steering.sweep import plan_steer_sweep, run_steer_sweep
+from tts_interp.interventions.steering.writes import calibrate, site_writes
 from tts_interp.models.base import CAPABILITIES
 from tts_interp.models.denoising.settings import DenoiseRequest
 from tts_interp.models.registry import FAMILIES, adapter_class

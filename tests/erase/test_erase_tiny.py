@@ -17,10 +17,11 @@ from typer.testing import CliRunner
 
 from tts_interp.cli import app as app_module
 from tts_interp.core.errors import BadInputError
-from tts_interp.interventions import erase_runs, erase_sweep
-from tts_interp.interventions.erase_fit import run_fit, voice_runs
-from tts_interp.interventions.erase_sweep import plan_erase_sweep, run_erase_sweep
-from tts_interp.interventions.erasure import load_eraser
+from tts_interp.interventions.erasure import runs as erase_runs
+from tts_interp.interventions.erasure import sweep as erase_sweep
+from tts_interp.interventions.erasure.eraser import load_eraser
+from tts_interp.interventions.erasure.fit import run_fit, voice_runs
+from tts_interp.interventions.erasure.sweep import plan_erase_sweep, run_erase_sweep
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.models.qwen3_tts.runs import generate, teacher_force
 from tts_interp.models.qwen3_tts.settings import GenerationSettings

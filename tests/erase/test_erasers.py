@@ -8,7 +8,7 @@ import torch
 from concept_erasure import LeaceFitter
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.interventions.erasure import (
+from tts_interp.interventions.erasure.eraser import (
     Eraser,
     fit_erasers,
     fit_leace,
@@ -97,7 +97,7 @@ def test_one_class_or_a_bad_affine_write_is_refused():
 
 
 def test_pca_eraser_removes_the_top_class_mean_directions_and_mean_replaces_every_row():
-    from tts_interp.interventions.erasure import check_method, fit_mean, fit_pca
+    from tts_interp.interventions.erasure.eraser import check_method, fit_mean, fit_pca
 
     gen = torch.Generator().manual_seed(0)
     means = torch.zeros(6, 12)
@@ -121,7 +121,7 @@ def test_pca_eraser_removes_the_top_class_mean_directions_and_mean_replaces_ever
 
 
 def test_fit_erasers_with_pca_ranks_writes_pca_random_controls_and_mean():
-    from tts_interp.interventions.erasure import fit_erasers
+    from tts_interp.interventions.erasure.eraser import fit_erasers
 
     labels = torch.arange(5).repeat_interleave(4)
     x = torch.randn(5, 8)[labels] + 0.1 * torch.randn(20, 8)

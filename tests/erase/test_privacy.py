@@ -103,7 +103,7 @@ def test_rows_that_cannot_be_attacked_are_listed_with_why():
 
 
 def test_a_manifest_of_reference_clips_gives_labelled_runs(tmp_path):
-    from tts_interp.interventions.erase_fit import manifest_runs, split_runs
+    from tts_interp.interventions.erasure.fit import manifest_runs, split_runs
     from tts_interp.models.qwen3_tts.hook import Qwen3TTSRunHook
 
     session = SimpleNamespace(adapter=SimpleNamespace(request_of=Qwen3TTSRunHook.request_of))  # a Base model's

@@ -20,8 +20,8 @@ from tts_interp.core.stats import (
     cluster_bootstrap,
     permutation_p_value,
 )
-from tts_interp.interventions.direction_file import FORMAT, read_direction
-from tts_interp.interventions.directions import Direction, load_direction, save_direction
+from tts_interp.interventions.directions.direction import Direction, load_direction, save_direction
+from tts_interp.interventions.directions.file import FORMAT, read_direction
 from tts_interp.interventions.hspace.directions import Direction as StepDirection
 
 SITE = "talker.layer.1.resid_out"

@@ -17,7 +17,7 @@ THREADS = 2  # Whisper tiny.en (38M parameters) runs faster on two torch threads
 
 @pytest.fixture(autouse=True)
 def whisper_threads():
-    from tts_interp.suites.execute import torch_threads
+    from tts_interp.core.device import torch_threads
 
     with torch_threads(THREADS):
         yield
@@ -32,8 +32,8 @@ def whisper_tiny(private_cache: None):
 
 @pytest.fixture(scope="session")
 def layer2_scan(whisper_tiny):
+    from tts_interp.core.device import torch_threads
     from tts_interp.interventions.features.scan import scan_units
-    from tts_interp.suites.execute import torch_threads
 
     with torch_threads(THREADS):  # a session fixture is set up before the per-test thread setting
         return scan_units(whisper_tiny, scan_corpus(), SCAN_SITE, k=20)

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from tts_interp.core.errors import BadInputError, UnknownNameError
-from tts_interp.interventions import direction_experiment
-from tts_interp.interventions.direction_experiment import DIRECTION_FILE, run_direction
-from tts_interp.interventions.directions import compute_direction, load_direction, save_direction
+from tts_interp.interventions.directions import experiment as direction_experiment
+from tts_interp.interventions.directions.direction import compute_direction, load_direction, save_direction
+from tts_interp.interventions.directions.experiment import DIRECTION_FILE, run_direction
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.tracing.selection import Selection
 

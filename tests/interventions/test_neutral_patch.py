@@ -1,10 +1,10 @@
-"""Qwen3-TTS goes through the family-neutral patching between runs (interventions/patch_runs.py) too."""
+"""Qwen3-TTS goes through the family-neutral patching between runs (interventions/patching/runs.py) too."""
 
 from __future__ import annotations
 
 import torch
 
-from tts_interp.interventions.patch_runs import ALL_SITES, patch_between
+from tts_interp.interventions.patching.runs import ALL_SITES, patch_between
 from tts_interp.models.qwen3_tts.settings import GenerationSettings
 
 SITES = ["talker.layer.1.resid_out", "speaker_embedding"]

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from tts_interp.core.errors import BadInputError, UnknownNameError
-from tts_interp.interventions import patch_sweep as sweep_module
 from tts_interp.interventions.distributions import log_probs
-from tts_interp.interventions.patch_sweep import plan_patch_sweep, run_patch_sweep
-from tts_interp.interventions.patching import PatchCell, patch_write, recovery
+from tts_interp.interventions.patching import sweep as sweep_module
+from tts_interp.interventions.patching.patch import PatchCell, patch_write, recovery
+from tts_interp.interventions.patching.sweep import plan_patch_sweep, run_patch_sweep
 from tts_interp.interventions.talker.alignment import patchable_names
 from tts_interp.interventions.talker.prompts import prepare_checked, prepare_pair
 from tts_interp.models.qwen3_tts.prompt import PromptRequest

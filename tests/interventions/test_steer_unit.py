@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from tts_interp.interventions.steering import calibrate
+from tts_interp.interventions.steering.writes import calibrate
 from tts_interp.interventions.talker.prompts import prepare_checked
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.models.qwen3_tts.runs import generate

@@ -10,11 +10,11 @@ import pytest
 import torch
 
 from tts_interp.core.errors import BadInputError, UnknownNameError
-from tts_interp.interventions import steer_sweep as sweep_module
-from tts_interp.interventions.directions import Direction, save_direction
+from tts_interp.interventions.directions.direction import Direction, save_direction
 from tts_interp.interventions.generation import RunConfig
-from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
-from tts_interp.interventions.steering import Calibration, SteerCell, parse_alphas, steering_writes
+from tts_interp.interventions.steering import sweep as sweep_module
+from tts_interp.interventions.steering.sweep import plan_steer_sweep, run_steer_sweep
+from tts_interp.interventions.steering.writes import Calibration, SteerCell, parse_alphas, steering_writes
 from tts_interp.interventions.talker.prompts import prepare_checked
 from tts_interp.models.qwen3_tts.runs import generate, teacher_force
 from tts_interp.models.qwen3_tts.settings import GenerationSettings

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tts_interp.suites.execute import torch_threads
+from tts_interp.core.device import torch_threads
 
 PROBE_TEXT = "Hello there, how are you?"
-THREADS = 2  # Kokoro-82M runs 1.8x faster on two torch threads than on the suite's one (tiny models prefer one)
+THREADS = 2  # Kokoro-82M runs 1.8x faster on two torch threads than on one (tiny models prefer one)
 
 
 @pytest.fixture(autouse=True)

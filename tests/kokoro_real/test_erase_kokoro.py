@@ -15,9 +15,9 @@ import torch
 
 from tts_interp.core.protocol import FitSet
 from tts_interp.evals.privacy_sweep import score_erasure
-from tts_interp.interventions.erase_fit import LabelledRun, SiteRows, fit_and_probe, split_runs, voice_runs
-from tts_interp.interventions.erase_sweep import plan_erase_sweep, run_erase_sweep
-from tts_interp.interventions.erasure import fit_erasers, save_eraser
+from tts_interp.interventions.erasure.eraser import fit_erasers, save_eraser
+from tts_interp.interventions.erasure.fit import LabelledRun, SiteRows, fit_and_probe, split_runs, voice_runs
+from tts_interp.interventions.erasure.sweep import plan_erase_sweep, run_erase_sweep
 from tts_interp.models.kokoro.hook import KokoroRequest
 
 from .conftest import DECODER_SITE, PROBE_TEXT

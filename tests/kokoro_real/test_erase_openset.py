@@ -15,9 +15,9 @@ import torch
 
 from tts_interp.core.protocol import FitSet, protocol_of
 from tts_interp.evals.privacy import attribute_attack
-from tts_interp.interventions.erase_fit import voice_runs
-from tts_interp.interventions.erase_sweep import plan_erase_sweep, run_erase_sweep
-from tts_interp.interventions.erasure import fit_erasers, load_eraser, save_eraser
+from tts_interp.interventions.erasure.eraser import fit_erasers, load_eraser, save_eraser
+from tts_interp.interventions.erasure.fit import voice_runs
+from tts_interp.interventions.erasure.sweep import plan_erase_sweep, run_erase_sweep
 
 from .conftest import PROBE_TEXT
 

@@ -147,10 +147,10 @@ def test_a_run_records_provenance_and_its_alignment(kokoro, tmp_path):
 def test_kokoro_steers_through_the_neutral_run_hook(kokoro, tmp_path):
     """Direction, steering and run dirs go through the family-neutral code (the `run` hook): a direction read by
     `run_direction` from two voices, then `site_writes` at strength 0 is the plain run bit for bit, and >0 is not."""
-    from tts_interp.interventions.direction_experiment import run_direction
+    from tts_interp.interventions.directions.experiment import run_direction
     from tts_interp.interventions.kokoro.experiments import steer_writes
     from tts_interp.interventions.running import prepare_checked
-    from tts_interp.interventions.steering import direction_scale, site_writes
+    from tts_interp.interventions.steering.writes import direction_scale, site_writes
     from tts_interp.models.kokoro.hook import KokoroRequest, KokoroSettings
 
     adapter, site = kokoro.adapter, "decoder.generator.conv_post"

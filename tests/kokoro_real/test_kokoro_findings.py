@@ -17,11 +17,22 @@ from tts_interp.tracing.ops import Write
 from .conftest import DECODER_SITE, PROBE_TEXT, STEER_SITE, THREADS
 from .speech import corpus_wer, embed, voice_centroid
 
-SENTENCES = ("The cat sat on the mat.", "We will meet again soon.", "Open the door, please.")
-AGREEMENT_VOICES = ("af_heart", "am_michael", "bf_emma")
+AGREEMENT = (("af_heart", "The cat sat on the mat."), ("am_michael", "We will meet again soon."),
+             ("bf_emma", "Open the door, please."))
+HOP = 600  # samples per Kokoro decoder frame at 24 kHz
+
+
+def _waveform_agreement(ours: np.ndarray, theirs: np.ndarray) -> tuple[float, float]:
+    """(SNR in dB of the ONNX waveform against the difference, max abs error) over the common length."""
+    n = min(len(ours), len(theirs))
+    error = ours[:n] - theirs[:n]
+    return float(10 * np.log10(np.sum(theirs[:n] ** 2) / np.sum(error ** 2))), float(np.abs(error).max())
 
 
 def test_converted_model_agrees_with_onnxruntime(kokoro, speaker_backend, asr_backend, record_property):
+    """Durations agree to one decoder frame and the voice and words agree; the waveforms are recorded as SNR and
+    max error, which stay near 0 dB: the generator's harmonic source and the int8 graph's dynamically quantized
+    activations move the phase, so the samples are not comparable one by one (the recorded figures show it)."""
     import onnxruntime
 
     from tts_interp.models.kokoro.convert import onnx_bytes
@@ -29,22 +40,23 @@ def test_converted_model_agrees_with_onnxruntime(kokoro, speaker_backend, asr_ba
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = THREADS
     onnx = onnxruntime.InferenceSession(onnx_bytes()[0], options, providers=["CPUExecutionProvider"])
-    ours, theirs, texts = [], [], []
-    for voice in AGREEMENT_VOICES:
-        for sentence in SENTENCES:
-            prompt = kokoro.adapter.prepare_chunks(sentence, voice)[0]
-            ours.append(synthesize(kokoro.engine, kokoro.adapter, [prompt], 0, noise=False).audio)
-            feed = {"tokens": prompt.input_ids.numpy(), "style": prompt.ref_s.numpy(),
-                    "speed": np.array([1.0], dtype=np.float32)}
-            theirs.append(torch.from_numpy(onnx.run(None, feed)[0].reshape(-1)))
-            texts.append(sentence)
-    a, b = embed(speaker_backend, ours), embed(speaker_backend, theirs)
-    similarity = np.sum(a * b, axis=1)
+    ours, theirs = [], []
+    for voice, sentence in AGREEMENT:
+        prompt = kokoro.adapter.prepare_chunks(sentence, voice)[0]
+        ours.append(synthesize(kokoro.engine, kokoro.adapter, [prompt], 0, noise=False).audio.numpy())
+        feed = {"tokens": prompt.input_ids.numpy(), "style": prompt.ref_s.numpy(),
+                "speed": np.array([1.0], dtype=np.float32)}
+        theirs.append(onnx.run(None, feed)[0].reshape(-1))
+    texts = [sentence for _, sentence in AGREEMENT]
+    similarity = np.sum(embed(speaker_backend, ours) * embed(speaker_backend, theirs), axis=1)
     wer_ours, wer_onnx = corpus_wer(asr_backend, ours, texts), corpus_wer(asr_backend, theirs, texts)
-    figures = {"n": len(texts), "similarity_mean": float(similarity.mean()), "similarity_min": float(similarity.min()),
-               "wer_converted": wer_ours, "wer_onnx": wer_onnx}
+    waveform = [_waveform_agreement(a, b) for a, b in zip(ours, theirs, strict=True)]
+    figures = {"n": len(texts), "similarity_min": float(similarity.min()), "wer_converted": wer_ours,
+               "wer_onnx": wer_onnx, "length_difference_samples": [len(a) - len(b) for a, b in zip(ours, theirs, strict=True)],
+               "waveform_snr_db": [round(s, 2) for s, _ in waveform], "max_abs_error": [round(e, 3) for _, e in waveform]}
     print("\nONNX agreement", figures)
     record_property("onnx_agreement", figures)
+    assert all(abs(d) <= HOP for d in figures["length_difference_samples"])
     assert similarity.min() >= 0.95
     assert wer_ours <= 0.10
 

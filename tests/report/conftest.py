@@ -27,9 +27,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def steer_dir(voicedesign, runs: Path) -> Path:
-    from tts_interp.interventions.directions import Direction, save_direction
+    from tts_interp.interventions.directions.direction import Direction, save_direction
     from tts_interp.interventions.generation import RunConfig
-    from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
+    from tts_interp.interventions.steering.sweep import plan_steer_sweep, run_steer_sweep
     from tts_interp.models.qwen3_tts.settings import GenerationSettings
     from tts_interp.tracing.selection import Selection
 

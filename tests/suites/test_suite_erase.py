@@ -23,8 +23,8 @@ SITE = "talker.layer.1.resid_out"
 
 @pytest.fixture(scope="module")
 def fit_dir(tmp_path_factory, private_cache) -> Path:  # noqa: ANN001
-    from tts_interp.interventions.erase_fit import run_fit, voice_runs
-    from tts_interp.interventions.erase_runs import open_session
+    from tts_interp.interventions.erasure.fit import run_fit, voice_runs
+    from tts_interp.interventions.erasure.runs import open_session
     from tts_interp.tracing.selection import Selection
 
     session = open_session(MODEL, "cpu")

@@ -11,7 +11,7 @@ from typing import Any
 import psutil
 import torch
 
-from tts_interp.interventions.directions import load_direction
+from tts_interp.interventions.directions.direction import load_direction
 from tts_interp.suites.runner import run_suite
 
 

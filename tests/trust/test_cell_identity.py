@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from tts_interp.core.fingerprint import StaleResultError, differences, fingerprint, finished_cell, stamp
-from tts_interp.interventions.directions import Direction, save_direction
+from tts_interp.interventions.directions.direction import Direction, save_direction
 from tts_interp.interventions.generation import RunConfig
-from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
+from tts_interp.interventions.steering.sweep import plan_steer_sweep, run_steer_sweep
 from tts_interp.models.qwen3_tts.prompt import PromptRequest
 from tts_interp.models.qwen3_tts.settings import GenerationSettings
 from tts_interp.tracing.selection import Selection
@@ -69,7 +69,7 @@ def test_steer_rerun_with_another_text_or_direction_recomputes_the_cell(voicedes
 
 
 def test_patch_audio_cells_are_reused_only_under_the_same_config(voicedesign, tmp_path, monkeypatch):
-    from tts_interp.interventions import patch_sweep
+    from tts_interp.interventions.patching import sweep as patch_sweep
 
     real, made = patch_sweep.generate_to_dir, []
     monkeypatch.setattr(patch_sweep, "generate_to_dir", lambda s, c, d, **k: made.append(d.name) or real(s, c, d, **k))

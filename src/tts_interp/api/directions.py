@@ -1,5 +1,5 @@
 """`Direction`: a direction per site from two sets of Runs (mean difference, linear probe or PCA), saved and
-loaded in the engine's one direction file format (interventions/direction_file.py)."""
+loaded in the engine's one direction file format (interventions/directions/file.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.interventions import directions as found
-from tts_interp.interventions.direction_file import provenance
+from tts_interp.interventions.directions import direction as found
+from tts_interp.interventions.directions.file import provenance
 
 
 class Direction(found.Direction):
-    """Directions per site (see interventions/directions.py), made from Runs that read the site.
+    """Directions per site (see interventions/directions/direction.py), made from Runs that read the site.
 
     Each run gives one row per site, the mean of its rows (`pool=True`, so a long utterance does not outweigh a
     short one), or all of its rows (`pool=False`). The fit set (the runs' texts and voices) is recorded in `info`.

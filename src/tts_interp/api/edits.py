@@ -3,7 +3,9 @@
 - `Steer(direction, alpha)`: add alpha x the site's mean row norm along the unit direction at each of its sites
   (the engine's one unit of alpha: the norm of the rows the direction was made from);
 - `Ablate(site)`: replace every row of a site with zeros, or with a given vector (a mean ablation);
-- `Erase(eraser, alpha)`: a fitted concept eraser (LEACE or mean projection) at its sites, 0 = none, 1 = full.
+- `Erase(eraser, alpha)`: a fitted concept eraser (LEACE or mean projection) at its sites, 0 = none, 1 = full;
+- `Patch(source, sites)`: the rows another Run read at `sites` put in place of this run's (activation patching);
+  the run is aligned to its source first where the family can (Kokoro: the source's phoneme durations).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class Steer:
 
     def writes(self, model: Any) -> list[Any]:
         """The tracing writes of this edit on `model` (one per site)."""
-        from tts_interp.interventions.steering import direction_scale, site_writes
+        from tts_interp.interventions.steering.writes import direction_scale, site_writes
         from tts_interp.tracing.selection import Selection
 
         sites = list(self.sites or self.direction.sites)
@@ -67,11 +69,36 @@ class Erase:
 
     def writes(self, model: Any) -> list[Any]:
         """The eraser's affine writes at its sites, at strength alpha."""
-        from tts_interp.interventions.erasure import load_eraser
+        from tts_interp.interventions.erasure.eraser import load_eraser
 
         eraser = load_eraser(Path(self.eraser), model.id) if isinstance(self.eraser, str | Path) else self.eraser
         _check_model(eraser.model, model, "eraser")
         return eraser.writes(list(self.sites or eraser.sites), self.alpha)
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Put the rows a source Run read at `sites` (default: every site it read) in place of this run's rows."""
+
+    source: Any
+    sites: Sequence[str] | None = None
+
+    def aligned(self, model: Any, settings: Any) -> Any:
+        """`settings` with the source's alignment forced (Kokoro: its durations), so both runs have the same rows."""
+        _check_model(self.source.model.id, model, "patch source")
+        align = getattr(model.adapter, "aligned_settings", None)
+        return align(settings, self.source.raw) if align is not None else settings
+
+    def writes(self, model: Any) -> list[Any]:
+        """One `replace` write per site, of the source's rows there."""
+        from tts_interp.tracing.ops import Write
+
+        sites = [name for pattern in (self.sites or self.source.reads) for name in model.sites(pattern)]
+        missing = [s for s in sites if s not in self.source.reads]
+        if missing or not sites:
+            raise BadInputError(f"the patch source read {', '.join(self.source.reads) or 'no site'}, not "
+                                f"{', '.join(missing) or 'any site'}: generate it with reads= the sites to patch")
+        return [Write(site, "replace", self.source.activations[site].values) for site in sites]
 
 
 def _check_model(made_for: str, model: Any, what: str) -> None:

@@ -25,7 +25,7 @@ from tts_interp.core.results import write_csv, write_jsonl, write_result
 from tts_interp.evals.evaluate import evaluate_manifest
 from tts_interp.evals.metrics import summary
 from tts_interp.evals.score_config import ScoreConfig
-from tts_interp.interventions.directions import save_direction
+from tts_interp.interventions.directions.direction import save_direction
 from tts_interp.interventions.kokoro import experiments as ex
 from tts_interp.interventions.kokoro.defaults import MISSION_ALPHAS, MISSION_SITE
 from tts_interp.interventions.kokoro.session import write_run

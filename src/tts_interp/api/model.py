@@ -143,6 +143,8 @@ class Model:
 
         self.require("generate")
         prompt = prepare_checked(self.adapter, request)
+        for edit in edits:  # a patch aligns the run to its source first (same rows at every site)
+            settings = edit.aligned(self, settings) if hasattr(edit, "aligned") else settings
         writes = [w for edit in edits for w in _writes_of(edit, self)]
         for op in [*reads, *writes]:
             self._check_selection(op.selection)
@@ -182,4 +184,5 @@ def _writes_of(edit: Any, model: Model) -> list[Any]:
         return [edit]
     if hasattr(edit, "writes"):
         return list(edit.writes(model))
-    raise BadInputError(f"{edit!r} is not an edit; give ti.Steer, ti.Ablate, ti.Erase or a tracing Write")
+    raise BadInputError(f"{edit!r} is not an edit; give ti.Steer, ti.Ablate, ti.Erase, ti.Patch or a tracing "
+                        "Write")

@@ -54,7 +54,7 @@ def direction(model: opt.ModelOption, out: opt.OutOption,
     Shared options (--instruct, --speaker, --ref-audio) apply to both sets unless a set gives its own. Any family;
     where its runs differ in length more than its voices do (Kokoro), each run's rows are averaged first.
     """
-    from tts_interp.interventions.direction_experiment import DIRECTION_FILE, run_direction
+    from tts_interp.interventions.directions.experiment import DIRECTION_FILE, run_direction
     from tts_interp.interventions.talker.prompts import load_codes
     from tts_interp.report.talker_plots import plot_direction
 

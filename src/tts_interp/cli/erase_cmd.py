@@ -34,7 +34,7 @@ def _runs(session: Any, voices: str | None, texts: list[str] | None, manifest: P
     the attacker's own voices x the same texts (role `attacker`)."""
     from dataclasses import replace
 
-    from tts_interp.interventions.erase_fit import manifest_runs, voice_runs
+    from tts_interp.interventions.erasure.fit import manifest_runs, voice_runs
 
     if manifest is not None:
         runs = manifest_runs(session, manifest, label)
@@ -75,8 +75,8 @@ def fit(model: opt.ModelOption, out: opt.OutOption,
         device: opt.DeviceOption = "auto", dtype: opt.DtypeOption = "float32") -> None:
     """Fit LEACE, mean-difference and random-subspace erasers on labelled runs; probe held-out runs. The fit
     voices and texts are recorded: every score of an eraser says whether it is open-set or closed-set."""
-    from tts_interp.interventions.erase_fit import run_fit
-    from tts_interp.interventions.erase_runs import open_session
+    from tts_interp.interventions.erasure.fit import run_fit
+    from tts_interp.interventions.erasure.runs import open_session
     from tts_interp.interventions.talker.prompts import load_codes
 
     if not 0.0 < test_fraction < 1.0:
@@ -123,8 +123,8 @@ def apply(model: opt.ModelOption, out: opt.OutOption,
           device: opt.DeviceOption = "auto", dtype: opt.DtypeOption = "float32",
           on_stale: opt.OnStaleOption = "recompute") -> None:
     """Generate plainly and erased (eraser x site x alpha x prompt), one run directory each; then score."""
-    from tts_interp.interventions.erase_runs import open_session
-    from tts_interp.interventions.erase_sweep import plan_erase_sweep, run_erase_sweep
+    from tts_interp.interventions.erasure.runs import open_session
+    from tts_interp.interventions.erasure.sweep import plan_erase_sweep, run_erase_sweep
 
     with status(f"loading {model}"):
         session = open_session(model, device, dtype)

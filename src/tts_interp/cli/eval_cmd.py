@@ -59,22 +59,31 @@ def eval_command(
         from tts_interp.report.erase_plots import plot_frontier
 
         plot_frontier(out, payload["attackers"])
+    agg = _print_summary(out, payload)
+    if agg["n_items"] and agg["n_failed"] == agg["n_items"]:
+        reason, count = max(payload["failed_reasons"].items(), key=lambda kv: kv[1])
+        raise BadInputError(f"every item failed ({agg['n_items']}); most common reason ({count}x): {reason}")
+
+
+def _show(entry: dict) -> str:
+    """`value [lo, hi] (n=N)`, or n/a with its n."""
+    from tts_interp.report.text_tables import stat_text
+
+    if entry.get("value") is None:
+        return f"n/a (n={entry.get('n', 0)})"
+    return f"{stat_text(entry)} (n={entry['n']})"
+
+
+def _print_summary(out: Path, payload: dict) -> dict:
+    """The finished line: items, WER, similarity, identity shift, the verifier's EER, attackers, rows not scored;
+    returns the aggregates."""
     agg = payload["aggregates"]
     fitted = payload["verifier_calibration"]
-
-    def show(entry: dict) -> str:
-        if entry.get("value") is None:
-            return f"n/a (n={entry.get('n', 0)})"
-        ci = entry.get("ci95")
-        return f"{entry['value']:.3f} (n={entry['n']}" + (f", 95% CI {ci[0]:.3f}-{ci[1]:.3f})" if ci else ")")
-
-    print_done(out, {"items": f"{agg['n_items']} ({agg['n_failed']} failed)", "WER": show(agg["wer_corpus"]),
-                     "similarity": show(agg["similarity_mean"]), "identity shift": show(agg["identity_shift_mean"]),
+    print_done(out, {"items": f"{agg['n_items']} ({agg['n_failed']} failed)", "WER": _show(agg["wer_corpus"]),
+                     "similarity": _show(agg["similarity_mean"]), "identity shift": _show(agg["identity_shift_mean"]),
                      "verifier EER": f"{fitted['eer']:.3f}" if fitted.get("available")
                      else f"n/a ({fitted.get('reason')})",
                      **({"attackers": attackers_line(payload["attackers"])} if "attackers" in payload else {}),
                      **{f"not scored for {scorer}": f"{s['rows']} row(s): {s['reason']}"
                         for scorer, s in payload["not_scored"].items()}})
-    if agg["n_items"] and agg["n_failed"] == agg["n_items"]:
-        reason, count = max(payload["failed_reasons"].items(), key=lambda kv: kv[1])
-        raise BadInputError(f"every item failed ({agg['n_items']}); most common reason ({count}x): {reason}")
+    return agg

@@ -49,7 +49,8 @@ def neurons(model: opt.ModelOption = DEFAULT_MODEL, site: opt.EncoderSiteOption 
             batch_size: opt.BatchOption = 8, seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu") -> None:
     """Top-k positive/negative frames of every neuron (or SAE feature), purity, noise units, snippets."""
     from tts_interp.interventions.features.sae import load_sae
-    from tts_interp.report.feature_scan import run_unit_scan
+    from tts_interp.interventions.features.unit_scan import run_unit_scan
+    from tts_interp.report.feature_plots import snippet_panels
 
     adapter = _loaded(model, device)
     unit_fn, meta = None, {"units": "neurons"}
@@ -60,7 +61,8 @@ def neurons(model: opt.ModelOption = DEFAULT_MODEL, site: opt.EncoderSiteOption 
     corpus = _corpus(data, seed)
     meta |= {"model": adapter.describe(), "corpus": data, "seed": seed}
     with progress_bar(f"scanning {site}", _count(corpus)) as advance:
-        payload = run_unit_scan(adapter, corpus, site, out, unit_fn, k, batch_size, meta=meta, on_batch=advance)
+        payload = run_unit_scan(adapter, corpus, site, out, unit_fn, k, batch_size, meta=meta, on_batch=advance,
+                                draw=snippet_panels)
     print_done(out, {"clips": payload["n_clips"], "frames": payload["n_frames"],
                      "purest": ", ".join(f"{p['unit']}:{p['phoneme']}={p['purity']:.2f}" for p in payload["purest"])})
 
@@ -75,8 +77,9 @@ def sae(model: opt.ModelOption = DEFAULT_MODEL, site: opt.EncoderSiteOption = "e
         batch: Annotated[int, typer.Option("--batch", help="rows per training step")] = 512,
         seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu") -> None:
     """Train an SAE from streamed activations; held-out FVE/L0/dead features, faithfulness, feature purity."""
+    from tts_interp.api.sae_experiment import run_sae
     from tts_interp.interventions.features.sae import SAEConfig
-    from tts_interp.report.sae_run import run_sae
+    from tts_interp.report.feature_plots import snippet_panels
 
     adapter = _loaded(model, device)
     adapter.site(site)
@@ -90,7 +93,7 @@ def sae(model: opt.ModelOption = DEFAULT_MODEL, site: opt.EncoderSiteOption = "e
             done[0] = step + 1
 
         payload = run_sae(adapter, corpus, data, config, out, meta={"model": adapter.describe(), "seed": seed},
-                          on_step=on_step)
+                          on_step=on_step, draw=snippet_panels)
     from tts_interp.report.text_tables import stat_text
 
     held, faithful = payload["heldout"], payload["faithfulness"]

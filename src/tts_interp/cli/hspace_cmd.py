@@ -81,7 +81,7 @@ def direction(model: opt.ModelOption, out: opt.OutOption,
               dtype: opt.DtypeOption = "float32") -> None:
     """Collect h-space over two labelled groups; save their mean-difference direction (and PCA components)."""
     from tts_interp.core.results import write_result
-    from tts_interp.interventions.direction_file import provenance
+    from tts_interp.interventions.directions.file import provenance
     from tts_interp.interventions.hspace.collection import collect
     from tts_interp.interventions.hspace.directions import mean_difference, pca
     from tts_interp.models.denoising.settings import SamplerSettings

@@ -49,7 +49,7 @@ def patch(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, inst
                   "ref_audio": str(source_ref_audio) if source_ref_audio else None, "ref_text": source_ref_text}
         return patch_runs_to_dir(loaded, text, source, voice, parse_names(sites) if sites != "resid" else None,
                                  Path(out))
-    from tts_interp.interventions.patch_sweep import plan_patch_sweep, run_patch_sweep
+    from tts_interp.interventions.patching.sweep import plan_patch_sweep, run_patch_sweep
     from tts_interp.interventions.talker.prompts import derive_request, load_codes
     from tts_interp.report.talker_plots import plot_patch
 
@@ -73,10 +73,10 @@ def patch(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption, inst
 
 def patch_runs_to_dir(model: Model, text: str, source_voice: dict[str, Any], voice: dict[str, Any],
                       sites: list[str] | None, out: Path, seed: int = 0) -> None:
-    """Swap sites between two plain runs (`interventions/patch_runs.py`) and write source/, target/, cells/<site>/,
+    """Swap sites between two plain runs (`interventions/patching/runs.py`) and write source/, target/, cells/<site>/,
     an eval manifest (each cell scored from B towards A) and result.json."""
     from tts_interp.core.results import write_jsonl, write_result
-    from tts_interp.interventions.patch_runs import patch_between
+    from tts_interp.interventions.patching.runs import patch_between
     from tts_interp.interventions.running import prepare_checked
 
     adapter = model.adapter

@@ -38,7 +38,7 @@ def steer(model: opt.ModelOption, text: opt.TextOption, out: opt.OutOption,
     """Steered generations with any family, one run directory per (alpha, layer) cell (or per alpha at --sites,
     all at once; neither: the direction's own sites), plus cells.csv and an eval manifest."""
     from tts_interp.interventions.generation import RunConfig
-    from tts_interp.interventions.steer_sweep import plan_steer_sweep, run_steer_sweep
+    from tts_interp.interventions.steering.sweep import plan_steer_sweep, run_steer_sweep
     from tts_interp.report.talker_plots import plot_steer
 
     layer_list = parse_layers(layers) if layers else []

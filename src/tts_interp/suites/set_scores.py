@@ -33,7 +33,7 @@ def _original(scored: dict[str, Any], out_dir: Path) -> Path | None:
 
 def _cell_clip(row: dict[str, Any], work: WorkItem, condition: dict[str, Any], audio: Path,
                out_dir: Path) -> AttackClip | str:
-    from tts_interp.interventions.erase_runs import voice_name
+    from tts_interp.interventions.erasure.runs import voice_name
 
     config = work.spec["config"]
     erasure = (row.get("cell") or {}).get("erasure") or {}

@@ -117,7 +117,7 @@ def _session(recipe: dict[str, Any]) -> Any:
 
 def build_direction(recipe: dict[str, Any], directory: Path) -> None:
     """`tts-interp direction` from a recipe, into `directory`."""
-    from tts_interp.interventions.direction_experiment import run_direction
+    from tts_interp.interventions.directions.experiment import run_direction
     from tts_interp.tracing.selection import Selection
 
     request = _request_maker(recipe)
@@ -129,7 +129,7 @@ def build_direction(recipe: dict[str, Any], directory: Path) -> None:
 
 def build_erasers(recipe: dict[str, Any], directory: Path) -> None:
     """`tts-interp erase fit` from a recipe, into `directory`: the three erasers and the held-out probe."""
-    from tts_interp.interventions.erase_fit import run_fit, voice_runs
+    from tts_interp.interventions.erasure.fit import run_fit, voice_runs
     from tts_interp.tracing.selection import Selection
 
     session = _session(recipe)

@@ -40,8 +40,8 @@ PATCH = {**COMMON, "source": REQUIRED, "layer": REQUIRED, "segment": REQUIRED,
 
 
 def _check_steer(config: dict[str, Any], base: Path) -> dict[str, Any]:
-    from tts_interp.interventions.patching import parse_kind
-    from tts_interp.interventions.steering import STEER_OPS
+    from tts_interp.interventions.patching.patch import parse_kind
+    from tts_interp.interventions.steering.writes import STEER_OPS
     from tts_interp.models.registry import check_capabilities
 
     out = check_common(config, base)
@@ -56,7 +56,7 @@ def _check_steer(config: dict[str, Any], base: Path) -> dict[str, Any]:
 
 
 def _check_patch(config: dict[str, Any], base: Path) -> dict[str, Any]:
-    from tts_interp.interventions.patching import parse_kind
+    from tts_interp.interventions.patching.patch import parse_kind
     from tts_interp.interventions.talker.alignment import UNEQUAL_RULES
 
     out = check_common(config, base)
@@ -82,10 +82,10 @@ def _run_steer(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
     import numpy as np
     import torch
 
-    from tts_interp.interventions.directions import load_direction
+    from tts_interp.interventions.directions.direction import load_direction
     from tts_interp.interventions.generation import generate_to_dir
     from tts_interp.interventions.running import prepare_checked
-    from tts_interp.interventions.steering import (
+    from tts_interp.interventions.steering.writes import (
         SteerCell,
         calibrate,
         check_layers,
@@ -125,7 +125,7 @@ def _run_steer(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produc
 
 def _run_patch(work_id: str, config: dict[str, Any], ctx: CellContext) -> Produced:
     from tts_interp.interventions.generation import generate_to_dir
-    from tts_interp.interventions.patching import (
+    from tts_interp.interventions.patching.patch import (
         PatchCell,
         code0_logp,
         generation_write,

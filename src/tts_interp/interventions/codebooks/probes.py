@@ -94,6 +94,72 @@ def _frame_pitch(
     return f0, voiced
 
 
+PerItem = list[tuple[int, np.ndarray, np.ndarray]]  # (item index, its frames with a target, the targets)
+
+
+def _speaker_targets(items: Sequence[EncodedUtterance], unsplit: set[str]) -> tuple[PerItem, tuple[str, ...]]:
+    """Every frame of an utterance labelled with its speaker (speakers the split could place only)."""
+    speakers = sorted({i.utterance.speaker for i in items} - unsplit)
+    index = {s: n for n, s in enumerate(speakers)}
+    per_item = [(n, np.arange(len(i.codes)), np.full(len(i.codes), index[i.utterance.speaker]))
+                for n, i in enumerate(items) if i.utterance.speaker in index]
+    return per_item, tuple(speakers)
+
+
+def _phoneme_targets(items: Sequence[EncodedUtterance], frame_rate: float,
+                     skipped: list[dict[str, str]]) -> tuple[PerItem, tuple[str, ...]]:
+    """The phoneme under each frame, from each utterance's alignment (frames between phonemes have none)."""
+    per_item_labels = []
+    for n, item in enumerate(items):
+        if item.utterance.alignment is None:
+            continue
+        try:
+            labels = frame_labels(read_alignment(item.utterance.alignment), len(item.codes), frame_rate)
+        except TTSInterpError as exc:
+            skipped.append({"item": item.utterance.utt_id, "reason": f"phoneme task: {exc}"})
+            continue
+        per_item_labels.append((n, labels))
+    phones = sorted({lab for _, labels in per_item_labels for lab in labels if lab is not None})
+    index = {p: k for k, p in enumerate(phones)}
+    per_item = [(n, np.array([f for f, lab in enumerate(labels) if lab is not None], dtype=int),
+                 np.array([index[lab] for lab in labels if lab is not None], dtype=int))
+                for n, labels in per_item_labels if any(lab is not None for lab in labels)]
+    return per_item, tuple(phones)
+
+
+def _pitch_targets(items: Sequence[EncodedUtterance], frame_rate: float, cache: CodesCache | None,
+                   skipped: list[dict[str, str]], progress: Callable[[int], None] | None) -> PerItem:
+    """F0 (Hz) of each voiced frame of utterances with at least two voiced frames."""
+    per_item = []
+    for n, item in enumerate(items):
+        try:
+            f0, voiced = _frame_pitch(item, frame_rate, cache)
+        except TTSInterpError as exc:
+            skipped.append({"item": item.utterance.utt_id, "reason": f"pitch task: {exc}"})
+            continue
+        if progress:
+            progress(1)
+        if voiced.sum() >= 2:
+            per_item.append((n, np.flatnonzero(voiced), f0[voiced].astype(np.float64)))
+    return per_item
+
+
+def _assemble(name: str, kind: str, null: str, per_item: PerItem, classes: tuple[str, ...], offsets: np.ndarray,
+              train_of_item: np.ndarray) -> tuple[ProbeTask, np.ndarray] | str:
+    """A task over the concatenated frames, or why it cannot be probed."""
+    if not per_item:
+        return "no utterance has targets for it"
+    rows = np.concatenate([offsets[i] + local for i, local, _ in per_item])
+    groups = np.concatenate([np.full(len(local), i) for i, local, _ in per_item])
+    targets = np.concatenate([t for _, _, t in per_item])
+    train = train_of_item[groups]
+    if train.all() or not train.any():
+        return "the split left no test or no train frames"
+    if kind == "classification" and len(np.unique(targets[train])) < 2:
+        return "fewer than two classes among training frames"
+    return ProbeTask(name, kind, null, targets, groups, train, classes), rows
+
+
 def build_tasks(
     items: Sequence[EncodedUtterance],
     split: Split,
@@ -111,87 +177,24 @@ def build_tasks(
     offsets = np.cumsum([0] + [len(i.codes) for i in items])
     train_utt = np.array([i.utterance.utt_id in split.train for i in items])
     frame_train = np.array([i.utterance.utt_id in (frame_split or split).train for i in items])
-    built: dict[str, tuple[ProbeTask, np.ndarray]] = {}
     skipped: list[dict[str, str]] = []
+    built: dict[str, tuple[ProbeTask, np.ndarray]] = {}
 
-    def assemble(
-        name: str,
-        kind: str,
-        null: str,
-        per_item: list[tuple[int, np.ndarray, np.ndarray]],
-        classes: tuple[str, ...] = (),
-    ) -> None:
-        if not per_item:
-            skipped.append({"item": f"task {name}", "reason": "no utterance has targets for it"})
-            return
-        rows = np.concatenate([offsets[i] + local for i, local, _ in per_item])
-        groups = np.concatenate([np.full(len(local), i) for i, local, _ in per_item])
-        targets = np.concatenate([t for _, _, t in per_item])
-        train = (train_utt if name == "speaker" else frame_train)[groups]
-        if train.all() or not train.any():
-            skipped.append({"item": f"task {name}", "reason": "the split left no test or no train frames"})
-            return
-        if kind == "classification" and len(np.unique(targets[train])) < 2:
-            skipped.append({"item": f"task {name}", "reason": "fewer than two classes among training frames"})
-            return
-        built[name] = (ProbeTask(name, kind, null, targets, groups, train, classes), rows)
+    def add(name: str, kind: str, null: str, per_item: PerItem, classes: tuple[str, ...], train: np.ndarray) -> None:
+        task = _assemble(name, kind, null, per_item, classes, offsets, train)
+        if isinstance(task, str):
+            skipped.append({"item": f"task {name}", "reason": task})
+        else:
+            built[name] = task
 
-    unsplit = {u["item"] for u in split.unsplittable}
     if "speaker" in tasks:
-        speakers = sorted({i.utterance.speaker for i in items} - unsplit)
-        index = {s: n for n, s in enumerate(speakers)}
-        assemble(
-            "speaker",
-            "classification",
-            "utterance",
-            [
-                (n, np.arange(len(i.codes)), np.full(len(i.codes), index[i.utterance.speaker]))
-                for n, i in enumerate(items)
-                if i.utterance.speaker in index
-            ],
-            tuple(speakers),
-        )
+        add("speaker", "classification", "utterance",
+            *_speaker_targets(items, {u["item"] for u in split.unsplittable}), train_utt)
     if "phoneme" in tasks:
-        per_item_labels = []
-        for n, item in enumerate(items):
-            if item.utterance.alignment is None:
-                continue
-            try:
-                labels = frame_labels(read_alignment(item.utterance.alignment), len(item.codes), frame_rate)
-            except TTSInterpError as exc:
-                skipped.append({"item": item.utterance.utt_id, "reason": f"phoneme task: {exc}"})
-                continue
-            per_item_labels.append((n, labels))
-        phones = sorted({lab for _, labels in per_item_labels for lab in labels if lab is not None})
-        index = {p: k for k, p in enumerate(phones)}
-        assemble(
-            "phoneme",
-            "classification",
-            "rotation",
-            [
-                (
-                    n,
-                    np.array([f for f, lab in enumerate(labels) if lab is not None], dtype=int),
-                    np.array([index[lab] for lab in labels if lab is not None], dtype=int),
-                )
-                for n, labels in per_item_labels
-                if any(lab is not None for lab in labels)
-            ],
-            tuple(phones),
-        )
+        add("phoneme", "classification", "rotation", *_phoneme_targets(items, frame_rate, skipped), frame_train)
     if "pitch" in tasks:
-        per_item = []
-        for n, item in enumerate(items):
-            try:
-                f0, voiced = _frame_pitch(item, frame_rate, cache)
-            except TTSInterpError as exc:
-                skipped.append({"item": item.utterance.utt_id, "reason": f"pitch task: {exc}"})
-                continue
-            if progress:
-                progress(1)
-            if voiced.sum() >= 2:
-                per_item.append((n, np.flatnonzero(voiced), f0[voiced].astype(np.float64)))
-        assemble("pitch", "regression", "rotation", per_item)
+        add("pitch", "regression", "rotation", _pitch_targets(items, frame_rate, cache, skipped, progress), (),
+            frame_train)
     return built, skipped
 
 
@@ -220,42 +223,26 @@ def run_probes(
     built, skipped = build_tasks(items, split, tasks, codec.frame_rate, cache, frame_split=frame_split)
     codes = np.concatenate([i.codes for i in items]) if items else np.zeros((0, codec.n_codebooks), np.int64)
     features = CodebookFeatures.from_codec(codes, codec)
+    settings = {"tasks": list(tasks), "test_fraction": test_fraction, "n_permutations": n_permutations,
+                "n_bootstrap": n_bootstrap, "max_train_frames": max_train_frames, "cumulative": cumulative}
     result: dict[str, Any] = {
-        "command": "codes probe",
-        "codec": codec.describe(),
-        "seed": seed,
-        "settings": {
-            "tasks": list(tasks),
-            "test_fraction": test_fraction,
-            "n_permutations": n_permutations,
-            "n_bootstrap": n_bootstrap,
-            "max_train_frames": max_train_frames,
-            "cumulative": cumulative,
-        },
+        "command": "codes probe", "codec": codec.describe(), "seed": seed, "settings": settings,
         "split": split.as_dict(),
         "split_note": "speaker: utterance-level split stratified by speaker; phoneme and pitch: the "
         "speaker-disjoint split_phoneme_pitch (speaker identity cannot carry them)",
-        "split_phoneme_pitch": frame_split.as_dict(),
-        "n_utterances": len(items),
-        "tasks": {},
+        "split_phoneme_pitch": frame_split.as_dict(), "n_utterances": len(items),
+        "tasks": {name: {"kind": task.kind, "classes": list(task.classes), "results": []}
+                  for name, (task, _) in built.items()},
         "skipped": list(prior_skipped) + list(split.unsplittable) + list(frame_split.unsplittable) + skipped,
     }
-    for name, (task, _) in built.items():
-        result["tasks"][name] = {"kind": task.kind, "classes": list(task.classes), "results": []}
     write_result(out_dir, result)
     for feature_set in feature_sets(codec.n_codebooks, cumulative):
         x_all = features(feature_set)
         for name, (task, rows) in built.items():
             scores = evaluate(task, x_all[rows], seed, n_permutations, n_bootstrap, max_train_frames,
                               types=codes[rows, feature_set.codebook])
-            result["tasks"][name]["results"].append(
-                {
-                    "features": feature_set.name,
-                    "mode": feature_set.mode,
-                    "codebook": feature_set.codebook,
-                    **scores,
-                }
-            )
+            result["tasks"][name]["results"].append({"features": feature_set.name, "mode": feature_set.mode,
+                                                     "codebook": feature_set.codebook, **scores})
             write_result(out_dir, result)
             if progress:
                 progress(1)

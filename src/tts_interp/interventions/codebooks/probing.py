@@ -174,6 +174,18 @@ def _subsample(rows: np.ndarray, limit: int, rng: np.random.Generator) -> np.nda
     return rows if len(rows) <= limit else np.sort(rng.choice(rows, size=limit, replace=False))
 
 
+def _control_scores(task: ProbeTask, features: np.ndarray, train_rows: np.ndarray, test_rows: np.ndarray,
+                    types: np.ndarray | None, seed: int, rng: np.random.Generator,
+                    scores: dict[str, float]) -> dict[str, float]:
+    """The same probe on the control task (one random label per utterance or code value)."""
+    control_targets = _control_targets(task, task.groups if task.null == "utterance" else types, rng)
+    if task.kind == "classification" and len(np.unique(control_targets[train_rows])) < 2:
+        return {metric: float("nan") for metric in scores}  # the draw gave the few train units one label
+    control_pred = _fit_predict(task.kind, features[train_rows], control_targets[train_rows], features[test_rows],
+                                seed)
+    return _scores(task.kind, control_targets[test_rows], control_pred)
+
+
 def evaluate(
     task: ProbeTask,
     features: np.ndarray,
@@ -211,14 +223,7 @@ def evaluate(
     boot = cluster_bootstrap(groups, resampled, n_bootstrap, rng)
     ci = {metric: [float(v) for v in percentile_interval([b[metric] for b in boot])] for metric in scores} if boot else {}
 
-    control_targets = _control_targets(task, task.groups if task.null == "utterance" else types, rng)
-    if task.kind == "classification" and len(np.unique(control_targets[train_rows])) < 2:
-        control = {metric: float("nan") for metric in scores}  # the draw gave the few train units one label
-    else:
-        control_pred = _fit_predict(
-            task.kind, features[train_rows], control_targets[train_rows], features[test_rows], seed
-        )
-        control = _scores(task.kind, control_targets[test_rows], control_pred)
+    control = _control_scores(task, features, train_rows, test_rows, types, seed, rng, scores)
     return {
         **scores,
         "chance": chance,

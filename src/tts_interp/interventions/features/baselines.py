@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from tts_interp.interventions.directions import pca_components
+from tts_interp.interventions.directions.direction import pca_components
 from tts_interp.interventions.features.shards import iter_rows
 
 FIT_ROWS = 50_000  # training rows for the PCA (the first ones; enough for a 384- or 512-wide site)

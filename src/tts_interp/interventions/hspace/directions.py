@@ -14,8 +14,8 @@ import numpy as np
 import torch
 
 from tts_interp.core.errors import BadInputError
-from tts_interp.interventions.direction_file import DirectionRecord, read_direction, write_direction
-from tts_interp.interventions.directions import pca_components
+from tts_interp.interventions.directions.direction import pca_components
+from tts_interp.interventions.directions.file import DirectionRecord, read_direction, write_direction
 from tts_interp.interventions.hspace.collection import Collection
 from tts_interp.interventions.session import Session
 
@@ -35,14 +35,14 @@ class Direction:
     per_step: bool
     mean_norm: float
     info: dict[str, Any] = field(default_factory=dict)
-    weights: dict[str, Any] = field(default_factory=dict)  # the weights' provenance (direction_file.provenance)
+    weights: dict[str, Any] = field(default_factory=dict)  # the weights' provenance (directions/file.provenance)
 
     @property
     def dim(self) -> int:
         return int(self.vectors.shape[1])
 
     def save(self, path: Path) -> Path:
-        """Write a direction file (format tts-interp-direction/2, see interventions/direction_file.py)."""
+        """Write a direction file (format tts-interp-direction/2, see interventions/directions/file.py)."""
         record = DirectionRecord(self.model_id, self.kind, [self.site], {f"{self.site}::vector": self.vectors},
                                  self.per_step, list(self.timesteps), {self.site: self.mean_norm}, self.weights,
                                  self.info)

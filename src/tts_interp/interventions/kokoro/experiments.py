@@ -15,12 +15,12 @@ from typing import Any
 
 import torch
 
-from tts_interp.interventions.direction_file import provenance
-from tts_interp.interventions.directions import Direction, compute_direction
+from tts_interp.interventions.directions.direction import Direction, compute_direction
+from tts_interp.interventions.directions.file import provenance
 from tts_interp.interventions.kokoro.session import write_run
 from tts_interp.interventions.reading import collect_rows, prepare_runs
 from tts_interp.interventions.session import Session
-from tts_interp.interventions.steering import direction_scale, site_writes
+from tts_interp.interventions.steering.writes import direction_scale, site_writes
 from tts_interp.models.kokoro.hook import KokoroRequest, KokoroSettings
 from tts_interp.tracing.ops import Write
 from tts_interp.tracing.selection import Selection

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,18 @@ from tts_interp.tracing.spec import SiteSpec, TracedCall
 
 SAMPLE_RATE = 24000
 HOP = 1920  # samples per frame at 24 kHz (12.5 Hz)
+
+
+@dataclass
+class VoiceInputs:
+    """What the voice adds to upstream's call: the prompt's mode, the speaker vector, the reference codes."""
+
+    mode: str
+    non_streaming: bool
+    speaker_vector: torch.Tensor | None = None
+    ref_code: torch.Tensor | None = None
+    n_ref_text: int = 0
+    n_ref_frames: int = 0
 
 
 class Qwen3TTSAdapter(Qwen3TTSRunHook):
@@ -130,6 +143,35 @@ class Qwen3TTSAdapter(Qwen3TTSRunHook):
         """Validate a request, build the talker inputs through upstream's generate, and label every position."""
         if not request.text or not request.text.strip():
             raise BadInputError("text is empty; give the words to speak with --text")
+        language, instruct, speaker, notes = self._checked_fields(request)
+        w = self.wrapper
+        input_ids = w._tokenize_texts([w._build_assistant_text(request.text)])
+        n_text = int(input_ids[0].shape[1]) - 8
+        if n_text < 1:
+            raise BadInputError(f"text {request.text!r} has no tokens after tokenisation")
+        instruct_ids = [w._tokenize_texts([w._build_instruct_text(instruct)])[0] if instruct else None]
+        call: dict[str, Any] = dict(input_ids=input_ids, instruct_ids=instruct_ids, languages=[language])
+        voice = self._clone_inputs(request, call, notes) if self.variant == "base" else \
+            self._named_inputs(request, speaker, call)
+        call["non_streaming_mode"] = voice.non_streaming
+        talker_kwargs = self._capture_talker_call(call)
+        segments = build_segment_map(n_instruct=int(instruct_ids[0].shape[1]) if instruct else 0,
+                                     n_language=3 if language == "auto" else 4,
+                                     has_speaker=voice.speaker_vector is not None, n_text=n_text, mode=voice.mode,
+                                     n_ref_text=voice.n_ref_text, n_ref_frames=voice.n_ref_frames)
+        length = int(talker_kwargs["inputs_embeds"].shape[1])
+        if segments.prompt_length != length:
+            raise AssertionError(f"segment map covers {segments.prompt_length} positions, prompt has {length}")
+        position = next((s.start for s in segments.segments if s.name == "speaker"), None)
+        cleaned = PromptRequest(text=request.text, instruct=instruct, speaker=speaker,
+                                ref_audio=request.ref_audio if self.variant == "base" else None,
+                                ref_text=request.ref_text if self.variant == "base" else None,
+                                language=language, non_streaming=voice.non_streaming)
+        return PreparedPrompt(cleaned, talker_kwargs, segments, voice.speaker_vector, position, voice.ref_code,
+                              voice.mode, notes)
+
+    def _checked_fields(self, request: PromptRequest) -> tuple[str, str | None, str | None, list[str]]:
+        """(language, instruct, speaker, notes): each checked against this variant; a field it ignores is noted."""
         notes: list[str] = []
         language = (request.language or "auto").lower()
         if language not in self.languages():
@@ -152,59 +194,42 @@ class Qwen3TTSAdapter(Qwen3TTSRunHook):
         if self.variant != "base" and request.ref_audio:
             notes.append(f"reference audio ignored: only Base models clone a voice ({self.model_id} is "
                          f"{self.variant})")
+        return language, instruct, speaker, notes
+
+    def _clone_inputs(self, request: PromptRequest, call: dict[str, Any], notes: list[str]) -> VoiceInputs:
+        """A Base model's voice clone prompt (x-vector, plus the reference codes with --ref-text), into `call`."""
+        if not request.ref_audio:
+            raise BadInputError(f"{self.model_id} is a Base (voice clone) model and needs --ref-audio")
         w = self.wrapper
-        input_ids = w._tokenize_texts([w._build_assistant_text(request.text)])
-        n_text = int(input_ids[0].shape[1]) - 8
-        if n_text < 1:
-            raise BadInputError(f"text {request.text!r} has no tokens after tokenisation")
-        instruct_ids = [w._tokenize_texts([w._build_instruct_text(instruct)])[0] if instruct else None]
-        call: dict[str, Any] = dict(input_ids=input_ids, instruct_ids=instruct_ids, languages=[language])
-        speaker_vector: torch.Tensor | None = None
-        ref_code: torch.Tensor | None = None
-        n_ref_text = n_ref_frames = 0
-        if self.variant == "base":
-            if not request.ref_audio:
-                raise BadInputError(f"{self.model_id} is a Base (voice clone) model and needs --ref-audio")
-            non_streaming = bool(request.non_streaming) if request.non_streaming is not None else False
-            audio = load_audio(request.ref_audio, SAMPLE_RATE, min_seconds=0.5)
-            icl = bool(request.ref_text and request.ref_text.strip())
-            items = w.create_voice_clone_prompt(ref_audio=(audio.samples, audio.sample_rate),
-                                                ref_text=request.ref_text if icl else None,
-                                                x_vector_only_mode=not icl)
-            clone = w._prompt_items_to_voice_clone_prompt(items)
-            speaker_vector = clone["ref_spk_embedding"][0].detach().clone()
-            call["voice_clone_prompt"] = clone
-            if icl:
-                ref_ids = w._tokenize_texts([w._build_ref_text(request.ref_text)])[0]
-                call["ref_ids"] = [ref_ids]
-                ref_code = clone["ref_code"][0].detach().clone()
-                n_ref_text, n_ref_frames = int(ref_ids.shape[1]) - 5, int(ref_code.shape[0])
-                mode = "icl_non_streaming" if non_streaming else "icl_streaming"
-            else:
-                mode = "non_streaming" if non_streaming else "streaming"
-                notes.append("x-vector only voice clone (no --ref-text given; give it for in-context cloning)")
-        else:
-            non_streaming = bool(request.non_streaming) if request.non_streaming is not None else True
-            mode = "non_streaming" if non_streaming else "streaming"
-            if speaker is not None:
-                call["speakers"] = [speaker]
-                spk_id = int(self.talker_config.spk_id[speaker.lower()])
-                with torch.no_grad():
-                    speaker_vector = self.talker.get_input_embeddings().weight[spk_id].detach().clone()
-        call["non_streaming_mode"] = non_streaming
-        talker_kwargs = self._capture_talker_call(call)
-        segments = build_segment_map(n_instruct=int(instruct_ids[0].shape[1]) if instruct else 0,
-                                     n_language=3 if language == "auto" else 4, has_speaker=speaker_vector is not None,
-                                     n_text=n_text, mode=mode, n_ref_text=n_ref_text, n_ref_frames=n_ref_frames)
-        length = int(talker_kwargs["inputs_embeds"].shape[1])
-        if segments.prompt_length != length:
-            raise AssertionError(f"segment map covers {segments.prompt_length} positions, prompt has {length}")
-        position = next((s.start for s in segments.segments if s.name == "speaker"), None)
-        cleaned = PromptRequest(text=request.text, instruct=instruct, speaker=speaker,
-                                ref_audio=request.ref_audio if self.variant == "base" else None,
-                                ref_text=request.ref_text if self.variant == "base" else None,
-                                language=language, non_streaming=non_streaming)
-        return PreparedPrompt(cleaned, talker_kwargs, segments, speaker_vector, position, ref_code, mode, notes)
+        non_streaming = bool(request.non_streaming) if request.non_streaming is not None else False
+        audio = load_audio(request.ref_audio, SAMPLE_RATE, min_seconds=0.5)
+        icl = bool(request.ref_text and request.ref_text.strip())
+        items = w.create_voice_clone_prompt(ref_audio=(audio.samples, audio.sample_rate),
+                                            ref_text=request.ref_text if icl else None, x_vector_only_mode=not icl)
+        clone = w._prompt_items_to_voice_clone_prompt(items)
+        call["voice_clone_prompt"] = clone
+        voice = VoiceInputs("non_streaming" if non_streaming else "streaming", non_streaming,
+                            clone["ref_spk_embedding"][0].detach().clone())
+        if not icl:
+            notes.append("x-vector only voice clone (no --ref-text given; give it for in-context cloning)")
+            return voice
+        ref_ids = w._tokenize_texts([w._build_ref_text(request.ref_text)])[0]
+        call["ref_ids"] = [ref_ids]
+        voice.ref_code = clone["ref_code"][0].detach().clone()
+        voice.n_ref_text, voice.n_ref_frames = int(ref_ids.shape[1]) - 5, int(voice.ref_code.shape[0])
+        voice.mode = "icl_non_streaming" if non_streaming else "icl_streaming"
+        return voice
+
+    def _named_inputs(self, request: PromptRequest, speaker: str | None, call: dict[str, Any]) -> VoiceInputs:
+        """A CustomVoice speaker's embedding row (VoiceDesign: no speaker), into `call`."""
+        non_streaming = bool(request.non_streaming) if request.non_streaming is not None else True
+        voice = VoiceInputs("non_streaming" if non_streaming else "streaming", non_streaming)
+        if speaker is not None:
+            call["speakers"] = [speaker]
+            spk_id = int(self.talker_config.spk_id[speaker.lower()])
+            with torch.no_grad():
+                voice.speaker_vector = self.talker.get_input_embeddings().weight[spk_id].detach().clone()
+        return voice
 
     def _capture_talker_call(self, call: dict[str, Any]) -> dict[str, Any]:
         """Run upstream's generate up to its `talker.generate` call and return that call's keyword arguments."""

@@ -69,7 +69,7 @@ class Qwen3TTSRunHook:
 
     def aligned_settings(self, settings: GenerationSettings, run: GenerationRun) -> GenerationSettings:
         """The same settings: a generation's length is its own (patching between prompts aligns segments instead,
-        teacher-forced, in interventions/patch_sweep.py)."""
+        teacher-forced, in interventions/patching/sweep.py)."""
         return settings
 
     def layer_site(self, layer: int, kind: str = "resid_out") -> str:

@@ -26,14 +26,14 @@ from tts_interp.core.fingerprint import adapter_weights
 from tts_interp.core.protocol import FitSet
 from tts_interp.core.results import write_csv, write_result
 from tts_interp.interventions.codebooks import probing
-from tts_interp.interventions.erase_runs import (
+from tts_interp.interventions.erasure.eraser import Eraser, fit_erasers, save_eraser
+from tts_interp.interventions.erasure.runs import (
     VOICE_FIELDS,
     collect,
     request_of,
     voice_attributes,
     voice_name,
 )
-from tts_interp.interventions.erasure import Eraser, fit_erasers, save_eraser
 from tts_interp.interventions.reading import rows_from
 from tts_interp.tracing.selection import Selection
 from tts_interp.tracing.sites import resolve_sites

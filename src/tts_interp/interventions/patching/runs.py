@@ -4,7 +4,7 @@ replace the target run's, row for row, one cell per site and one with every site
 Both runs use the same settings (so the same seed and noise), the target's aligned to the source's run where the
 family can force lengths (`aligned_settings`, e.g. Kokoro's durations); a site's rows line up only when both runs
 have as many of them, which is checked before any patched run. The teacher-forced, aligned talker
-patching with recovery metrics is Qwen3-TTS's own (patching.py, patch_sweep.py); this is what every family shares.
+patching with recovery metrics is Qwen3-TTS's own (patch.py, sweep.py); this is what every family shares.
 """
 
 from __future__ import annotations

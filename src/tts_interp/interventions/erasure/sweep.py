@@ -29,12 +29,12 @@ from tts_interp.core.fingerprint import (
 )
 from tts_interp.core.protocol import protocol_of
 from tts_interp.core.results import write_csv, write_jsonl, write_result
-from tts_interp.interventions.erase_fit import LabelledRun
-from tts_interp.interventions.erase_runs import check_prompt, render
-from tts_interp.interventions.erasure import ERASER_METHODS, Eraser, check_method, load_eraser
+from tts_interp.interventions.erasure.eraser import ERASER_METHODS, Eraser, check_method, load_eraser
+from tts_interp.interventions.erasure.fit import LabelledRun
+from tts_interp.interventions.erasure.runs import check_prompt, render
 from tts_interp.interventions.generation import RunConfig
 from tts_interp.interventions.running import run_length
-from tts_interp.interventions.steering import parse_alphas
+from tts_interp.interventions.steering.writes import parse_alphas
 from tts_interp.tracing.selection import Selection
 
 SITE_JOIN = "+"  # `a+b`: one cell erases at sites a and b together

@@ -30,13 +30,14 @@ from tts_interp.core.fingerprint import (
     stamp,
 )
 from tts_interp.core.results import write_csv, write_jsonl, write_result
-from tts_interp.interventions.directions import Direction, load_direction
+from tts_interp.interventions.directions.direction import Direction, load_direction
 from tts_interp.interventions.generation import RunConfig
-from tts_interp.interventions.patching import parse_kind
+from tts_interp.interventions.patching.patch import parse_kind
 from tts_interp.interventions.running import generate_to_dir, prepare_checked, run_length
 from tts_interp.interventions.session import Session
-from tts_interp.interventions.steering import (
+from tts_interp.interventions.steering.writes import (
     STEER_OPS,
+    Calibration,
     SteerCell,
     calibrate,
     check_layers,
@@ -145,6 +146,24 @@ def plan_steer_sweep(session: Session, config: RunConfig, direction_path: Path, 
                      groups, together, list(sites))
 
 
+def _result_header(plan: SteerPlan, model: dict[str, Any], calibration: Calibration, weights: dict[str, Any]
+                   ) -> dict[str, Any]:
+    """What the sweep's result.json says besides its cells: configuration, direction, unit of alpha, weights."""
+    config, direction = plan.config, plan.direction
+    return {
+        "command": "steer", "tts_interp_version": __version__, "model": model, "config": config.to_json(),
+        "direction": {"path": str(plan.direction_path), "method": direction.method, "model": direction.model,
+                      "component": plan.component},
+        "op": plan.op, "kind": plan.kind, "selection": plan.selection.to_json(), "layers": plan.layers,
+        "sites": plan.sites, "together": plan.together, "alphas": plan.alphas, "calibration": calibration.to_json(),
+        "alpha_unit": "add: alpha x the site's mean activation norm on the plain run at the selected positions "
+                      "(see calibration.positions); project_out: fraction of the component removed (1 = all)",
+        "deterministic": "greedy decoding: same inputs, same codes" if getattr(config.settings, "greedy", False)
+        else f"sampled with seed {config.settings.seed}: same seed and inputs, same outputs",
+        "files": {"cells": "cells.csv", "manifest": "manifest.jsonl", "plain": "plain/"}, "weights": weights,
+    }
+
+
 def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
                     advance: Callable[[int], None] | None = None, on_stale: Callable[[str], None] | None = None,
                     policy: str = "recompute") -> SteerSweep:
@@ -170,20 +189,7 @@ def run_steer_sweep(session: Session, plan: SteerPlan, out_dir: Path,
                               {"role": "plain run: the steering calibration and the reference of every cell"})
     run_files = tuple(plain["files"].values())  # what every cell directory holds (audio and codes or mel)
     advance(1)
-    base: dict[str, Any] = {
-        "command": "steer", "tts_interp_version": __version__, "model": adapter.describe(),
-        "config": config.to_json(), "direction": {"path": str(plan.direction_path), "method": direction.method,
-                                                  "model": direction.model, "component": plan.component},
-        "op": op, "kind": kind, "selection": selection.to_json(), "layers": plan.layers, "sites": plan.sites,
-        "together": plan.together,
-        "alphas": plan.alphas, "calibration": calibration.to_json(),
-        "alpha_unit": "add: alpha x the site's mean activation norm on the plain run at the selected positions "
-                      "(see calibration.positions); "
-                      "project_out: fraction of the component removed (1 = all)",
-        "deterministic": "greedy decoding: same inputs, same codes" if getattr(config.settings, "greedy", False)
-        else f"sampled with seed {config.settings.seed}: same seed and inputs, same outputs",
-        "files": {"cells": "cells.csv", "manifest": "manifest.jsonl", "plain": "plain/"}, "weights": weights,
-    }
+    base = _result_header(plan, adapter.describe(), calibration, weights)
     rows: list[dict[str, Any]] = []
     manifest: list[dict[str, Any]] = []
     cells = plan.cells

@@ -22,7 +22,7 @@ from tts_interp.interventions.features.corpus import Clip
 from tts_interp.interventions.features.edits import Condition, FeatureEdit
 from tts_interp.interventions.features.sae import SAEConfig, evaluate_sae, save_sae, train_sae
 from tts_interp.interventions.features.shards import HELDOUT_EVERY, read_index, write_shards
-from tts_interp.report.feature_scan import run_unit_scan
+from tts_interp.interventions.features.unit_scan import Draw, run_unit_scan
 
 
 def _shards(adapter, corpus: Callable[[], Iterable[Clip]], site: str, shard_dir: Path, identity: dict,  # noqa: ANN001
@@ -37,7 +37,8 @@ def _shards(adapter, corpus: Callable[[], Iterable[Clip]], site: str, shard_dir:
 
 def run_sae(adapter, corpus: Callable[[], Iterable[Clip]], corpus_name: str, config: SAEConfig, out_dir: Path,  # noqa: ANN001
             faithfulness_clips: int = 8, meta: dict | None = None,
-            on_batch: Callable[[int], None] | None = None, on_step: Callable[[int, dict], None] | None = None) -> dict:
+            on_batch: Callable[[int], None] | None = None, on_step: Callable[[int, dict], None] | None = None,
+            draw: Draw | None = None) -> dict:
     """Train and evaluate one SAE on `config.site`; return result.json's payload."""
     out_dir = Path(out_dir)
     identity = {"model_id": adapter.model_id, "site": config.site, "corpus": corpus_name}
@@ -55,7 +56,7 @@ def run_sae(adapter, corpus: Callable[[], Iterable[Clip]], corpus_name: str, con
     faithful = transcribe_with_edits(adapter, itertools.islice(held_clips, faithfulness_clips), conditions,
                                      out_dir / "faithfulness", meta={"model": adapter.describe()}, modules=modules)
     features = run_unit_scan(adapter, corpus, config.site, out_dir / "features", unit_fn=sae.encode,
-                             meta={"model": adapter.describe(), "units": "sae features", "sae": str(out_dir / "sae")})
+                             meta={"model": adapter.describe(), "units": "sae features", "sae": str(out_dir / "sae")}, draw=draw)
     payload = {"config": asdict(config), "corpus": corpus_name, "shard_rows": index["rows"], "heldout": heldout,
                "faithfulness": {"n_items": faithful["n_items"], **faithful["aggregates"]},
                "purest_features": features["purest"], "noise_features": features["noise_units"],

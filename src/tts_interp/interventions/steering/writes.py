@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 from tts_interp.core.errors import BadInputError, OutOfRangeError, UnknownNameError
-from tts_interp.interventions.directions import Direction
+from tts_interp.interventions.directions.direction import Direction
 from tts_interp.interventions.session import Session
 from tts_interp.models.base import require
 from tts_interp.models.qwen3_tts.sites import talker_site

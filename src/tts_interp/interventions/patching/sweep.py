@@ -22,7 +22,7 @@ from tts_interp.core.errors import BadInputError, OutOfRangeError, TTSInterpErro
 from tts_interp.core.fingerprint import content_hash, finished_cell, stamp, weights_provenance
 from tts_interp.core.results import write_csv, write_jsonl, write_result
 from tts_interp.interventions.generation import RunConfig, generate_to_dir
-from tts_interp.interventions.patching import (
+from tts_interp.interventions.patching.patch import (
     METRICS,
     PatchCell,
     code0_logp,
@@ -144,6 +144,23 @@ def _audio_config(session: Session, pair: PromptPair, target: RunConfig, codes: 
             "cell": {"kind": cell.kind, "layer": cell.layer, "segment": cell.segment}}
 
 
+def _result_header(plan: PatchPlan, model: dict[str, Any], codes_source: str, n_frames: int) -> dict[str, Any]:
+    """What the sweep's result.json says besides its cells: the two prompts, the forced codes, the metrics."""
+    pair = plan.pair
+    return {
+        "command": "patch", "tts_interp_version": __version__, "model": model,
+        "source_prompt": pair.a.request.to_json(), "target_prompt": pair.b.request.to_json(),
+        "differs": pair.differs(), "source_segments": pair.a.segments.to_json(),
+        "target_segments": pair.b.segments.to_json(), "codes_source": codes_source, "frames": n_frames,
+        "deterministic": DETERMINISM, "alignment_rule": plan.rule, "metric": plan.metric,
+        "metrics": {"kl_recovery": "1 - mean KL(A||patched) / mean KL(A||B) over forced frames",
+                    "logit_diff_recovery": "(LD(patched) - LD(B)) / (LD(A) - LD(B)), LD = sum of logit[a] - "
+                                           "logit[b] over frames where A's and B's top codes differ"},
+        "kinds": plan.kinds, "layers": plan.layers, "segments": plan.segments, "skipped_segments": plan.skipped,
+        "files": {"cells": "cells.csv", "codes": "codes.npy"},
+    }
+
+
 def run_patch_sweep(session: Session, plan: PatchPlan, out_dir: Path, codes: torch.Tensor | None = None,
                     max_new_tokens: int = 100, advance: Callable[[int], None] | None = None, audio: bool = False,
                     on_stale: Callable[[str], None] | None = None) -> PatchSweep:
@@ -170,18 +187,7 @@ def run_patch_sweep(session: Session, plan: PatchPlan, out_dir: Path, codes: tor
     advance(1)
     logp_a, logp_b = (code0_logp(r.logits.code0_logits, support) for r in (source_run, target_run))
 
-    base: dict[str, Any] = {
-        "command": "patch", "tts_interp_version": __version__, "model": adapter.describe(),
-        "source_prompt": pair.a.request.to_json(), "target_prompt": pair.b.request.to_json(),
-        "differs": pair.differs(), "source_segments": pair.a.segments.to_json(),
-        "target_segments": pair.b.segments.to_json(), "codes_source": codes_source, "frames": n_frames,
-        "deterministic": DETERMINISM, "alignment_rule": rule, "metric": metric,
-        "metrics": {"kl_recovery": "1 - mean KL(A||patched) / mean KL(A||B) over forced frames",
-                    "logit_diff_recovery": "(LD(patched) - LD(B)) / (LD(A) - LD(B)), LD = sum of logit[a] - "
-                                           "logit[b] over frames where A's and B's top codes differ"},
-        "kinds": plan.kinds, "layers": plan.layers, "segments": plan.segments, "skipped_segments": plan.skipped,
-        "files": {"cells": "cells.csv", "codes": "codes.npy"},
-    }
+    base = _result_header(plan, adapter.describe(), codes_source, n_frames)
     configs = {name: RunConfig(adapter.model_id, prompt.request, GenerationSettings(max_new_tokens, greedy=True),
                                session.device, session.dtype) for name, prompt in (("source", pair.a), ("target", pair.b))}
     if audio:

@@ -15,8 +15,13 @@ import torch
 from tts_interp import __version__
 from tts_interp.core.errors import BadInputError, UnknownNameError
 from tts_interp.core.results import write_csv, write_result
-from tts_interp.interventions.direction_file import provenance
-from tts_interp.interventions.directions import METHODS, Direction, compute_direction, save_direction
+from tts_interp.interventions.directions.direction import (
+    METHODS,
+    Direction,
+    compute_direction,
+    save_direction,
+)
+from tts_interp.interventions.directions.file import provenance
 from tts_interp.interventions.reading import collect_rows, prepare_runs, rows_from
 from tts_interp.interventions.session import Session
 from tts_interp.tracing.selection import Selection

@@ -24,9 +24,9 @@ from tts_interp.interventions.features.purity import purest
 from tts_interp.interventions.features.scan import ScanResult, scan_units
 from tts_interp.interventions.features.topk import split_id
 from tts_interp.models.whisper.sites import FRAME_SECONDS
-from tts_interp.report.feature_plots import snippet_panels
 
 HALF_WINDOW = 0.5  # seconds of audio either side of a top frame
+Draw = Callable[[list[dict], Path, str], Path]  # panels (audio, activation, centre, label), path, title -> the picture
 
 
 def _examples(scan: ScanResult, values: torch.Tensor, ids: torch.Tensor, sign: float) -> list[dict]:
@@ -50,8 +50,9 @@ def unit_rows(scan: ScanResult) -> list[dict]:
 
 
 def write_snippets(scan: ScanResult, units: list[int], clips: Iterable[Clip], adapter,  # noqa: ANN001
-                   unit_fn: Callable | None, out_dir: Path, per_unit: int = 4) -> list[str]:
-    """WAV snippets and a mel+activation picture of the top `per_unit` frames of each unit in `units`."""
+                   unit_fn: Callable | None, out_dir: Path, draw: Draw | None = None, per_unit: int = 4) -> list[str]:
+    """WAV snippets of the top `per_unit` frames of each unit in `units` and, with `draw` (report/feature_plots.py
+    draws mel + activation panels), one picture per unit; returns the pictures' paths."""
     wanted = {u: [split_id(int(i)) for i in scan.stats.positive.ids[u][:per_unit] if i >= 0] for u in units}
     needed = {clip for pairs in wanted.values() for clip, _ in pairs}
     traces: dict[int, tuple[np.ndarray, torch.Tensor]] = {}
@@ -75,14 +76,14 @@ def write_snippets(scan: ScanResult, units: list[int], clips: Iterable[Clip], ad
             panels.append({"audio": audio[lo:hi], "activation": acts[f_lo:f_hi, unit].numpy(),
                            "centre": (centre - lo) / SAMPLE_RATE,
                            "label": f"{scan.clip_ids[clip][:14]} {time:.2f}s {phoneme or ''} {word or ''}"})
-        if panels:
-            pictures.append(str(snippet_panels(panels, out_dir / f"unit_{unit}.png", f"{scan.site} unit {unit}")))
+        if panels and draw is not None:
+            pictures.append(str(draw(panels, out_dir / f"unit_{unit}.png", f"{scan.site} unit {unit}")))
     return pictures
 
 
 def run_unit_scan(adapter, corpus: Callable[[], Iterable[Clip]], site: str, out_dir: Path,  # noqa: ANN001
                   unit_fn: Callable | None = None, k: int = 20, batch_size: int = 8, show: int = 5,
-                  meta: dict | None = None, on_batch: Callable[[int], None] | None = None) -> dict:
+                  meta: dict | None = None, on_batch: Callable[[int], None] | None = None, draw: Draw | None = None) -> dict:
     """Scan, write every unit's row, the purity table, noise units and snippets; return result.json's payload."""
     out_dir = Path(out_dir)
     scan = scan_units(adapter, corpus(), site, unit_fn, k=k, batch_size=batch_size, on_batch=on_batch)
@@ -103,8 +104,8 @@ def run_unit_scan(adapter, corpus: Callable[[], Iterable[Clip]], site: str, out_
     best = purest(purity, show, min_labelled=max(1, k * 3 // 4))
     noise_units = [int(u) for u in np.argsort(-noise)[:show]] if noise is not None else []
     by_max = [int(u) for u in scan.stats.positive.values[:, 0].argsort(descending=True)[:show]]
-    pictures = write_snippets(scan, [p.unit for p in best] or by_max, corpus(), adapter, unit_fn, out_dir)
-    pictures += write_snippets(scan, noise_units, corpus(), adapter, unit_fn, out_dir) if noise_units else []
+    pictures = write_snippets(scan, [p.unit for p in best] or by_max, corpus(), adapter, unit_fn, out_dir, draw)
+    pictures += write_snippets(scan, noise_units, corpus(), adapter, unit_fn, out_dir, draw) if noise_units else []
     labelled_frames = scan.labelled.count
     payload = {
         "site": site, "k": k, "n_clips": len(scan.clip_ids), "n_frames": scan.stats.frames,

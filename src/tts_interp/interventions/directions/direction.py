@@ -2,7 +2,7 @@
 
 Each run is a prompt (e.g. an instruct or a speaker); its activations at the chosen sites are read on a
 selection (segments and/or frames) and every selected row is one sample. A direction file
-(direction_file.py) holds one tensor set per site plus metadata (model and weights, sites, method, counts), so a
+(file.py) holds one tensor set per site plus metadata (model and weights, sites, method, counts), so a
 direction made by `direction` is reused by `steer` (and anything else) and refused for another model or site.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from tts_interp.core.errors import BadInputError, UnknownNameError
-from tts_interp.interventions.direction_file import DirectionRecord, read_direction, write_direction
+from tts_interp.interventions.directions.file import DirectionRecord, read_direction, write_direction
 
 METHODS = ("mean_diff", "probe", "pca")
 IDENTICAL_TOLERANCE = 1e-6  # |mean(A) - mean(B)| below this fraction of the mean row norm = no direction
@@ -35,7 +35,7 @@ class Direction:
     explained: dict[str, torch.Tensor] = field(default_factory=dict)
     means: dict[str, torch.Tensor] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
-    weights: dict[str, Any] = field(default_factory=dict)  # the weights' provenance (direction_file.provenance)
+    weights: dict[str, Any] = field(default_factory=dict)  # the weights' provenance (file.provenance)
 
     @property
     def sites(self) -> list[str]:
@@ -155,7 +155,7 @@ def compute_direction(per_site_a: dict[str, list[torch.Tensor]], per_site_b: dic
 
 
 def save_direction(direction: Direction, path: Path) -> Path:
-    """Write a direction file (format tts-interp-direction/2, see direction_file.py)."""
+    """Write a direction file (format tts-interp-direction/2, see file.py)."""
     tensors: dict[str, torch.Tensor] = {}
     for site in direction.sites:
         tensors[f"{site}::vector"] = direction.vectors[site]
