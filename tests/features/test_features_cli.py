@@ -54,3 +54,17 @@ def test_scale_one_is_a_no_op_on_every_transcript(cli, tmp_path, two_clips, whis
 def test_bad_input_is_one_line(cli, tmp_path, two_clips, whisper_tiny, args, needle) -> None:
     code, _, err = cli("features", "ablate", "--data", str(two_clips), "--out", str(tmp_path / "o"), *args)
     assert code == 2 and needle in err and "Traceback" not in err, err
+
+
+def test_sae_command_reports_fve_beside_pca_faithfulness_and_seed_stability(cli, tmp_path, whisper_tiny) -> None:
+    out = tmp_path / "sae"
+    code, stdout, err = cli("features", "sae", "--data", "espeak:6", "--dict-size", "64", "--k", "8", "--steps", "30",
+                            "--batch", "128", "--out", str(out))
+    assert code == 0, err
+    held = json.loads((out / "result.json").read_text())["heldout"]
+    same_k = held["baselines"]["pca_same_k"]
+    assert held["n_frames"] > 0 and same_k["components"] == 8 and 0 <= same_k["fve"] <= 1
+    stable = held["seed_stability"]
+    assert stable["n_features"] == 64 and stable["matched_share"] < 1  # seed + 1 trained another dictionary
+    assert stable["median_best_cosine"] > stable["chance_median_best_cosine"]  # yet closer than random directions
+    assert "found again with seed + 1" in stdout + err

@@ -37,8 +37,17 @@ def test_sae_explains_held_out_frames_at_low_l0(whisper_tiny, tmp_path_factory, 
     sae = train_sae(shard_dir, config)
     held = evaluate_sae(sae, shard_dir)
     record_property("sae_heldout", held)
-    assert held["n_frames"] > 1000 and held["l0"] <= 64
+    # TopK keeps at most k=64 per frame by construction; that most of them fire and most features live can fail
+    assert held["n_frames"] > 1000 and held["l0"] >= 32 and held["dead_features"] < 512 // 2, held
     assert held["fve"] >= 0.7, held
+
+    from dataclasses import replace
+
+    from tts_interp.interventions.features.baselines import seed_stability
+
+    stable = seed_stability(sae, train_sae(shard_dir, replace(config, seed=1)))
+    record_property("sae_seed_stability", stable)  # a finding: ~0% matched at cosine 0.7 on this small corpus
+    assert stable["median_best_cosine"] > stable["chance_median_best_cosine"]
 
     from tts_interp.evals.feature_edits import transcribe_with_edits
     from tts_interp.interventions.features.baselines import WithError, pca_baselines

@@ -75,6 +75,8 @@ def sae(model: opt.ModelOption = DEFAULT_MODEL, site: opt.EncoderSiteOption = "e
         l1: Annotated[float, typer.Option("--l1", help="l1: sparsity penalty")] = 0.04,
         steps: Annotated[int, typer.Option("--steps", help="training steps")] = 2000,
         batch: Annotated[int, typer.Option("--batch", help="rows per training step")] = 512,
+        stability: Annotated[bool, typer.Option("--stability/--no-stability", help="train a second SAE (seed + 1) "
+                                                "and report the share of features found again")] = True,
         seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu") -> None:
     """Train an SAE from streamed activations; held-out FVE/L0/dead features, faithfulness, feature purity."""
     from tts_interp.api.sae_experiment import run_sae
@@ -93,7 +95,7 @@ def sae(model: opt.ModelOption = DEFAULT_MODEL, site: opt.EncoderSiteOption = "e
             done[0] = step + 1
 
         payload = run_sae(adapter, corpus, data, config, out, meta={"model": adapter.describe(), "seed": seed},
-                          on_step=on_step, draw=snippet_panels)
+                          on_step=on_step, draw=snippet_panels, stability=stability)
     from tts_interp.report.text_tables import stat_text
 
     held, faithful = payload["heldout"], payload["faithfulness"]
@@ -103,7 +105,18 @@ def sae(model: opt.ModelOption = DEFAULT_MODEL, site: opt.EncoderSiteOption = "e
                             f"PCA rank reaching it: {held['baselines']['pca_rank_reaching_sae_fve']})",
                      "WER vs clean transcript": ", ".join(
                          f"{name} {stat_text(faithful[name]['wer_vs_clean'])}"
-                         for name in faithful if isinstance(faithful[name], dict) and "wer_vs_clean" in faithful[name])})
+                         for name in faithful if isinstance(faithful[name], dict) and "wer_vs_clean" in faithful[name]),
+                     **_stability_line(held.get("seed_stability"))})
+
+
+def _stability_line(found: dict | None) -> dict[str, str]:
+    """The seed-stability figure beside its chance, for the finished line."""
+    if found is None:
+        return {}
+    return {"found again with seed + 1": f"{found['matched_share']:.1%} of {found['n_features']} features (decoder "
+                                         f"cosine >= {found['threshold']}; random directions: "
+                                         f"{found['chance_matched_share']:.1%}); median best cosine "
+                                         f"{found['median_best_cosine']:.2f} (random {found['chance_median_best_cosine']:.2f})"}
 
 
 def _edit_command(op: str, model: str, site: str, units: str, data: str, out: Path, sae: Path | None,

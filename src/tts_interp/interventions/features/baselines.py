@@ -96,3 +96,26 @@ def pca_baselines(shard_dir: Path, k: int, sae_fve: float | None) -> tuple[dict,
         rank = lo if heldout_fve(PCAReconstruction(mean, full[:lo]), shard_dir) >= sae_fve else None
     return {"pca_same_k": {"components": k, "fve": heldout_fve(same_k, shard_dir)},
             "pca_rank_reaching_sae_fve": rank, "fit_rows": int(rows.shape[0])}, same_k
+
+
+def _unit_rows(weight: torch.Tensor) -> torch.Tensor:
+    """Decoder columns (H, F) as unit rows (F, H)."""
+    rows = weight.detach().T.float()
+    return rows / rows.norm(dim=1, keepdim=True).clamp_min(1e-12)
+
+
+def seed_stability(a: torch.nn.Module, b: torch.nn.Module, threshold: float = 0.7, seed: int = 0) -> dict:
+    """Share of SAE `a`'s features whose decoder direction has a match in SAE `b` (trained with another seed):
+    the largest cosine to any of b's directions at least `threshold`. Chance: the same share against a random
+    dictionary of b's size (unit Gaussian directions)."""
+    ours, theirs = _unit_rows(a.ae.decoder.weight), _unit_rows(b.ae.decoder.weight)
+    best = (ours @ theirs.T).max(dim=1).values
+    generator = torch.Generator().manual_seed(seed)
+    random = torch.randn(theirs.shape, generator=generator)
+    chance = (ours @ (random / random.norm(dim=1, keepdim=True)).T).max(dim=1).values
+    return {"matched_share": float((best >= threshold).float().mean()), "threshold": threshold,
+            "median_best_cosine": float(best.median()), "n_features": int(len(best)),
+            "chance_matched_share": float((chance >= threshold).float().mean()),
+            "chance_median_best_cosine": float(chance.median()),
+            "definition": "a feature of seed A is matched when some feature of seed B has decoder cosine >= "
+                          "threshold; chance: against random unit directions"}
