@@ -3,7 +3,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CLI := $(VENV)/bin/tts-interp
 STAMP := $(VENV)/.tts-interp-installed
-# two workers for two cores; the real-Kokoro tests share one worker (tests/conftest.py), which loads it once
+# two pytest-xdist workers for two cores (each loads the models its tests need; grouping the real-Kokoro tests on
+# one worker made that worker the long pole: 14:40 against 13:26)
 TEST_WORKERS ?= 2
 
 .PHONY: setup test demo demo-tiny bench lint docs clean
@@ -15,7 +16,7 @@ $(STAMP): pyproject.toml requirements-nodeps.txt scripts/setup.sh
 	touch $(STAMP)
 
 test: setup
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 demo: setup
 	bash scripts/demo_kokoro.sh $(CLI) runs/demo

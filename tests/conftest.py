@@ -80,10 +80,3 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
 
     return run
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make test` runs two workers), every real-Kokoro test goes to one worker, which loads
-    Kokoro-82M once; the other worker takes the rest."""
-    for item in items:
-        if "kokoro_real" in item.nodeid:
-            item.add_marker(pytest.mark.xdist_group("kokoro"))

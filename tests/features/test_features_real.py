@@ -1,6 +1,6 @@
 """Item 7 of the feature-discovery issue, on Whisper tiny.en's real weights (CPU, small corpora):
 a phoneme-pure neuron in encoder block 2, an SAE that explains held-out frames at low L0, and ablation of the
-most speech-selective neuron costing more words than ablating a random neuron of the same density."""
+most speech-selective neuron ranked among 20 random neurons of similar density."""
 
 from __future__ import annotations
 
@@ -64,8 +64,12 @@ def test_sae_explains_held_out_frames_at_low_l0(whisper_tiny, tmp_path_factory, 
     assert spliced["aggregates"]["sae+error"]["wer_vs_clean"]["value"] == 0.0  # the splice path itself is sound
 
 
-def test_ablating_the_most_speech_selective_neuron_costs_more_than_a_random_one(
+def test_ablating_the_most_speech_selective_neuron_is_ranked_among_20_random_units(
         whisper_tiny, layer2_scan, english_fixtures, tmp_path: Path, record_property) -> None:
+    """The most speech-selective unit of encoder block 2 and the 20 units nearest it in density, each ablated alone
+    (one transcription pass each); the tool ranks the first among the controls with p and the smallest p 20
+    controls allow. The finding (README): on 8 clips, WER vs clean 0.013 [0, 0.039], above 90% of the controls,
+    p = 0.14: one neuron's ablation is not distinguishable from a random one's."""
     from tts_interp.evals.feature_edits import transcribe_with_edits
     from tts_interp.interventions.features.corpus import Clip
     from tts_interp.interventions.features.edits import Condition, FeatureEdit
@@ -73,16 +77,18 @@ def test_ablating_the_most_speech_selective_neuron_costs_more_than_a_random_one(
     speech_auc = 1.0 - layer2_scan.noise_selectivity()  # activation on phone frames vs non-speech clips
     density = layer2_scan.stats.density().numpy()
     target = int(np.argmax(speech_auc))
-    similar = [int(u) for u in np.argsort(np.abs(density - density[target])) if u != target][:5]
-    control = int(np.random.default_rng(0).choice(similar))
-    conditions = [Condition("speech_unit", (FeatureEdit(SCAN_SITE, "ablate", (target,)),)),
-                  Condition("random_unit", (FeatureEdit(SCAN_SITE, "ablate", (control,)),))]
-    clips = [Clip(name, audio, text) for name, audio, text in english_fixtures[:8]]
+    controls = [int(u) for u in np.argsort(np.abs(density - density[target])) if u != target][:20]
+    conditions = [Condition("speech_unit", (FeatureEdit(SCAN_SITE, "ablate", (target,)),))] + \
+        [Condition(f"random{u}", (FeatureEdit(SCAN_SITE, "ablate", (u,)),), control=True) for u in controls]
+    clips = [Clip(name, audio, text) for name, audio, text in english_fixtures[:2]]
     payload = transcribe_with_edits(whisper_tiny, clips, conditions, tmp_path)
     speech = payload["aggregates"]["speech_unit"]["wer_vs_clean"]
-    random = payload["aggregates"]["random_unit"]["wer_vs_clean"]
-    record_property("ablation", {"unit": target, "speech_auc": float(speech_auc[target]), "control": control,
-                                 "density": [float(density[target]), float(density[control])],
-                                 "wer_speech_unit": speech, "wer_random_unit": random})
-    assert speech["n"] == random["n"] == 8
-    assert speech["value"] > random["value"], (speech, random)
+    against = payload["against_controls"]
+    record_property("ablation", {"unit": target, "speech_auc": float(speech_auc[target]), "wer_speech_unit": speech,
+                                 "against_controls": against,
+                                 "density": [float(density[target]), float(np.mean(density[controls]))]})
+    assert speech_auc[target] > 0.9 and speech["n"] == 2
+    wers = [payload["aggregates"][c.name]["wer_vs_clean"]["value"] for c in conditions[1:]]
+    assert against["n_controls"] == 20 and against["min_p"] == 1 / 21
+    assert against["percentile"] == np.mean(np.array(wers) < speech["value"])
+    assert against["p_value"] == (1 + sum(w >= speech["value"] for w in wers)) / 21

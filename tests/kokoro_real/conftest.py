@@ -21,7 +21,7 @@ def kokoro_threads():
     with torch_threads(THREADS):
         yield
 DECODER_SITE = "decoder.decode.1"
-STEER_SITE = "decoder.generator.conv_post"  # additive edits survive to the audio here (no InstanceNorm after it)
+STEER_SITE = "decoder.decode.3"  # the mission's site: the voice moves from here on and the words survive
 
 
 @pytest.fixture(scope="session")

@@ -137,9 +137,16 @@ def _edit_command(op: str, model: str, site: str, units: str, data: str, out: Pa
     with progress_bar(f"{op}: clean + {len(conditions)} conditions", _count(corpus)) as advance:
         payload = transcribe_with_edits(adapter, corpus(), conditions, out, batch_size, on_batch=advance,
                                         meta={"model": adapter.describe(), "corpus": data, "seed": seed})
+    from tts_interp.report.text_tables import stat_text
+
     first = payload["aggregates"][conditions[0].name]
-    print_done(out, {"items": payload["n_items"], "WER vs clean": first["wer_vs_clean"],
-                     "changed items": first["changed_items"]})
+    against = payload.get("against_controls")
+    print_done(out, {"items": payload["n_items"], "WER vs clean": stat_text(first["wer_vs_clean"]),
+                     "changed items": first["changed_items"],
+                     **({"against random controls": f"above {against['percentile']:.0%} of {against['n_controls']} "
+                                                    f"(median {against['controls_median']:.3f}), p = "
+                                                    f"{against['p_value']:.3f} (min p {against['min_p']:.3f})"}
+                        if against and against["p_value"] is not None else {})})
 
 
 def ablate(model: opt.ModelOption = DEFAULT_MODEL, site: opt.EncoderSiteOption = "encoder.layer.2.mlp.act",
@@ -148,7 +155,9 @@ def ablate(model: opt.ModelOption = DEFAULT_MODEL, site: opt.EncoderSiteOption =
            scale: Annotated[float, typer.Option("--scale", help="multiply instead of zeroing (1 = no-op)")] = 0.0,
            frames: opt.EncoderFramesOption = None,
            random_controls: Annotated[int, typer.Option("--random-controls", help="also ablate this many random "
-                                                                                  "units of similar density")] = 0,
+                                                                                  "units (as many, drawn uniformly "
+                                                                                  "from the site's others) and rank "
+                                                                                  "the edit among them")] = 0,
            batch_size: opt.BatchOption = 8, seed: opt.SeedOption = 0, device: opt.DeviceOption = "cpu") -> None:
     """Transcribe with neurons/SAE features zeroed (or scaled); WER/CER vs clean per item with CIs."""
     _edit_command("ablate" if scale == 0 else "scale", model, site, units, data, out, sae, scale, frames,

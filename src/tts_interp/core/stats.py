@@ -163,6 +163,17 @@ def permutation_p_value(observed: float, null: Sequence[float]) -> float:
     return float((1 + np.sum(null_array >= observed)) / (1 + len(null_array)))
 
 
+def control_rank(observed: float, controls: Sequence[float]) -> dict[str, Any]:
+    """Where an effect stands among random controls of the same size: the share of controls below it
+    (percentile), the one-sided p (1 + controls at or above it) / (1 + n), and the smallest p n controls allow."""
+    values = np.asarray([c for c in controls if c is not None], dtype=np.float64)
+    if observed is None or len(values) == 0:
+        return {"n_controls": int(len(values)), "percentile": None, "p_value": None, "min_p": None}
+    return {"n_controls": int(len(values)), "percentile": float(np.mean(values < observed)),
+            "p_value": permutation_p_value(observed, values), "min_p": 1.0 / (len(values) + 1),
+            "controls_median": float(np.median(values))}
+
+
 def smallest_p(n_permutations: int, distinct: float) -> float:
     """The smallest p-value a permutation test can give: 1 / (permutations + 1), and never below 1 / the number
     of distinct relabellings of the units (3 units of 3 labels: 6, so p >= 1/6 however many draws)."""

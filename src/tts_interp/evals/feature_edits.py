@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tts_interp.core.results import write_result
+from tts_interp.core.stats import control_rank
 from tts_interp.evals.metrics import edit_counts, summary
 from tts_interp.evals.normalize import get_normalizer
 from tts_interp.interventions.features.activations import clip_batches
@@ -84,7 +85,13 @@ def transcribe_with_edits(adapter, clips: Iterable[Clip], conditions: Sequence[C
             "wer_vs_reference": _rate(flat, "vs_reference", "word_errors", "words"),
             "cer_vs_reference": _rate(flat, "vs_reference", "char_errors", "chars"),
             "changed_items": sum(r[condition.name]["text"] != r["clean"] for r in rows)}
-    payload = {"n_items": len(rows), "normalizer": normalizer, "aggregates": aggregates,
+    controls = [c.name for c in conditions if c.control]
+    tested = [c.name for c in conditions if not c.control]
+    against = {"against_controls": {
+        "condition": tested[0], "statistic": "wer_vs_clean",
+        **control_rank(aggregates[tested[0]]["wer_vs_clean"]["value"],
+                       [aggregates[c]["wer_vs_clean"]["value"] for c in controls])}} if controls and tested else {}
+    payload = {"n_items": len(rows), "normalizer": normalizer, "aggregates": aggregates, **against,
                "baseline": "wer_vs_clean of an unedited run is 0 by construction; clean_vs_reference is the "
                            "model's own error on the corpus", **(meta or {})}
     write_result(out_dir, payload)

@@ -92,6 +92,7 @@ class Condition:
 
     name: str
     edits: tuple[FeatureEdit, ...]
+    control: bool = False  # a random control of the first condition (same op, as many units)
 
 
 def edit_conditions(adapter, op: str, site: str, units: tuple[int, ...], value: float,  # noqa: ANN001
@@ -117,5 +118,6 @@ def edit_conditions(adapter, op: str, site: str, units: tuple[int, ...], value: 
     others = [u for u in range(width) if u not in units]
     for i in range(random_controls):
         picked = tuple(int(u) for u in rng.choice(others, size=len(units), replace=False))
-        conditions.append(Condition(f"random{i}_{op}_{'+'.join(map(str, picked))}", (replace(edit, units=picked),)))
+        conditions.append(Condition(f"random{i}_{op}_{'+'.join(map(str, picked))}", (replace(edit, units=picked),),
+                                    control=True))
     return conditions
