@@ -58,7 +58,7 @@ def test_bad_input_is_one_line(cli, tmp_path, two_clips, whisper_tiny, args, nee
 
 def test_sae_command_reports_fve_beside_pca_faithfulness_and_seed_stability(cli, tmp_path, whisper_tiny) -> None:
     out = tmp_path / "sae"
-    code, stdout, err = cli("features", "sae", "--data", "espeak:4", "--dict-size", "64", "--k", "8", "--steps", "20",
+    code, stdout, err = cli("features", "sae", "--data", "espeak:4", "--dict-size", "64", "--k", "8", "--steps", "10",
                             "--batch", "128", "--out", str(out))
     assert code == 0, err
     held = json.loads((out / "result.json").read_text())["heldout"]
