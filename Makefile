@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 CLI := $(VENV)/bin/tts-interp
 STAMP := $(VENV)/.tts-interp-installed
 # two pytest-xdist workers for two cores (each loads the models its tests need; grouping the real-Kokoro tests on
-# one worker made that worker the long pole: 14:40 against 13:26)
+# one worker made that worker the long pole: 14:40 against 13:26; worksteal lets an idle worker take queued tests)
 TEST_WORKERS ?= 2
 
 .PHONY: setup test demo demo-tiny bench lint docs clean
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml requirements-nodeps.txt scripts/setup.sh
 	touch $(STAMP)
 
 test: setup
-	$(PY) -m pytest -q -n $(TEST_WORKERS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 demo: setup
 	bash scripts/demo_kokoro.sh $(CLI) runs/demo
