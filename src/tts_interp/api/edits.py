@@ -91,14 +91,14 @@ class Patch:
 
     def writes(self, model: Any) -> list[Any]:
         """One `replace` write per site, of the source's rows there."""
-        from tts_interp.tracing.ops import Write
+        from tts_interp.interventions.patching.runs import replace_writes
 
         sites = [name for pattern in (self.sites or self.source.reads) for name in model.sites(pattern)]
         missing = [s for s in sites if s not in self.source.reads]
         if missing or not sites:
             raise BadInputError(f"the patch source read {', '.join(self.source.reads) or 'no site'}, not "
                                 f"{', '.join(missing) or 'any site'}: generate it with reads= the sites to patch")
-        return [Write(site, "replace", self.source.activations[site].values) for site in sites]
+        return replace_writes(self.source.raw.store, sites)
 
 
 def _check_model(made_for: str, model: Any, what: str) -> None:

@@ -170,7 +170,7 @@ def control_rank(observed: float, controls: Sequence[float]) -> dict[str, Any]:
     if observed is None or len(values) == 0:
         return {"n_controls": int(len(values)), "percentile": None, "p_value": None, "min_p": None}
     return {"n_controls": int(len(values)), "percentile": float(np.mean(values < observed)),
-            "p_value": permutation_p_value(observed, values), "min_p": 1.0 / (len(values) + 1),
+            "p_value": permutation_p_value(observed, values), "min_p": smallest_p(len(values), np.inf),
             "controls_median": float(np.median(values))}
 
 
